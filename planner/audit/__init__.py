@@ -1,0 +1,1 @@
+"""Audit views of an estate: summaries, flat tables, exports and diffs."""

@@ -1,0 +1,94 @@
+"""The `planner` command: a thin layer over the library. Errors map to exit codes here, and only here."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.markup import escape
+
+from planner import __version__
+from planner.cli import inventory
+from planner.cli.common import err_console, options
+from planner.errors import PlannerError
+
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(
+    name="planner",
+    help="Audit a vSphere estate, map its dependencies, assess containerization fit and plan the move.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(inventory.app, name="inventory")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"planner {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    db: Annotated[Path | None, typer.Option("--db", envvar="PLANNER_DB", help="Snapshot store (SQLite file).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+) -> None:
+    options.db = db
+    options.debug = debug
+
+
+def _register_optional() -> None:
+    """Commands of later stages register themselves when their module is present."""
+    import importlib
+
+    for module_name, attribute in (("planner.cli.assess", "register"), ("planner.cli.graph", "register"),
+                                   ("planner.cli.discover", "register")):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        getattr(module, attribute)(app)
+
+
+_register_optional()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except PlannerError as exc:
+        if options.debug:
+            traceback.print_exc()
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("aborted.")
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted; nothing partial was stored.")
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception:
+        if options.debug:
+            traceback.print_exc()
+        else:
+            err_console.print("[bold red]internal error[/] (a bug in planner); run again with --debug for the "
+                              "traceback and report it.")
+        sys.exit(1)
+    sys.exit(0)

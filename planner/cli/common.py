@@ -1,0 +1,71 @@
+"""Shared CLI plumbing: global options, consoles, snapshot resolution, output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from planner import fileio
+from planner.models import Estate
+from planner.sources import load_estate_file
+from planner.store import Store, default_db_path
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class GlobalOptions:
+    db: Path | None = None
+    debug: bool = False
+
+    @property
+    def db_path(self) -> Path:
+        return self.db or default_db_path()
+
+
+options = GlobalOptions()
+
+
+class TableOrJson(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def open_store() -> Store:
+    return Store.open(options.db_path)
+
+
+def snapshot_arg_help() -> str:
+    return "Snapshot: an id from `inventory list`, `latest` (default), `-1` for the one before, or a snapshot/RVTools file."
+
+
+def load_snapshot(ref: str | None) -> tuple[Estate, str]:
+    """The estate a user names, and a short label for it (`#3` or the file name)."""
+    if ref is not None and ref != "latest":
+        candidate = Path(ref)
+        if candidate.exists() or ref.endswith((".json", ".xlsx", ".csv", ".zip")):
+            return load_estate_file(candidate), candidate.name
+    with open_store() as store:
+        snapshot_id = store.resolve(ref)
+        return store.load(snapshot_id), f"#{snapshot_id}"
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write to a file atomically, or to stdout."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        fileio.write_text(output, text)
+        err_console.print(f"wrote {output}")

@@ -1,0 +1,49 @@
+"""Read and write planner snapshot JSON files (the output of `inventory export --format json`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from planner.errors import InputError
+from planner.models import SCHEMA_VERSION, Estate
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def parse_snapshot(text: str, origin: str) -> Estate:
+    """Validate a snapshot document, naming the first bad field on error."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{origin}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from exc
+    if not isinstance(document, dict) or "vms" not in document:
+        raise InputError(f"{origin}: not a planner snapshot (expected an object with a 'vms' list).")
+    version = document.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"{origin}: snapshot schema version {version!r} is not supported (this planner reads {SCHEMA_VERSION}).",
+            hint="Export it again with a matching planner version.",
+        )
+    try:
+        return Estate.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = _location(tuple(first["loc"]))
+        extra = f" ({exc.error_count()} problems in all)" if exc.error_count() > 1 else ""
+        raise InputError(f"{origin}: invalid snapshot at {where}: {first['msg']}{extra}.") from exc
+
+
+def read_snapshot_file(path: Path) -> Estate:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}.") from exc
+    return parse_snapshot(text, str(path))

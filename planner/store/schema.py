@@ -1,0 +1,53 @@
+"""SQLite schema of the snapshot store and its migrations (tracked in PRAGMA user_version)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: snapshots, each a compressed estate document plus the columns listings need
+    """
+    CREATE TABLE snapshots (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at     TEXT NOT NULL,
+        collected_at   TEXT NOT NULL,
+        label          TEXT,
+        origin         TEXT NOT NULL,
+        sources        TEXT NOT NULL,
+        vm_count       INTEGER NOT NULL,
+        schema_version INTEGER NOT NULL,
+        estate         BLOB NOT NULL
+    );
+    CREATE TABLE documents (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        body        BLOB NOT NULL,
+        PRIMARY KEY (snapshot_id, kind, name)
+    );
+    """,
+)
+"""Each entry moves the schema one version up. Append; never edit a released entry."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the database to SCHEMA_VERSION, each step in its own transaction."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"store schema version {current} is newer than this planner understands ({SCHEMA_VERSION})"
+        )
+    for version in range(current, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise

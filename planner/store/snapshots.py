@@ -1,0 +1,204 @@
+"""The snapshot store: dated estate snapshots in one SQLite file.
+
+Every write is one transaction: a failure leaves earlier snapshots as they were and no partial one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import platformdirs
+from pydantic import ValidationError
+
+from planner.errors import NotFoundError, StoreError
+from planner.models import Estate
+from planner.store.schema import migrate
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """A stored snapshot's listing row."""
+
+    id: int
+    created_at: datetime
+    collected_at: datetime
+    label: str | None
+    origin: str
+    sources: list[str]
+    vm_count: int
+    schema_version: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "created_at": self.created_at.isoformat(),
+            "collected_at": self.collected_at.isoformat(),
+            "label": self.label,
+            "origin": self.origin,
+            "sources": self.sources,
+            "vm_count": self.vm_count,
+            "schema_version": self.schema_version,
+        }
+
+
+def default_db_path() -> Path:
+    """`PLANNER_DB` if set, else planner.db under the user's XDG data directory."""
+    env = os.environ.get("PLANNER_DB")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("planner")) / "planner.db"
+
+
+def _encode(document: str) -> bytes:
+    return zlib.compress(document.encode("utf-8"), 3)
+
+
+def _decode(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8")
+
+
+class Store:
+    """Open with `Store.open(path)`; use as a context manager to close it."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> Store:
+        path = path or default_db_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            migrate(conn)
+        except (sqlite3.Error, OSError, RuntimeError) as exc:
+            raise StoreError(f"cannot open the snapshot store {path}: {exc}.",
+                             hint="Check the path given by --db or PLANNER_DB.") from exc
+        return cls(path, conn)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK")
+                raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
+
+    def save(self, estate: Estate, *, origin: str, label: str | None = None) -> SnapshotInfo:
+        """Store one snapshot atomically and return its listing row."""
+        created = datetime.now(UTC)
+        sources = [source.name for source in estate.sources]
+        document = _encode(estate.model_dump_json())
+        with self._transaction() as conn:
+            try:
+                cursor = conn.execute(
+                    "INSERT INTO snapshots (created_at, collected_at, label, origin, sources, vm_count,"
+                    " schema_version, estate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (created.isoformat(), estate.collected_at.isoformat(), label, origin, json.dumps(sources),
+                     len(estate.vms), estate.schema_version, document),
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
+            snapshot_id = cursor.lastrowid
+        assert snapshot_id is not None
+        return self.info(snapshot_id)
+
+    def _row_to_info(self, row: tuple) -> SnapshotInfo:
+        return SnapshotInfo(
+            id=row[0], created_at=datetime.fromisoformat(row[1]), collected_at=datetime.fromisoformat(row[2]),
+            label=row[3], origin=row[4], sources=json.loads(row[5]), vm_count=row[6], schema_version=row[7],
+        )
+
+    _COLUMNS = "id, created_at, collected_at, label, origin, sources, vm_count, schema_version"
+
+    def list(self) -> list[SnapshotInfo]:
+        """All snapshots, oldest first."""
+        rows = self._query(f"SELECT {self._COLUMNS} FROM snapshots ORDER BY id")
+        return [self._row_to_info(row) for row in rows]
+
+    def info(self, snapshot_id: int) -> SnapshotInfo:
+        rows = self._query(f"SELECT {self._COLUMNS} FROM snapshots WHERE id = ?", (snapshot_id,))
+        if not rows:
+            raise NotFoundError(f"snapshot {snapshot_id} is not in the store {self.path}.",
+                                hint="`planner inventory list` shows the stored snapshots.")
+        return self._row_to_info(rows[0])
+
+    def latest_id(self) -> int:
+        rows = self._query("SELECT max(id) FROM snapshots")
+        if not rows or rows[0][0] is None:
+            raise NotFoundError(f"the snapshot store {self.path} holds no snapshot yet.",
+                                hint="Run `planner inventory collect` or `planner inventory import` first.")
+        return int(rows[0][0])
+
+    def resolve(self, ref: str | int | None) -> int:
+        """A snapshot id from an id, `latest`, or a negative offset (`-1` is the one before the latest)."""
+        if ref is None or ref == "latest":
+            return self.latest_id()
+        try:
+            number = int(ref)
+        except ValueError:
+            raise NotFoundError(f"'{ref}' is neither a snapshot id, 'latest', nor an existing file.") from None
+        if number < 0:
+            ids = [row[0] for row in self._query("SELECT id FROM snapshots ORDER BY id DESC")]
+            if -number >= len(ids):
+                raise NotFoundError(f"there is no snapshot {number} back from the latest in {self.path}.")
+            return int(ids[-number])
+        return self.info(number).id
+
+    def load(self, snapshot_id: int) -> Estate:
+        rows = self._query("SELECT estate FROM snapshots WHERE id = ?", (snapshot_id,))
+        if not rows:
+            self.info(snapshot_id)
+        try:
+            return Estate.model_validate_json(_decode(rows[0][0]))
+        except (zlib.error, ValidationError, UnicodeDecodeError) as exc:
+            raise StoreError(f"snapshot {snapshot_id} in {self.path} is unreadable: {exc}") from exc
+
+    def save_document(self, snapshot_id: int, kind: str, name: str, body: str) -> None:
+        """Attach a JSON document (discovery facts, flows, ...) to a snapshot, replacing one of the same name."""
+        self.info(snapshot_id)
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO documents (snapshot_id, kind, name, created_at, body) VALUES (?, ?, ?, ?, ?)",
+                (snapshot_id, kind, name, datetime.now(UTC).isoformat(), _encode(body)),
+            )
+
+    def documents(self, snapshot_id: int, kind: str) -> dict[str, str]:
+        rows = self._query("SELECT name, body FROM documents WHERE snapshot_id = ? AND kind = ? ORDER BY name",
+                           (snapshot_id, kind))
+        return {name: _decode(body) for name, body in rows}
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the snapshot store {self.path}: {exc}.") from exc
