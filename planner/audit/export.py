@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,12 @@ class ExportFormat(StrEnum):
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_CELL_LIMIT = 32_767
+"""Excel refuses longer text in one cell."""
+MAX_WIDTH = 60
+MIN_WIDTH = 8
+FROZEN = {"vms": "B2"}
+"""Sheets that also keep their first column (the VM name) in view; the others freeze the header row only."""
 
 
 def _cell(value: Any) -> Any:
@@ -27,6 +34,21 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def _xlsx_value(value: Any) -> Any:
+    """A value openpyxl can store: lists joined, control characters dropped, text cut to Excel's limit."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, list | tuple | set):
+        value = "; ".join(str(item) for item in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(value) > EXCEL_CELL_LIMIT:
+            value = value[: EXCEL_CELL_LIMIT - 1] + "…"
+    return _cell(value)
 
 
 def to_csv(estate: Estate) -> str:
@@ -39,38 +61,51 @@ def to_csv(estate: Estate) -> str:
     return buffer.getvalue()
 
 
-def _write_sheet(sheet: Any, rows: list[Row]) -> None:
-    from openpyxl.utils import get_column_letter
-
-    header = columns(rows) or ["(empty)"]
-    sheet.append(header)
-    widths = [len(name) for name in header]
-    for row in rows:
-        values = [_cell(row.get(name)) for name in header]
-        sheet.append(values)
+def _widths(header: list[str], table: list[list[Any]]) -> list[int]:
+    widths = [max(len(name), MIN_WIDTH) for name in header]
+    for values in table:
         for index, value in enumerate(values):
             if value is not None:
-                widths[index] = max(widths[index], min(len(str(value)), 60))
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
-    for index, width in enumerate(widths, start=1):
+                longest = max((len(line) for line in str(value).splitlines()), default=0)
+                widths[index] = max(widths[index], min(longest, MAX_WIDTH))
+    return widths
+
+
+def _write_sheet(workbook: Any, name: str, rows: list[Row]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(name)
+    header = columns(rows) or ["(empty)"]
+    table = [[_xlsx_value(row.get(key)) for key in header] for row in rows]
+    # write-only sheets take layout before the first row
+    sheet.freeze_panes = FROZEN.get(name, "A2")
+    last = get_column_letter(len(header))
+    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    for index, width in enumerate(_widths(header, table), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width + 2
+    bold = Font(bold=True)
+    cells = []
+    for title in header:
+        cell = WriteOnlyCell(sheet, value=_xlsx_value(title))
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+    for values in table:
+        sheet.append(values)
 
 
 def write_workbook(estate: Estate, path: Path) -> None:
-    """An audit workbook: one sheet per collection, frozen header row, filters, fitted widths."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """An audit workbook: one sheet per collection, frozen header row, filters, fitted widths.
 
-    workbook = Workbook()
-    default = workbook.active
+    Written in openpyxl's write-only mode, so a large estate streams out instead of being held as cell objects.
+    """
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
     for name, rows in collection_tables(estate).items():
-        sheet = workbook.create_sheet(name)
-        _write_sheet(sheet, rows)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-    if default is not None:
-        workbook.remove(default)
+        _write_sheet(workbook, name, rows)
     workbook.save(path)
 
 

@@ -43,7 +43,8 @@ def open_store() -> Store:
 
 
 def snapshot_arg_help() -> str:
-    return "Snapshot: an id from `inventory list`, `latest` (default), `-1` for the one before, or a snapshot/RVTools file."
+    return ("Snapshot: an id from `inventory list`, `latest` (default), `-1` for the one before, or a snapshot or "
+            "RVTools file.")
 
 
 def load_snapshot(ref: str | None) -> tuple[Estate, str]:

@@ -119,7 +119,17 @@ def import_(
     fmt: FormatOpt = TableOrJson.table,
 ) -> None:
     """Import a snapshot file or an RVTools export into the store."""
-    estate = load_estate_file(path)
+    from rich.markup import escape
+
+    from planner.sources import RVTOOLS_SUFFIXES
+
+    if path.exists() and (path.is_dir() or path.suffix.lower() in RVTOOLS_SUFFIXES):
+        from planner.sources.rvtools import load_rvtools
+
+        estate = load_rvtools(path, on_warning=lambda message: err_console.print(f"warning: {escape(message)}",
+                                                                                  soft_wrap=True))
+    else:
+        estate = load_estate_file(path)
     with open_store() as store:
         info = store.save(estate, origin=f"import:{path.name}", label=label)
     if fmt is TableOrJson.json:

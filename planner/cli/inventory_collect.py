@@ -1,9 +1,96 @@
-"""`planner inventory collect` (being written)."""
+"""`planner inventory collect`: read vCenters into a new snapshot."""
 
 from __future__ import annotations
 
+import getpass
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from planner.cli.common import TableOrJson, dump_json, emit, err_console, open_store
+from planner.sources.vcenter import ConnectionFlags, collect, load_config_file, resolve_servers
+from planner.sources.vcenter.collect import Progress as ProgressCallback
+from planner.sources.vcenter.settings import current_env
+
+
+def _prompt() -> Callable[[str], str] | None:
+    if not sys.stdin.isatty():
+        return None
+    return lambda text: getpass.getpass(text)
+
+
+@contextmanager
+def _progress() -> Iterator[ProgressCallback | None]:
+    """A live count of objects retrieved per server on a terminal; nothing otherwise."""
+    if not err_console.is_terminal:
+        yield None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} objects"),
+                  TimeElapsedColumn(), console=err_console, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(server: str, kind: str, count: int) -> None:
+            if server not in tasks:
+                tasks[server] = bar.add_task(server, total=None)
+            bar.update(tasks[server], advance=count, description=f"{server}: {kind}")
+
+        yield update
+
+
+def collect_command(
+    server: Annotated[list[str] | None, typer.Option("--server", "-s", help="vCenter host name or URL; repeat "
+                                                     "for several. Else VMWARE_HOST, GOVC_URL or VSPHERE_SERVER.")]
+    = None,
+    port: Annotated[int | None, typer.Option(help="HTTPS port (default 443, or VMWARE_PORT / the URL's port).",
+                                             min=1, max=65535)] = None,
+    user: Annotated[str | None, typer.Option("--user", "-u", help="User name (else VMWARE_USER, GOVC_USERNAME, "
+                                             "VSPHERE_USER).")] = None,
+    password_file: Annotated[Path | None, typer.Option(help="Read the password from this file's first line (else "
+                                                       "VMWARE_PASSWORD, GOVC_PASSWORD, VSPHERE_PASSWORD, or a "
+                                                       "prompt).")] = None,
+    insecure: Annotated[bool | None, typer.Option("--insecure/--verify", help="Skip TLS certificate verification "
+                                                  "(default: verify; env VMWARE_VALIDATE_CERTS=false, "
+                                                  "GOVC_INSECURE=1, VSPHERE_ALLOW_UNVERIFIED_SSL=true).",
+                                                  show_default=False)] = None,
+    ca_file: Annotated[Path | None, typer.Option(help="PEM bundle of CAs to trust for the vCenter certificate.")]
+    = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML file listing vCenters (see "
+                                                "docs/collect.md); replaces the connection flags.")] = None,
+    label: Annotated[str | None, typer.Option(help="A label for the snapshot.")] = None,
+    page_size: Annotated[int, typer.Option(help="Objects per PropertyCollector page.", min=1, max=100_000)] = 1000,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format of the result line.")]
+    = TableOrJson.table,
+) -> None:
+    """Collect one or more vCenters into a new snapshot (all or nothing)."""
+    env = current_env()
+    if config is not None:
+        servers = load_config_file(config, env, _prompt())
+    else:
+        flags = ConnectionFlags(servers=server or [], port=port, user=user, password_file=password_file,
+                                insecure=insecure, ca_file=ca_file)
+        servers = resolve_servers(flags, env, _prompt())
+    for settings in servers:
+        if not settings.verify_tls:
+            err_console.print(f"warning: TLS certificate verification is off for {settings.address}.")
+    with _progress() as progress:
+        estate, warnings = collect(servers, page_size=page_size, progress=progress)
+    for warning in warnings:
+        err_console.print(f"warning: {warning}")
+    origin = "vcenter:" + ",".join(s.address for s in servers)
+    with open_store() as store:
+        info = store.save(estate, origin=origin, label=label)
+    if fmt is TableOrJson.json:
+        emit(dump_json({"format_version": 1, "snapshot": info.as_dict(), "warnings": warnings}), None)
+    else:
+        err_console.print(f"stored snapshot {info.id}: {info.vm_count} VMs, {len(estate.hosts)} hosts from "
+                          f"{', '.join(s.address for s in servers)}")
 
 
 def register(app: typer.Typer) -> None:
     """Add the `collect` command to the inventory group."""
+    app.command("collect")(collect_command)

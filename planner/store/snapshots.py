@@ -5,6 +5,7 @@ Every write is one transaction: a failure leaves earlier snapshots as they were 
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import sqlite3
@@ -63,6 +64,12 @@ def _encode(document: str) -> bytes:
 
 def _decode(blob: bytes) -> str:
     return zlib.decompress(blob).decode("utf-8")
+
+
+_LIST_SQL = ("SELECT id, created_at, collected_at, label, origin, sources, vm_count, schema_version "
+             "FROM snapshots ORDER BY id")
+_INFO_SQL = ("SELECT id, created_at, collected_at, label, origin, sources, vm_count, schema_version "
+             "FROM snapshots WHERE id = ?")
 
 
 class Store:
@@ -138,15 +145,13 @@ class Store:
             label=row[3], origin=row[4], sources=json.loads(row[5]), vm_count=row[6], schema_version=row[7],
         )
 
-    _COLUMNS = "id, created_at, collected_at, label, origin, sources, vm_count, schema_version"
-
     def list(self) -> list[SnapshotInfo]:
         """All snapshots, oldest first."""
-        rows = self._query(f"SELECT {self._COLUMNS} FROM snapshots ORDER BY id")
+        rows = self._query(_LIST_SQL)
         return [self._row_to_info(row) for row in rows]
 
     def info(self, snapshot_id: int) -> SnapshotInfo:
-        rows = self._query(f"SELECT {self._COLUMNS} FROM snapshots WHERE id = ?", (snapshot_id,))
+        rows = self._query(_INFO_SQL, (snapshot_id,))
         if not rows:
             raise NotFoundError(f"snapshot {snapshot_id} is not in the store {self.path}.",
                                 hint="`planner inventory list` shows the stored snapshots.")
@@ -197,7 +202,7 @@ class Store:
                            (snapshot_id, kind))
         return {name: _decode(body) for name, body in rows}
 
-    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _query(self, sql: str, params: tuple = ()) -> builtins.list[tuple]:
         try:
             return self._conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:

@@ -17,9 +17,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"math/big"
-	"net"
-	"time"
 	"encoding/json"
 	"encoding/pem"
 	"flag"
@@ -27,6 +24,8 @@ import (
 	"io"
 	"io/ioutil"
 	"log"
+	"math/big"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -34,6 +33,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
@@ -139,9 +139,11 @@ func selfSigned() tls.Certificate {
 	if err != nil {
 		log.Fatal(err)
 	}
+	serial := big.NewInt(time.Now().UnixNano())
 	tmpl := x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "vcsim.planner.test"},
+		SerialNumber: serial,
+		// a subject of its own, so several simulators' certificates can share one CA bundle
+		Subject:               pkix.Name{CommonName: "vcsim-" + serial.String() + ".planner.test"},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
@@ -170,6 +172,8 @@ func main() {
 	plain := flag.Bool("no-tls", false, "serve plain http instead of https")
 	certOut := flag.String("cert-out", "", "write the server certificate (PEM) here")
 	denyList := flag.String("deny", "", "comma-separated entity names reported as NoPermission")
+	username := flag.String("username", "", "accept only this user (default: any non-empty user/password)")
+	password := flag.String("password", "", "password for -username")
 	flag.Parse()
 
 	if !strings.HasPrefix(*listen, "127.") {
@@ -196,6 +200,9 @@ func main() {
 		m.Service.TLS = &tls.Config{Certificates: []tls.Certificate{selfSigned()}}
 	}
 	m.Service.Listen = &url.URL{Host: *listen}
+	if *username != "" {
+		m.Service.Listen.User = url.UserPassword(*username, *password)
+	}
 	m.DelayConfig.Delay = *delay
 
 	wrapped := &PagingCollector{}

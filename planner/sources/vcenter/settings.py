@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -79,7 +80,7 @@ def _port(name: str, value: str | None) -> int | None:
     if value in (None, ""):
         return None
     try:
-        port = int(value)  # type: ignore[arg-type]
+        port = int(value)
     except ValueError:
         raise InputError(f"{name}={value!r} is not a port number.") from None
     if not 0 < port < 65536:
@@ -164,8 +165,11 @@ Prompt = Callable[[str], str]
 def resolve_servers(flags: ConnectionFlags, env: Mapping[str, str], prompt: Prompt | None) -> list[ServerSettings]:
     """Merge flags over the env families; ask for a missing password only if a prompt is available."""
     families = [f for f in env_families(env) if f.host or f.user or f.password or f.insecure is not None]
-    first_with = lambda attr: next((getattr(f, attr) for f in families if getattr(f, attr) is not None), None)  # noqa: E731
-    hosts = flags.servers or ([first_with("host")] if first_with("host") else [])
+    def first_with(attr: str) -> Any:
+        return next((getattr(f, attr) for f in families if getattr(f, attr) is not None), None)
+
+    env_host = first_with("host")
+    hosts: list[str] = flags.servers or ([env_host] if env_host else [])
     if not hosts:
         raise InputError("no vCenter given: pass --server HOST (repeatable), --config FILE, or set VMWARE_HOST, "
                          "GOVC_URL or VSPHERE_SERVER.")

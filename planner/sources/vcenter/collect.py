@@ -1,0 +1,195 @@
+"""`inventory collect`: read one or more vCenters into an Estate with a few bulk calls per object type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pyVmomi import vim
+
+from planner.errors import PermissionDeniedError
+from planner.models import Datacenter, Datastore, Estate, Network, Source, SourceKind, Vm
+from planner.sources.vcenter import properties as paths
+from planner.sources.vcenter.connection import Connection, connect, translate_errors
+from planner.sources.vcenter.mapping import Lookups, map_cluster, map_host, map_vm
+from planner.sources.vcenter.retrieve import PAGE_SIZE, ObjectProps, retrieve
+from planner.sources.vcenter.settings import ServerSettings
+from planner.sources.vcenter.tags import TaggingClient, TagsUnavailable
+from planner.sources.vcenter.topology import Topology, moid
+
+Progress = Callable[[str, str, int], None]
+"""Called as (server, object kind, objects in the page just read)."""
+
+_DENIED_FAULTS = (vim.fault.NoPermission,)
+
+
+@dataclass
+class ServerInventory:
+    """What one vCenter gave, already mapped."""
+
+    estate: Estate
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    """Retrieves object kinds from one connection and keeps track of denied objects."""
+
+    def __init__(self, connection: Connection, page_size: int, progress: Progress | None) -> None:
+        self.connection = connection
+        self.page_size = page_size
+        self.progress = progress
+        self.skipped: list[str] = []
+        self.denied: list[str] = []
+
+    def read(self, kind: str, mo_type: type, wanted: tuple[str, ...]) -> list[ObjectProps]:
+        server = self.connection.settings.address
+
+        def on_page(count: int) -> None:
+            if self.progress is not None:
+                self.progress(server, kind, count)
+
+        objects = list(retrieve(self.connection.content, mo_type, wanted, page_size=self.page_size,
+                                on_page=on_page, skipped=self.skipped))
+        for obj in objects:
+            if any(isinstance(fault.fault if hasattr(fault, "fault") else fault, _DENIED_FAULTS)
+                   for fault in obj.missing.values()):
+                self.denied.append(f"{obj.props.get('name') or obj.moid} ({mo_type.__name__} {obj.moid})")
+        return objects
+
+
+def _custom_fields(content: Any) -> dict[int, str]:
+    manager = getattr(content, "customFieldsManager", None)
+    if manager is None:
+        return {}
+    return {f.key: f.name for f in manager.field or () if f.managedObjectType in (None, vim.VirtualMachine)}
+
+
+def _read_tags(connection: Connection, warnings: list[str]) -> dict[str, list[tuple[str, str]]]:
+    try:
+        with TaggingClient(connection.settings, connection.ssl_context) as client:
+            return client.attached_tags()
+    except TagsUnavailable:
+        warnings.append(f"{connection.settings.address}: no vAPI tagging service; VM tags were not collected.")
+        return {}
+
+
+def collect_server(settings: ServerSettings, *, page_size: int = PAGE_SIZE,
+                   progress: Progress | None = None) -> ServerInventory:
+    """Everything planner reads from one vCenter, mapped into an Estate of its own."""
+    connection = connect(settings)
+    try:
+        with translate_errors(settings, "collecting the inventory"):
+            return _collect(connection, page_size, progress)
+    finally:
+        connection.close()
+
+
+def _collect(connection: Connection, page_size: int, progress: Progress | None) -> ServerInventory:
+    content = connection.content
+    about = content.about
+    source_name = connection.settings.address
+    warnings: list[str] = []
+    reader = _Reader(connection, page_size, progress)
+    topology = Topology()
+    lookups = Lookups(source=source_name, topology=topology, custom_fields=_custom_fields(content))
+
+    for kind, mo_type in (("Folder", vim.Folder), ("Datacenter", vim.Datacenter),
+                          ("ComputeResource", vim.ComputeResource), ("ResourcePool", vim.ResourcePool)):
+        for obj in reader.read(kind, mo_type, paths.FOLDER_PATHS):
+            topology.add(kind, obj.moid, obj.props.get("name", obj.moid), obj.props.get("parent"))
+    clusters_raw = reader.read("Cluster", vim.ClusterComputeResource, paths.CLUSTER_PATHS)
+    cluster_names = {obj.moid: obj.props.get("name", obj.moid) for obj in clusters_raw}
+    hosts_raw = reader.read("HostSystem", vim.HostSystem, paths.HOST_PATHS)
+    for obj in hosts_raw:
+        lookups.hosts[obj.moid] = obj.props.get("name", obj.moid)
+        lookups.host_cluster[obj.moid] = cluster_names.get(moid(obj.props.get("parent")) or "")
+    datastores_raw = reader.read("Datastore", vim.Datastore, paths.DATASTORE_PATHS)
+    lookups.datastores = {obj.moid: obj.props.get("name", obj.moid) for obj in datastores_raw}
+    networks_raw = reader.read("Network", vim.Network, paths.NETWORK_PATHS)
+    lookups.networks = {obj.moid: obj.props.get("name", obj.moid) for obj in networks_raw}
+    portgroups_raw = reader.read("Portgroup", vim.dvs.DistributedVirtualPortgroup, paths.PORTGROUP_PATHS)
+    switches = {obj.moid: obj.props.get("name") for obj in
+                reader.read("Switch", vim.DistributedVirtualSwitch, paths.SWITCH_PATHS)}
+    portgroups = {obj.moid: obj.props for obj in portgroups_raw}
+    for obj in portgroups_raw:
+        if obj.props.get("key"):
+            lookups.portgroups[obj.props["key"]] = lookups.networks.get(obj.moid, obj.moid)
+    vms_raw = reader.read("VirtualMachine", vim.VirtualMachine, paths.VM_PATHS)
+
+    if reader.denied:
+        shown = "; ".join(reader.denied[:5]) + (f"; and {len(reader.denied) - 5} more" if len(reader.denied) > 5
+                                                 else "")
+        raise PermissionDeniedError(
+            f"{connection.settings.address}: the account {connection.settings.user} may not read "
+            f"{len(reader.denied)} object(s): {shown}. Nothing was stored.",
+            hint="Grant read-only access on the whole inventory (propagated), then collect again.")
+    if reader.skipped:
+        warnings.append(f"{connection.settings.address} does not know the properties "
+                        f"{', '.join(sorted(set(reader.skipped)))}; they are left empty.")
+    lookups.tags = _read_tags(connection, warnings)
+
+    vm_names = {obj.moid: obj.props.get("name", obj.moid) for obj in vms_raw}
+    vms: list[Vm] = [map_vm(obj.moid, obj.props, lookups) for obj in vms_raw]
+    collected_at = datetime.now(UTC)
+    estate = Estate(
+        collected_at=collected_at,
+        sources=[Source(name=source_name, kind=SourceKind.VCENTER, api_version=about.apiVersion,
+                        product=about.fullName, instance_uuid=about.instanceUuid, collected_at=collected_at)],
+        datacenters=[Datacenter(name=node.name, moid=object_id, source=source_name)
+                     for object_id, node in topology.nodes.items() if node.kind == "Datacenter"],
+        clusters=[map_cluster(obj.moid, obj.props, lookups, lambda m: vm_names.get(m, m)) for obj in clusters_raw],
+        hosts=[map_host(obj.moid, obj.props, lookups, lookups.host_cluster.get(obj.moid)) for obj in hosts_raw],
+        datastores=[_datastore(obj, lookups) for obj in datastores_raw],
+        networks=[_network(obj, lookups, portgroups, switches) for obj in networks_raw],
+        vms=vms,
+    )
+    return ServerInventory(estate, warnings)
+
+
+def _datastore(obj: ObjectProps, lookups: Lookups) -> Datastore:
+    get = obj.props.get
+    return Datastore(
+        name=get("name", obj.moid), moid=obj.moid, source=lookups.source,
+        datacenter=lookups.topology.datacenter_of(moid(get("parent"))), type=get("summary.type"),
+        capacity_bytes=get("summary.capacity"), free_bytes=get("summary.freeSpace"), url=get("summary.url"),
+        multiple_host_access=get("summary.multipleHostAccess"),
+    )
+
+
+def _network(obj: ObjectProps, lookups: Lookups, portgroups: dict[str, dict[str, Any]],
+             switches: dict[str, str | None]) -> Network:
+    datacenter = lookups.topology.datacenter_of(moid(obj.props.get("parent")))
+    name = obj.props.get("name", obj.moid)
+    if obj.moid in portgroups:
+        pg = portgroups[obj.moid]
+        vlan = getattr(getattr(pg.get("config.defaultPortConfig"), "vlan", None), "vlanId", None)
+        return Network(name=name, moid=obj.moid, source=lookups.source, datacenter=datacenter,
+                       kind="distributed-portgroup", key=pg.get("key"),
+                       switch=switches.get(moid(pg.get("config.distributedVirtualSwitch")) or ""),
+                       vlan_id=vlan if isinstance(vlan, int) else None)
+    kind = "opaque" if obj.moid.startswith("opaque") else "standard"
+    return Network(name=name, moid=obj.moid, source=lookups.source, datacenter=datacenter, kind=kind)
+
+
+def merge(parts: list[Estate]) -> Estate:
+    """One estate from several vCenters; each keeps its own Source entry."""
+    if len(parts) == 1:
+        return parts[0]
+    merged = Estate(collected_at=max(p.collected_at for p in parts))
+    for part in parts:
+        for collection in ("sources", "datacenters", "clusters", "hosts", "datastores", "networks", "vms"):
+            getattr(merged, collection).extend(getattr(part, collection))
+    return merged
+
+
+def collect(servers: list[ServerSettings], *, page_size: int = PAGE_SIZE,
+            progress: Progress | None = None) -> tuple[Estate, list[str]]:
+    """Collect every server (concurrently when there are several); all succeed or nothing is returned."""
+    with ThreadPoolExecutor(max_workers=max(1, min(len(servers), 8))) as pool:
+        futures = [pool.submit(collect_server, s, page_size=page_size, progress=progress) for s in servers]
+        results = [future.result() for future in futures]
+    warnings = [w for result in results for w in result.warnings]
+    return merge([result.estate for result in results]), warnings

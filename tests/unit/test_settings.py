@@ -1,0 +1,93 @@
+"""Connection settings: flags over the VMWARE_*, GOVC_* and VSPHERE_* families; secrets stay hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.errors import InputError
+from planner.sources.vcenter.settings import ConnectionFlags, Secret, load_config_file, resolve_servers
+
+
+def resolve(flags: ConnectionFlags | None = None, env: dict[str, str] | None = None, prompt=None):
+    return resolve_servers(flags or ConnectionFlags(), env or {}, prompt)
+
+
+def test_ansible_family() -> None:
+    [s] = resolve(env={"VMWARE_HOST": "vc.example.test", "VMWARE_PORT": "8443", "VMWARE_USER": "audit",
+                       "VMWARE_PASSWORD": "pw", "VMWARE_VALIDATE_CERTS": "false"})
+    assert (s.host, s.port, s.user, s.password.reveal(), s.verify_tls) == ("vc.example.test", 8443, "audit", "pw",
+                                                                           False)
+
+
+def test_govc_family_parses_url_with_credentials() -> None:
+    [s] = resolve(env={"GOVC_URL": "https://bob:secret@vc2.example.test:9443/sdk", "GOVC_INSECURE": "1"})
+    assert (s.host, s.port, s.user, s.password.reveal(), s.verify_tls) == ("vc2.example.test", 9443, "bob",
+                                                                           "secret", False)
+
+
+def test_terraform_family_and_default_verification() -> None:
+    [s] = resolve(env={"VSPHERE_SERVER": "vc3.example.test", "VSPHERE_USER": "tf", "VSPHERE_PASSWORD": "x"})
+    assert (s.host, s.port, s.verify_tls) == ("vc3.example.test", 443, True)
+    [s] = resolve(env={"VSPHERE_SERVER": "vc3", "VSPHERE_USER": "tf", "VSPHERE_PASSWORD": "x",
+                       "VSPHERE_ALLOW_UNVERIFIED_SSL": "true"})
+    assert s.verify_tls is False
+
+
+def test_flags_win_over_env_and_servers_repeat(tmp_path: Path) -> None:
+    password_file = tmp_path / "pw"
+    password_file.write_text("from-file\n")
+    flags = ConnectionFlags(servers=["a.example.test", "b.example.test:444"], user="flaguser",
+                            password_file=password_file)
+    servers = resolve(flags, env={"VMWARE_HOST": "ignored", "VMWARE_USER": "envuser", "VMWARE_PASSWORD": "envpw"})
+    assert [(s.host, s.port, s.user, s.password.reveal()) for s in servers] == [
+        ("a.example.test", 443, "flaguser", "from-file"), ("b.example.test", 444, "flaguser", "from-file")]
+
+
+def test_prompt_used_only_when_no_password() -> None:
+    asked: list[str] = []
+    [s] = resolve(ConnectionFlags(servers=["vc"], user="u"), prompt=lambda text: asked.append(text) or "typed")
+    assert s.password.reveal() == "typed" and asked == ["Password for u@vc: "]
+
+
+@pytest.mark.parametrize(("env", "flags", "needle"), [
+    ({}, ConnectionFlags(), "no vCenter given"),
+    ({"VMWARE_HOST": "vc"}, ConnectionFlags(), "no user name"),
+    ({"VMWARE_HOST": "vc", "VMWARE_USER": "u"}, ConnectionFlags(), "no password"),
+    ({"VMWARE_HOST": "vc", "VMWARE_PORT": "http"}, ConnectionFlags(), "VMWARE_PORT"),
+    ({"GOVC_URL": "vc", "GOVC_INSECURE": "maybe"}, ConnectionFlags(), "GOVC_INSECURE"),
+])
+def test_clear_errors(env: dict[str, str], flags: ConnectionFlags, needle: str) -> None:
+    with pytest.raises(InputError, match=needle):
+        resolve(flags, env)
+
+
+def test_secret_never_shows() -> None:
+    secret = Secret("hunter2")
+    [s] = resolve(ConnectionFlags(servers=["vc"], user="u"), env={"VMWARE_PASSWORD": "hunter2"})
+    assert "hunter2" not in repr(secret) and "hunter2" not in str(secret) and "hunter2" not in repr(s)
+
+
+def test_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "vcenters.yaml"
+    config.write_text("vcenters:\n  - server: vc1.example.test\n    user: a\n    password_env: VC1_PW\n"
+                      "  - server: https://vc2.example.test:8443/sdk\n    user: b\n    password_env: VC2_PW\n"
+                      "    insecure: true\n")
+    servers = load_config_file(config, {"VC1_PW": "one", "VC2_PW": "two"}, None)
+    assert [(s.host, s.port, s.password.reveal(), s.verify_tls) for s in servers] == [
+        ("vc1.example.test", 443, "one", True), ("vc2.example.test", 8443, "two", False)]
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("vcenters: []\n", "non-empty 'vcenters'"),
+    ("vcenters:\n  - server: vc\n    user: a\n    password: plain\n", r"vcenters\[0\].password"),
+    ("vcenters:\n  - server: vc\n    user: a\n    colour: red\n", "unknown key"),
+    ("vcenters:\n  - server: vc\n    user: a\n    password_env: NOPE\n", "NOPE is not set"),
+    ("vcenters: [\n", "not valid YAML"),
+])
+def test_config_file_errors(tmp_path: Path, text: str, needle: str) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(text)
+    with pytest.raises(InputError, match=needle):
+        load_config_file(config, {}, None)
