@@ -13,6 +13,7 @@ from rich.console import Console
 
 from planner import fileio
 from planner.models import Estate
+from planner.resources import example_estate_path
 from planner.sources import load_estate_file
 from planner.store import Store, default_db_path
 
@@ -43,12 +44,14 @@ def open_store() -> Store:
 
 
 def snapshot_arg_help() -> str:
-    return ("Snapshot: an id from `inventory list`, `latest` (default), `-1` for the one before, or a snapshot or "
-            "RVTools file.")
+    return ("Snapshot: an id from `inventory list`, `latest` (default), `-1` for the one before, `example` for the "
+            "bundled example estate, or a snapshot or RVTools file.")
 
 
 def load_snapshot(ref: str | None) -> tuple[Estate, str]:
     """The estate a user names, and a short label for it (`#3` or the file name)."""
+    if ref == "example":
+        return load_estate_file(example_estate_path()), "example"
     if ref is not None and ref != "latest":
         candidate = Path(ref)
         if candidate.exists() or ref.endswith((".json", ".xlsx", ".csv", ".zip")):

@@ -84,7 +84,7 @@ def test_devices_are_classified() -> None:
     assert [c.kind for c in devices.usb_controllers] == ["usb3"]
     assert devices.usb_devices[0].backing == "path:1/0/1"
     assert devices.serial_ports[0].backing == "pipe" and devices.parallel_ports[0].backing == "file"
-    assert [(p.kind, p.device) for p in devices.pci] == [("vgpu", "grid_t4-4q"), ("passthrough", "HBA")]
+    assert [(p.kind, p.device) for p in devices.pci] == [("vgpu", "grid_t4-4q"), ("passthrough", "0000:3b:00.0 HBA")]
     assert (devices.cdroms[0].backing, devices.cdroms[0].iso_path, devices.cdroms[0].connected) == (
         "iso", "[ds1] iso/tools.iso", True)
     assert devices.tpm is True

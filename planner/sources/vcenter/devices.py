@@ -107,8 +107,8 @@ def _pci(device: Any) -> PciDevice:
         return PciDevice(label=_label(device), kind="vgpu", device=getattr(backing, "vgpu", None))
     if isinstance(backing, Device.VirtualPCIPassthrough.DynamicBackingInfo):
         return PciDevice(label=_label(device), kind="dynamic", device=getattr(backing, "deviceName", None))
-    name = getattr(backing, "deviceName", None) or getattr(backing, "id", None)
-    return PciDevice(label=_label(device), kind="passthrough", device=name)
+    parts = [getattr(backing, "id", None), getattr(backing, "deviceName", None)]
+    return PciDevice(label=_label(device), kind="passthrough", device=" ".join(p for p in parts if p) or None)
 
 
 _CLIENT_CDROM = (Device.VirtualCdrom.RemotePassthroughBackingInfo, Device.VirtualCdrom.RemoteAtapiBackingInfo)
