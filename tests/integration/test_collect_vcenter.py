@@ -204,3 +204,23 @@ def test_connection_lost_mid_collect(vcsim_factory: Callable[..., Vcsim], seeded
     code = run(collect_args(server, seeded_db, password_file))
     assert_failed(code, 5, capsys, "was lost while collecting", seeded_db)
     assert calls["n"] == 4
+
+
+def test_progress_on_a_terminal_only(vcsim: Vcsim, db: Path, password_file: Path,
+                                     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from rich.console import Console
+
+    import planner.cli.inventory_collect as collect_cli
+
+    screen = io.StringIO()
+    monkeypatch.setattr(collect_cli, "err_console", Console(file=screen, force_terminal=True, width=100))
+    assert run(collect_args(vcsim, db, password_file)) == 0
+    assert "objects" in screen.getvalue() and f"127.0.0.1:{vcsim.port}" in screen.getvalue()
+    # not a terminal: nothing but the result line
+    monkeypatch.undo()
+    assert run(collect_args(vcsim, db, password_file, "--format", "json")) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["snapshot"]["vm_count"] == 2
+    assert "objects" not in captured.err
