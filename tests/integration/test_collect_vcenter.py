@@ -224,3 +224,16 @@ def test_progress_on_a_terminal_only(vcsim: Vcsim, db: Path, password_file: Path
     captured = capsys.readouterr()
     assert json.loads(captured.out)["snapshot"]["vm_count"] == 2
     assert "objects" not in captured.err
+
+
+def test_unknown_property_paths_are_tolerated(vcsim: Vcsim, db: Path, password_file: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A path the server's API version lacks is left empty with a warning; the rest is collected."""
+    from planner.sources.vcenter import properties
+
+    monkeypatch.setattr(properties, "VM_PATHS", (*properties.VM_PATHS, "config.fromTheFuture"))
+    assert run(collect_args(vcsim, db, password_file, "--format", "json")) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["snapshot"]["vm_count"] == 2
+    assert any("VirtualMachine.config.fromTheFuture" in w for w in result["warnings"])

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pyVmomi import vim
+from pyVmomi import vim, vmodl
 
 from planner.errors import PermissionDeniedError
 from planner.models import Datacenter, Datastore, Estate, Network, Source, SourceKind, Vm
@@ -46,6 +46,7 @@ class _Reader:
 
     def read(self, kind: str, mo_type: type, wanted: tuple[str, ...]) -> list[ObjectProps]:
         server = self.connection.settings.address
+        type_name = mo_type.__name__.rsplit(".", 1)[-1]
 
         def on_page(count: int) -> None:
             if self.progress is not None:
@@ -53,10 +54,13 @@ class _Reader:
 
         objects = list(retrieve(self.connection.content, mo_type, wanted, page_size=self.page_size,
                                 on_page=on_page, skipped=self.skipped))
+        unknown: set[str] = set()
         for obj in objects:
-            if any(isinstance(fault.fault if hasattr(fault, "fault") else fault, _DENIED_FAULTS)
-                   for fault in obj.missing.values()):
-                self.denied.append(f"{obj.props.get('name') or obj.moid} ({mo_type.__name__} {obj.moid})")
+            faults = {path: getattr(fault, "fault", None) or fault for path, fault in obj.missing.items()}
+            if any(isinstance(fault, _DENIED_FAULTS) for fault in faults.values()):
+                self.denied.append(f"{obj.props.get('name') or obj.moid} ({type_name} {obj.moid})")
+            unknown.update(path for path, fault in faults.items() if isinstance(fault, vmodl.query.InvalidProperty))
+        self.skipped.extend(f"{type_name}.{path}" for path in sorted(unknown))
         return objects
 
 
@@ -156,6 +160,8 @@ def _datastore(obj: ObjectProps, lookups: Lookups) -> Datastore:
         datacenter=lookups.topology.datacenter_of(moid(get("parent"))), type=get("summary.type"),
         capacity_bytes=get("summary.capacity"), free_bytes=get("summary.freeSpace"), url=get("summary.url"),
         multiple_host_access=get("summary.multipleHostAccess"),
+        hosts=sorted(lookups.hosts.get(moid(mount.key) or "", "") for mount in get("host") or ()
+                     if moid(mount.key) in lookups.hosts),
     )
 
 

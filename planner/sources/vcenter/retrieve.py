@@ -67,7 +67,7 @@ def retrieve(
                     raise
                 wanted.remove(bad)
                 if skipped is not None:
-                    skipped.append(f"{mo_type.__name__}.{bad}")
+                    skipped.append(f"{mo_type.__name__.rsplit('.', 1)[-1]}.{bad}")
         while result is not None:
             for obj in result.objects:
                 props = {prop.name: prop.val for prop in obj.propSet}
