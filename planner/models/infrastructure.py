@@ -36,6 +36,7 @@ class ClusterRule(Model):
     vms: list[str] = Field(default_factory=list, description="VM names the rule covers")
     vm_group: str | None = None
     host_group: str | None = None
+    hosts: list[str] = Field(default_factory=list, description="vm-host: host names in the host group")
     affine: bool | None = Field(default=None, description="vm-host: must/should run on (True) or not on (False)")
 
 
@@ -83,6 +84,7 @@ class Datastore(Model):
     free_bytes: int | None = None
     url: str | None = None
     multiple_host_access: bool | None = None
+    hosts: list[str] = Field(default_factory=list, description="hosts that mount the datastore")
 
 
 class Network(Model):

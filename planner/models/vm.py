@@ -38,8 +38,11 @@ class Disk(Model):
     datastore: str | None = None
     file_name: str | None = None
     thin: bool | None = None
+    eager_zero: bool | None = Field(default=None, description="thick eager-zeroed (needed for multi-writer)")
     lun_uuid: str | None = None
     controller: str | None = None
+    controller_sharing: str | None = Field(default=None, description="SCSI bus sharing: noSharing | "
+                                           "virtualSharing | physicalSharing")
 
     @property
     def independent(self) -> bool:
@@ -171,6 +174,7 @@ class Vm(Model):
     nics: list[Nic] = Field(default_factory=list)
     devices: Devices = Field(default_factory=Devices)
     snapshots: list[Snapshot] = Field(default_factory=list)
+    current_snapshot: str | None = Field(default=None, description="name of the snapshot the VM runs from")
     annotation: str | None = None
     custom_attributes: dict[str, str] = Field(default_factory=dict)
     tags: list[Tag] = Field(default_factory=list)

@@ -43,7 +43,7 @@ def _datastore_name(backing: Any, datastores: dict[str, str]) -> str | None:
     return None
 
 
-def _disk(device: Any, datastores: dict[str, str], controllers: dict[int, str]) -> Disk:
+def _disk(device: Any, datastores: dict[str, str], controllers: dict[int, Any]) -> Disk:
     backing = device.backing
     capacity = getattr(device, "capacityInBytes", None) or (
         device.capacityInKB * 1024 if getattr(device, "capacityInKB", None) else None)
@@ -51,8 +51,11 @@ def _disk(device: Any, datastores: dict[str, str], controllers: dict[int, str]) 
         label=_label(device), key=device.key, capacity_bytes=capacity,
         disk_mode=getattr(backing, "diskMode", None), sharing=getattr(backing, "sharing", None),
         datastore=_datastore_name(backing, datastores), file_name=getattr(backing, "fileName", None),
-        controller=controllers.get(device.controllerKey),
     )
+    controller = controllers.get(device.controllerKey)
+    if controller is not None:
+        disk.controller = _label(controller)
+        disk.controller_sharing = getattr(controller, "sharedBus", None)
     if isinstance(backing, Device.VirtualDisk.RawDiskMappingVer1BackingInfo):
         mode = getattr(backing, "compatibilityMode", None) or ""
         disk.backing = "rdm"
@@ -61,6 +64,7 @@ def _disk(device: Any, datastores: dict[str, str], controllers: dict[int, str]) 
     elif isinstance(backing, Device.VirtualDisk.FlatVer2BackingInfo):
         disk.backing = "flat"
         disk.thin = bool(backing.thinProvisioned) if backing.thinProvisioned is not None else None
+        disk.eager_zero = bool(backing.eagerlyScrub) if backing.eagerlyScrub is not None else None
     elif isinstance(backing, Device.VirtualDisk.SeSparseBackingInfo):
         disk.backing = "sesparse"
     elif isinstance(backing, Device.VirtualDisk.SparseVer2BackingInfo | Device.VirtualDisk.SparseVer1BackingInfo):
@@ -132,7 +136,7 @@ def map_devices(devices: Iterable[Any], datastores: dict[str, str], network_name
     """One pass over the device list; unknown device types are ignored."""
     mapped = MappedDevices()
     items = list(devices or ())
-    controllers = {d.key: _label(d) for d in items if isinstance(d, Device.VirtualController)}
+    controllers = {d.key: d for d in items if isinstance(d, Device.VirtualController)}
     extra = mapped.devices
     for device in items:
         if isinstance(device, Device.VirtualDisk):

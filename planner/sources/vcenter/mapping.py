@@ -61,6 +61,18 @@ def _limit(value: Any) -> int | None:
     return None if value is None or int(value) < 0 else int(value)
 
 
+def _current_snapshot(nodes: Any, current: Any) -> str | None:
+    """Name of the snapshot whose moref is `current`, searched through the tree."""
+    target = moid(current)
+    stack = list(nodes or ())
+    while target and stack:
+        node = stack.pop()
+        if moid(getattr(node, "snapshot", None)) == target:
+            return str(node.name)
+        stack.extend(node.childSnapshotList or ())
+    return None
+
+
 def _snapshot(node: Any) -> Snapshot:
     created = getattr(node, "createTime", None)
     return Snapshot(
@@ -137,6 +149,7 @@ def map_vm(object_id: str, p: dict[str, Any], lookups: Lookups) -> Vm:
         nics=mapped.nics,
         devices=mapped.devices,
         snapshots=[_snapshot(node) for node in (get("snapshot.rootSnapshotList") or ())],
+        current_snapshot=_current_snapshot(get("snapshot.rootSnapshotList"), get("snapshot.currentSnapshot")),
         annotation=get("config.annotation") or None,
         custom_attributes={
             lookups.custom_fields.get(value.key, str(value.key)): value.value
@@ -172,7 +185,7 @@ def map_host(object_id: str, p: dict[str, Any], lookups: Lookups, cluster: str |
     )
 
 
-def _rule(rule: Any, vm_name: Callable[[str], str], groups: dict[str, Any]) -> ClusterRule:
+def _rule(rule: Any, vm_name: Callable[[str], str], groups: dict[str, Any], host_names: dict[str, str]) -> ClusterRule:
     kind_name = type(rule).__name__.split(".")[-1]
     base = {"name": rule.name, "enabled": rule.enabled, "mandatory": getattr(rule, "mandatory", None)}
     if kind_name == "AffinityRuleSpec":
@@ -183,8 +196,10 @@ def _rule(rule: Any, vm_name: Callable[[str], str], groups: dict[str, Any]) -> C
         affine = rule.affineHostGroupName is not None
         group = groups.get(rule.vmGroupName)
         vms = [vm_name(moid(v) or "") for v in getattr(group, "vm", None) or ()]
-        return ClusterRule(kind="vm-host", vms=vms, vm_group=rule.vmGroupName,
-                           host_group=rule.affineHostGroupName or rule.antiAffineHostGroupName, affine=affine, **base)
+        host_group = rule.affineHostGroupName or rule.antiAffineHostGroupName
+        hosts = [host_names.get(moid(h) or "", moid(h)) for h in getattr(groups.get(host_group), "host", None) or ()]
+        return ClusterRule(kind="vm-host", vms=vms, vm_group=rule.vmGroupName, host_group=host_group,
+                           hosts=[h for h in hosts if h], affine=affine, **base)
     return ClusterRule(kind="other", **base)
 
 
@@ -199,5 +214,5 @@ def map_cluster(object_id: str, p: dict[str, Any], lookups: Lookups, vm_name: Ca
         drs_enabled=getattr(drs, "enabled", None), drs_behavior=getattr(drs, "defaultVmBehavior", None),
         ha_enabled=getattr(das, "enabled", None), ha_admission_control=getattr(das, "admissionControlEnabled", None),
         host_count=len(p.get("host") or ()),
-        rules=[_rule(rule, vm_name, groups) for rule in getattr(config, "rule", None) or ()],
+        rules=[_rule(rule, vm_name, groups, lookups.hosts) for rule in getattr(config, "rule", None) or ()],
     )

@@ -19,7 +19,7 @@ VM_PATHS = (
     "summary.quickStats.overallCpuUsage", "summary.quickStats.guestMemoryUsage",
     "summary.quickStats.hostMemoryUsage", "summary.quickStats.uptimeSeconds",
     "summary.storage.committed", "summary.storage.uncommitted",
-    "snapshot.rootSnapshotList", "customValue",
+    "snapshot.rootSnapshotList", "snapshot.currentSnapshot", "customValue",
 )
 
 HOST_PATHS = (
@@ -38,7 +38,7 @@ FOLDER_PATHS = ("name", "parent")
 RESOURCE_POOL_PATHS = ("name", "parent")
 DATASTORE_PATHS = (
     "name", "parent", "summary.type", "summary.capacity", "summary.freeSpace", "summary.url",
-    "summary.multipleHostAccess",
+    "summary.multipleHostAccess", "host",
 )
 NETWORK_PATHS = ("name", "parent")
 PORTGROUP_PATHS = ("key", "config.distributedVirtualSwitch", "config.defaultPortConfig")
