@@ -102,7 +102,8 @@ def infrastructure() -> dict[str, list]:
                                 vms=["web-nginx-01", "web-nginx-02"])],
         "prod-02-db": [ClusterRule(name="oracle-licensed-hosts", kind="vm-host", enabled=True, mandatory=True,
                                    vms=["db-oracle-rac-01", "db-oracle-rac-02"], vm_group="oracle-vms",
-                                   host_group="oracle-hosts", affine=True)],
+                                   host_group="oracle-hosts", affine=True,
+                                   hosts=["esx05.ams.example.test", "esx06.ams.example.test"])],
     }
     clusters = [
         Cluster(name="prod-01", moid="domain-c1001", source=SOURCE, datacenter="ams-dc1", drs_enabled=True,
@@ -135,16 +136,17 @@ def infrastructure() -> dict[str, list]:
                 cpu_sockets=sockets, cpu_cores=sockets * cores, cpu_threads=sockets * cores * 2, cpu_mhz=mhz,
                 memory_mib=mem_gib * 1024, maintenance_mode=name == "esx04.ams.example.test",
                 connection_state="connected", power_state="poweredOn"))
-    datastores = [
+    ams = members["prod-01"] + members["prod-02-db"]
+    datastores = [  # mounts: one datastore per cluster, the ISO library everywhere in ams, one local disk
         Datastore(name=name, moid=f"datastore-{1100 + i}", source=SOURCE, datacenter=dc, type=kind,
                   capacity_bytes=cap * GIB, free_bytes=free * GIB, multiple_host_access=shared,
-                  url=f"ds:///vmfs/volumes/{_uuid('ds', name)[:23]}/")
-        for i, (name, dc, kind, cap, free, shared) in enumerate([
-            ("vsan-prod-01", "ams-dc1", "vsan", 61440, 22118, True),
-            ("san-db-01", "ams-dc1", "VMFS", 20480, 5120, True),
-            ("nfs-iso-01", "ams-dc1", "NFS", 2048, 1310, True),
-            ("local-esx07", "ams-dc1", "VMFS", 1788, 1702, False),
-            ("fra-vmfs-01", "fra-dc2", "VMFS", 8192, 4475, True),
+                  url=f"ds:///vmfs/volumes/{_uuid('ds', name)[:23]}/", hosts=sorted(mounts))
+        for i, (name, dc, kind, cap, free, shared, mounts) in enumerate([
+            ("vsan-prod-01", "ams-dc1", "vsan", 61440, 22118, True, members["prod-01"]),
+            ("san-db-01", "ams-dc1", "VMFS", 20480, 5120, True, members["prod-02-db"]),
+            ("nfs-iso-01", "ams-dc1", "NFS", 2048, 1310, True, ams),
+            ("local-esx07", "ams-dc1", "VMFS", 1788, 1702, False, ["esx07.ams.example.test"]),
+            ("fra-vmfs-01", "fra-dc2", "VMFS", 8192, 4475, True, members["dmz-01"]),
         ])
     ]
     networks = [Network(name="VM Network", moid="network-11", source=SOURCE, datacenter="ams-dc1",
@@ -193,10 +195,12 @@ class _Builder:
         datacenter, _, datastore = PLACEMENT[cluster]
         index = len(self.vms)
         running = power == PowerState.ON
+        # boot disks are lazy-zeroed thick outside vSAN, data disks thin; one plain SCSI bus
         disks = [Disk(label=f"Hard disk {i + 1}", key=2000 + i, capacity_bytes=size * GIB, backing="flat",
                       disk_mode="persistent", sharing="sharingNone", datastore=datastore,
                       file_name=f"[{datastore}] {name}/{name}{'' if i == 0 else f'_{i}'}.vmdk",
-                      thin=datastore == "vsan-prod-01" or i > 0, controller="SCSI controller 0")
+                      thin=datastore == "vsan-prod-01" or i > 0, eager_zero=False, controller="SCSI controller 0",
+                      controller_sharing="noSharing")
                  for i, size in enumerate(disks_gib)]
         nics = [Nic(label=f"Network adapter {i + 1}", key=4000 + i,
                     adapter="e1000e" if guest_id.startswith(("win", "freebsd", "solaris")) else "vmxnet3",
@@ -319,6 +323,7 @@ def virtual_machines() -> list[Vm]:
         _snap("patch-2024-02", "February OS patches", _d(2024, 2, 13), 3, [
             _snap("pre-migration", "Before datastore migration", _d(2025, 11, 3), 4)]),
     ])]
+    rep.current_snapshot = "pre-migration"
     b.vm("ci-jenkins-01", "debian10_64Guest", cluster="prod-01", cpu=4, mem_gib=8, env="dev", tier="app",
          app="ci", owner="DevOps Team", cost_center="CC-1070", folder="Development", cpu_hot_add=True,
          memory_hot_add=True,
@@ -330,8 +335,11 @@ def virtual_machines() -> list[Vm]:
     pg = b.vm("db-pg-01", "rhel7_64Guest", cpu=8, mem_gib=64, app="orders", disks_gib=(60, 500, 200),
               annotation="PostgreSQL 13 primary", memory_reservation_mib=65536, **db)
     pg.snapshots = [_snap("pre-patch", "Before PostgreSQL 13.14 minor update", _d(2026, 2, 27), 1)]
-    b.vm("db-pg-02", "rhel7_64Guest", cpu=8, mem_gib=64, app="orders", disks_gib=(60, 500, 200),
-         annotation="PostgreSQL 13 streaming replica", **db)
+    pg.current_snapshot = "pre-patch"
+    pg2 = b.vm("db-pg-02", "rhel7_64Guest", cpu=8, mem_gib=64, app="orders", disks_gib=(60, 500, 200),
+               annotation="PostgreSQL 13 streaming replica", **db)
+    for node in (pg, pg2):  # the data volume is eager-zeroed thick: no first-write penalty
+        node.disks[1].thin, node.disks[1].eager_zero = False, True
     my = b.vm("db-mysql-01", "ubuntu64Guest", cpu=4, mem_gib=16, app="customer-portal", disks_gib=(40, 200),
               annotation="MySQL 8.0", **db)
     my.disks[1].disk_mode = "independent_persistent"
@@ -341,14 +349,16 @@ def virtual_machines() -> list[Vm]:
         for n, size in enumerate((2, 2, 500)):
             rac.disks.append(Disk(label=f"Hard disk {n + 3}", key=2100 + n, capacity_bytes=size * GIB,
                                   disk_mode="independent_persistent", sharing="sharingMultiWriter",
-                                  datastore="san-db-01", thin=False, controller="SCSI controller 1",
+                                  datastore="san-db-01", thin=False, eager_zero=True,
+                                  controller="SCSI controller 1", controller_sharing="noSharing",
                                   file_name=f"[san-db-01] erp-rac-shared/erp-rac-shared_{n}.vmdk"))
     sql = b.vm("db-mssql-01", "windows9Server64Guest", cpu=8, mem_gib=64, app="finance", disks_gib=(100, 300),
                annotation="SQL Server 2016 failover cluster node", **{**db, "owner": "Finance IT"})
     sql.disks.append(Disk(label="Hard disk 3", key=2100, capacity_bytes=1024 * GIB, backing="rdm",
                           rdm_mode="physical", disk_mode="independent_persistent", sharing="sharingNone",
                           datastore="san-db-01", file_name="[san-db-01] db-mssql-01/db-mssql-01_rdmp.vmdk",
-                          lun_uuid="0200000000600a098038303053453f463045", controller="SCSI controller 1"))
+                          lun_uuid="0200000000600a098038303053453f463045", controller="SCSI controller 1",
+                          controller_sharing="physicalSharing"))  # quorum/data LUN shared across boxes
     b.vm("db-mssql-02", "windows2019srv_64Guest", cpu=4, mem_gib=32, app="hr", disks_gib=(100, 200),
          annotation="SQL Server 2019 Standard, HR", **db)
     b.vm("db-warehouse-01", "rhel7_64Guest", cpu=48, mem_gib=768, app="analytics", disks_gib=(100, 4000, 2000),
@@ -369,7 +379,8 @@ def virtual_machines() -> list[Vm]:
     fs.disks.append(Disk(label="Hard disk 4", key=2100, capacity_bytes=2048 * GIB, backing="rdm",
                          rdm_mode="virtual", disk_mode="persistent", sharing="sharingNone", datastore="vsan-prod-01",
                          file_name="[vsan-prod-01] win-file-01/win-file-01_rdmv.vmdk",
-                         lun_uuid="0200010000600a098038303053453f463046", controller="SCSI controller 1"))
+                         lun_uuid="0200010000600a098038303053453f463046", controller="SCSI controller 1",
+                         controller_sharing="noSharing"))
     b.vm("win-jumphost-01", "windows9Server64Guest", cluster="prod-01", cpu=2, mem_gib=8, app="admin-access",
          power=PowerState.SUSPENDED, annotation="RDP jump host, suspended after audit", **win)
     lic = b.vm("win-license-01", "windows8Server64Guest", cluster="prod-01", cpu=2, mem_gib=4, app="cad-licensing",
@@ -419,6 +430,7 @@ def virtual_machines() -> list[Vm]:
     old = b.vm("old-intranet-01", "centos7_64Guest", cluster="prod-01", cpu=2, mem_gib=4, env="prod", tier="web",
                app="intranet", power=PowerState.OFF, folder="Retired", annotation="Old intranet, replaced 2024")
     old.snapshots = [_snap("before-decommission", "Kept for audit", _d(2022, 9, 30), 1, state="poweredOff")]
+    old.current_snapshot = "before-decommission"
     b.vm("mon-zabbix-01", "ubuntu64Guest", cluster="prod-01", cpu=2, mem_gib=8, app="monitoring",
          folder="Infrastructure/Linux", nets=("mgmt-10",), annotation="Zabbix server")
     for name, gid, note in (("tmpl-rhel7-base", "rhel7_64Guest", "RHEL 7.9 base template, CIS hardened"),

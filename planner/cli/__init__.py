@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.markup import escape
 
@@ -17,6 +17,25 @@ from planner.cli.common import err_console, options
 from planner.errors import PlannerError
 
 EXIT_INTERRUPTED = 130
+
+
+def _click_types(name: str) -> tuple[type[BaseException], ...]:
+    """`name` from click and from the copy of click that newer typer versions vendor, whichever exist."""
+    found: list[type[BaseException]] = []
+    for module_name in ("click.exceptions", "typer._click.exceptions", "typer.exceptions"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        candidate = getattr(module, name, None)
+        if isinstance(candidate, type) and candidate not in found:
+            found.append(candidate)
+    return tuple(found)
+
+
+_USAGE_ERRORS = _click_types("ClickException")
+_EXITS = _click_types("Exit")
+_ABORTS = _click_types("Abort")
 
 app = typer.Typer(
     name="planner",
@@ -46,8 +65,6 @@ def _root(
 
 def _register_optional() -> None:
     """Commands of later stages register themselves when their module is present."""
-    import importlib
-
     for module_name, attribute in (("planner.cli.assess", "register"), ("planner.cli.graph", "register"),
                                    ("planner.cli.discover", "register")):
         try:
@@ -73,14 +90,14 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except _EXITS as exc:
+        sys.exit(getattr(exc, "exit_code", 0))
+    except _ABORTS:
         err_console.print("aborted.")
         sys.exit(EXIT_INTERRUPTED)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except _USAGE_ERRORS as exc:
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         err_console.print("interrupted; nothing partial was stored.")
         sys.exit(EXIT_INTERRUPTED)

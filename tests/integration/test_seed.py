@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pyVmomi import vim, vmodl
 
-from planner.models import Estate, PowerState, Snapshot
+from planner.models import Disk, Estate, PowerState, Snapshot, Vm
 from tests.support.seed import TRAIT_FIELDS, SeedResult, seed_estate
 
 pytestmark = pytest.mark.vcsim
@@ -28,6 +28,7 @@ VM_PATHS = [
     "config.cpuAllocation", "config.memoryAllocation", "config.latencySensitivity", "config.cpuAffinity",
     "config.cpuHotAddEnabled", "config.memoryHotAddEnabled", "config.annotation", "config.uuid",
     "config.instanceUuid", "config.version", "runtime.powerState", "runtime.host", "snapshot.rootSnapshotList",
+    "snapshot.currentSnapshot",
     "customValue", "guest.toolsStatus", "guest.toolsRunningStatus", "guest.toolsVersion", "guest.hostName",
     "guest.ipAddress", "guest.guestId", "summary.quickStats.overallCpuUsage", "summary.quickStats.guestMemoryUsage",
     "summary.quickStats.uptimeSeconds", "runtime.faultToleranceState", "runtime.consolidationNeeded", "parent",
@@ -180,6 +181,90 @@ def test_devices_read_back(seeded: tuple, estate: Estate) -> None:
                    if getattr(b, "sharing", None) == "sharingMultiWriter"}
               for vm in ("db-oracle-rac-01", "db-oracle-rac-02")}
     assert shared["db-oracle-rac-01"] == shared["db-oracle-rac-02"] != set()
+
+
+def _disks_in_device_order(vm: Vm) -> list[Disk]:
+    """The estate's disks in the order the seeder adds them: flat disks at creation, RDMs last."""
+    return [d for d in vm.disks if d.backing != "rdm"] + [d for d in vm.disks if d.backing == "rdm"]
+
+
+def _snapshot_name(nodes: list, current: Any) -> str | None:
+    for node in nodes or []:
+        if current is not None and node.snapshot._moId == current._moId:
+            return node.name
+        found = _snapshot_name(node.childSnapshotList, current)
+        if found:
+            return found
+    return None
+
+
+def test_eager_zero_bus_sharing_and_current_snapshot_read_back(seeded: tuple, estate: Estate) -> None:
+    _, si, result = seeded
+    vms = vms_in_estate_dcs(si, estate, result)
+    dev = vim.vm.device
+    for vm in estate.vms:
+        devices = vms[vm.name]["config.hardware.device"]
+        controllers = {d.key: d for d in devices if isinstance(d, dev.VirtualSCSIController)}
+        disks = [d for d in devices if isinstance(d, dev.VirtualDisk)]
+        ordered = _disks_in_device_order(vm)
+        assert [controllers[d.controllerKey].sharedBus for d in disks] == [
+            d.controller_sharing for d in ordered], vm.name
+        assert [d.backing.eagerlyScrub for d in disks
+                if isinstance(d.backing, dev.VirtualDisk.FlatVer2BackingInfo)] == [
+            d.eager_zero for d in ordered if d.backing != "rdm"], vm.name
+        current = _snapshot_name(vms[vm.name].get("snapshot.rootSnapshotList"),
+                                 vms[vm.name].get("snapshot.currentSnapshot"))
+        assert current == vm.current_snapshot, vm.name
+        assert {"eager_zero", "bus_sharing", "current_snapshot"} <= result.vms[vm.name].seeded, vm.name
+    sql = vms["db-mssql-01"]["config.hardware.device"]
+    rdm = next(d for d in sql if isinstance(getattr(d, "backing", None), dev.VirtualDisk.RawDiskMappingVer1BackingInfo))
+    assert next(c for c in sql if c.key == rdm.controllerKey).sharedBus == "physicalSharing"
+
+
+def test_host_groups_and_datastore_mounts_read_back(seeded: tuple, estate: Estate) -> None:
+    _, si, result = seeded
+    host_names = {moid: name for name, moid in result.hosts.items()}
+    clusters = collect(si, vim.ClusterComputeResource, ["configurationEx"])
+    for cl in estate.clusters:
+        groups = {g.name: g for g in clusters[cl.name]["configurationEx"].group or []}
+        for rule in (r for r in cl.rules if r.kind == "vm-host"):
+            members = [host_names[h._moId] for h in groups[rule.host_group].host or []]
+            assert members == rule.hosts != [], rule.name
+    hosts = collect(si, vim.HostSystem, ["datastore"])
+    for host in estate.hosts:  # every host sees the datastores it mounts, and no other
+        assert {d.name for d in hosts[host.name]["datastore"]} == {
+            d.name for d in estate.datastores if host.name in d.hosts}, host.name
+    datastores = collect(si, vim.Datastore, ["host"])
+    for ds in estate.datastores:  # vcsim keeps one mount per datastore object: the last host's
+        assert [host_names[m.key._moId] for m in datastores[ds.name]["host"]] == ds.hosts[-1:], ds.name
+        assert (f"datastore_hosts:{ds.name}" in result.unsupported) is (len(ds.hosts) > 1)
+
+
+def test_current_snapshot_is_reverted_to_and_extra_controllers_are_made(
+        vcsim_factory: Callable[..., Any], estate: Estate, tmp_path: Path) -> None:
+    sim = vcsim_factory(dc=1, cluster=1, host=1, vm=0, ds=1)
+    picked = {v.name: v.model_copy(deep=True) for v in estate.vms if v.name in ("app-reporting-01", "db-pg-01")}
+    picked["app-reporting-01"].current_snapshot = "patch-2024-01"  # a sibling branch, not the last one taken
+    picked["db-pg-01"].current_snapshot = None
+    for disk in picked["db-pg-01"].disks:  # unnamed controllers: the odd sharing needs a bus of its own
+        disk.controller = None
+    picked["db-pg-01"].disks[2].controller_sharing = "virtualSharing"
+    small = estate.model_copy(update={"vms": list(picked.values()),
+                                      "clusters": [c.model_copy(update={"rules": []}) for c in estate.clusters]})
+    si = sim.connect()
+    result = seed_estate(si, small, rest=(sim.host, sim.port, sim.user, sim.password, sim.ssl_context()),
+                         workdir=str(tmp_path))
+    vms = vms_in_estate_dcs(si, small, result)
+    got = vms["app-reporting-01"]
+    assert _snapshot_name(got["snapshot.rootSnapshotList"], got["snapshot.currentSnapshot"]) == "patch-2024-01"
+    assert "current_snapshot" in result.vms["app-reporting-01"].seeded
+    assert "current_snapshot" in result.vms["db-pg-01"].unsupported
+    dev = vim.vm.device
+    devices = vms["db-pg-01"]["config.hardware.device"]
+    controllers = {d.key: d for d in devices if isinstance(d, dev.VirtualSCSIController)}
+    disks = [d for d in devices if isinstance(d, dev.VirtualDisk)]
+    assert [controllers[d.controllerKey].sharedBus for d in disks] == ["noSharing", "noSharing", "virtualSharing"]
+    assert len({d.controllerKey for d in disks}) == 2 and "bus_sharing" in result.vms["db-pg-01"].seeded
 
 
 def _tree(nodes: list) -> list[tuple[str, str, list]]:

@@ -19,7 +19,12 @@ firmware/secure_boot  yes        ConfigSpec.firmware, bootOptions.efiSecureBootE
 reservations/limits   yes        cpuAllocation / memoryAllocation
 latency, affinity     yes        latencySensitivity.level, cpuAffinity.affinitySet
 hot_add, annotation   yes        cpuHotAddEnabled, memoryHotAddEnabled, annotation (raw text)
-disks                 yes        FlatVer2 thin/eager, diskMode (independent), sharing (multi-writer)
+disks                 yes        FlatVer2 thin, diskMode (independent), sharing (multi-writer)
+eager_zero            yes        FlatVer2 eagerlyScrub (vcsim turns an unset value into false, so the
+                                 trait is claimed only when every flat disk states it)
+bus_sharing           yes        one ParaVirtualSCSIController per controller name, sharedBus from the
+                                 disks' controller_sharing (an extra controller when unnamed disks need
+                                 another sharing mode); claimed only when every disk states it
 rdm                   yes        RawDiskMappingVer1 physical/virtual, added last (vcsim crashes the
                                  request once a VM has an RDM; the change is applied)
 nics                  yes        vmxnet3/e1000e/e1000, manual MACs, standard or distributed backing
@@ -29,6 +34,10 @@ pci, vgpu             yes        VirtualPCIPassthrough with device / vmiop (vGPU
 tpm                   no         vcsim 0.24 decodes a VirtualTPM into a bare VirtualDevice (not added)
 power_state           yes        PowerOn / Suspend tasks
 snapshots             yes        names, descriptions, tree shape, quiesce flag (ids follow pre-order)
+current_snapshot      yes        RevertToSnapshot_Task to the named one after all trees are built (vcsim
+                                 only moves snapshot.currentSnapshot: power state and disks stay); a VM
+                                 with snapshots but no current one cannot be held (vcsim, like vSphere,
+                                 always points at one)
 snapshot_created      no         vcsim stamps the seeding time
 template              yes        MarkAsTemplate
 custom_attributes     yes        CustomFieldsManager.AddCustomFieldDef + SetField
@@ -46,9 +55,23 @@ consolidation_needed  hook       runtime.consolidationNeeded (SET.)
 "hook" traits are written through vcsim's own ``SET.<property path>`` extraConfig convention (a simulator
 feature; a real vCenter would ignore those keys). They are real properties afterwards: the collector reads them
 through the same paths it uses on vCenter. Pass ``guest_hook=False`` to leave them out; they are then listed as
-unsupported. Estate-level facts vcsim cannot hold are listed in ``SeedResult.unsupported``: host hardware,
-datastore types and sizes, cluster DRS/HA settings (vcsim keeps only rules and groups), and the members of a
-DRS host group (the model does not record them).
+unsupported. Estate-level facts vcsim cannot hold are listed in ``SeedResult.unsupported``:
+
+====================  =========  ==================================================================
+estate fact           held       how / why not
+====================  =========  ==================================================================
+clusters, rules       yes        CreateClusterEx; rules and VM/host groups (with their host members,
+                                 ``ClusterRule.hosts``) via ReconfigureComputeResource_Task
+cluster_drs_ha        no         vcsim ignores the cluster spec: DRS always on, HA unset
+host_hardware         no         vcsim hosts report its fixed ESX hardware, version and build
+host state            yes        maintenance mode (EnterMaintenanceMode_Task); connected, powered on
+datastore_details     no         vcsim datastores are local directories: type, capacity, url
+datastore_hosts       partly     CreateLocalDatastore on each host of ``Datastore.hosts`` (or every
+                                 host of the datacenter when the list is empty). Every HostSystem then
+                                 lists the datastore, but vcsim 0.24 replaces the Datastore object on
+                                 each call, so ``Datastore.host`` keeps only the last host's mount:
+                                 held for single-host datastores, ``datastore_hosts:<name>`` otherwise
+====================  =========  ==================================================================
 """
 
 from __future__ import annotations
@@ -92,7 +115,8 @@ TRAIT_FIELDS: dict[str, tuple[str, ...]] = {
     "guest_ip_primary": ("nics[0].ips[0]", "guest_ips[0]"), "guest_ips_all": ("nics[].ips", "guest_ips"),
     "usage": ("usage.cpu_mhz", "usage.guest_memory_mib", "usage.host_memory_mib", "usage.uptime_seconds"),
     "usage_storage": ("usage.committed_bytes", "usage.uncommitted_bytes"), "ft_state": ("ft_state",),
-    "consolidation_needed": ("consolidation_needed",),
+    "consolidation_needed": ("consolidation_needed",), "eager_zero": ("disks[].eager_zero",),
+    "bus_sharing": ("disks[].controller_sharing",), "current_snapshot": ("current_snapshot",),
 }
 """Which ``Vm`` fields each trait name covers, so a test compares exactly what was seeded."""
 HOOK_TRAITS = frozenset({"guest_identity", "tools", "guest_ip_primary", "usage", "ft_state", "consolidation_needed"})
@@ -120,6 +144,8 @@ class SeedResult:
     networks: dict[str, str] = field(default_factory=dict)
     custom_fields: dict[str, int] = field(default_factory=dict)
     tags: dict[tuple[str, str], str] = field(default_factory=dict)
+    datastore_hosts: dict[str, list[str]] = field(default_factory=dict)
+    """datastore -> the hosts it was created on (all of them see it; vcsim's Datastore.host keeps the last)"""
     unsupported: dict[str, str] = field(default_factory=dict)
     workdir: str = ""
     seconds: float = 0.0
@@ -171,6 +197,7 @@ class _Seeder:
         self.net_backing: dict[tuple[str, str], tuple[str, str | None]] = {}  # (dc, name) -> (kind, dvs uuid)
         self.vm_refs: dict[str, vim.VirtualMachine] = {}
         self.rdm_later: dict[str, list[tuple[Disk, int, int, int]]] = {}
+        self.snapshot_refs: dict[str, dict[str, vim.vm.Snapshot]] = {}
         self.portgroup_keys: dict[str, str] = {}
 
     # -- infrastructure -------------------------------------------------------------------------------
@@ -218,12 +245,25 @@ class _Seeder:
         for ds in self.estate.datastores:
             path = os.path.join(self.workdir, ds.name)
             os.makedirs(path, exist_ok=True)
-            hosts = self._dc_hosts(ds.datacenter or "")
-            if ds.multiple_host_access is False and ds.name in users:
-                hosts = [self.hosts[h] for h in sorted(users[ds.name])]
-            for host in hosts:  # vcsim shares a datastore by creating it, same name and path, on each host
-                ref = host.configManager.datastoreSystem.CreateLocalDatastore(name=ds.name, path=path)
+            names = [h.name for h in self.estate.hosts if h.datacenter == ds.datacenter]
+            if ds.hosts:
+                names = [h for h in ds.hosts if h in self.hosts]
+            elif ds.multiple_host_access is False and ds.name in users:
+                names = sorted(users[ds.name])
+            if not names:
+                self.result.unsupported[f"datastore:{ds.name}"] = "no host of the estate to create it on"
+                continue
+            for name in names:  # vcsim shares a datastore by creating it, same name and path, on each host
+                ref = self.hosts[name].configManager.datastoreSystem.CreateLocalDatastore(name=ds.name, path=path)
             self.result.datastores[ds.name] = ref._moId
+            self.result.datastore_hosts[ds.name] = names
+            if len(names) > 1:
+                self.result.unsupported[f"datastore_hosts:{ds.name}"] = (
+                    "vcsim replaces the Datastore on each CreateLocalDatastore: Datastore.host keeps only the "
+                    f"last mount ({names[-1]}); HostSystem.datastore of all {len(names)} hosts lists it")
+            elif names != ds.hosts:
+                self.result.unsupported[f"datastore_hosts:{ds.name}"] = (
+                    f"the estate lists {ds.hosts} (known hosts only are seeded), vcsim holds {names}")
         self.result.unsupported["datastore_details"] = "vcsim datastores are local directories: type, capacity, url"
 
     def _networks(self) -> None:
@@ -370,9 +410,34 @@ class _Seeder:
         seed.seeded.update(seed.via_hook)
         return [vim.option.OptionValue(key=f"SET.{k}", value=v) for k, v in values.items() if v is not None]
 
-    def _controllers(self, disks: list[Disk]) -> dict[str, int]:
-        names = sorted({d.controller or "SCSI controller 0" for d in disks}, key=lambda n: (len(n), n))
-        return {name: 1000 + i for i, name in enumerate(names)}
+    @staticmethod
+    def _controllers(vm: Vm) -> tuple[dict[str, tuple[int, str]], list[str]]:
+        """SCSI controllers for ``vm.disks``: name -> (device key, sharedBus), and each disk's controller name.
+
+        Disks name their controller; one that does not goes on "SCSI controller 0" when its bus sharing fits,
+        else on the first controller with its sharing, else on a new controller (at most four, as on ESXi).
+        """
+        sharing: dict[str, str | None] = {}
+        for disk in vm.disks:
+            if disk.controller:
+                have = sharing.setdefault(disk.controller, disk.controller_sharing)
+                if have is not None and disk.controller_sharing not in (None, have):
+                    raise ValueError(f"{vm.name}: {disk.controller} is both {have} and {disk.controller_sharing}")
+                sharing[disk.controller] = have or disk.controller_sharing
+        placed = []
+        for disk in vm.disks:
+            name = disk.controller
+            if not name:
+                want = disk.controller_sharing
+                fits = [n for n in ("SCSI controller 0", *sharing) if sharing.get(n) in (None, want) or want is None]
+                name = fits[0] if fits else next(f"SCSI controller {i}" for i in range(8)
+                                                 if f"SCSI controller {i}" not in sharing)
+                sharing[name] = sharing.get(name) or want
+            placed.append(name)
+        names = sorted(sharing or {"SCSI controller 0": None}, key=lambda n: (len(n), n))
+        if len(names) > 4:
+            raise ValueError(f"{vm.name}: {len(names)} SCSI controllers, ESXi allows 4")
+        return {n: (1000 + i, sharing.get(n) or "noSharing") for i, n in enumerate(names)}, placed
 
     def device_changes(self, vm: Vm, seed: VmSeed) -> list[vim.vm.device.VirtualDeviceSpec]:
         dev, changes = vim.vm.device, []
@@ -391,15 +456,17 @@ class _Seeder:
                 connected if start is None else start), allowGuestControl=True)
 
         spec_ds = vm.disks[0].datastore if vm.disks and vm.disks[0].datastore else self._default_ds(vm)
-        self.controller_keys = self._controllers(vm.disks)
-        for name, key in self.controller_keys.items():
-            physical = any(d.rdm_mode == "physical" and (d.controller or "SCSI controller 0") == name
-                           for d in vm.disks)
+        controllers, placed = self._controllers(vm)
+        for name, (key, shared_bus) in controllers.items():
             add(dev.ParaVirtualSCSIController(key=key, busNumber=key - 1000, deviceInfo=info(name),
-                                              sharedBus="physicalSharing" if physical else "noSharing"))
+                                              sharedBus=shared_bus))
+        if vm.disks and all(d.controller_sharing for d in vm.disks):
+            seed.seeded.add("bus_sharing")
+        if vm.disks and all((d.eager_zero is not None) is (d.backing != "rdm") for d in vm.disks):
+            seed.seeded.add("eager_zero")  # vcsim stores an unset eagerlyScrub as false: claim only stated ones
         units: dict[int, int] = {}
-        for disk in vm.disks:
-            ctrl = self.controller_keys[disk.controller or "SCSI controller 0"]
+        for disk, controller in zip(vm.disks, placed, strict=True):
+            ctrl = controllers[controller][0]
             unit = units.get(ctrl, 0)
             units[ctrl] = unit + 1 + (unit + 1 == 7)  # unit 7 is the controller's own
             key = disk.key or 2000 + len(changes)
@@ -411,7 +478,7 @@ class _Seeder:
             self._make_dir(vm, file_name, spec_ds)
             backing = dev.VirtualDisk.FlatVer2BackingInfo(
                 fileName=file_name, diskMode=disk.disk_mode or "persistent", thinProvisioned=bool(disk.thin),
-                eagerlyScrub=disk.thin is False and disk.multi_writer, sharing=disk.sharing or "sharingNone")
+                eagerlyScrub=disk.eager_zero, sharing=disk.sharing or "sharingNone")
             add(dev.VirtualDisk(key=key, controllerKey=ctrl, unitNumber=unit, deviceInfo=info(disk.label),
                                 capacityInKB=(disk.capacity_bytes or 0) // 1024, backing=backing),
                 create=file_name not in self.created_files)
@@ -507,16 +574,35 @@ class _Seeder:
     def snapshots(self) -> None:
         for vm in self.estate.vms:
             if vm.snapshots:
-                self._snapshot_tree(self.vm_refs[vm.name], vm.snapshots, None)
+                refs = self.snapshot_refs[vm.name] = {}
+                self._snapshot_tree(self.vm_refs[vm.name], vm.snapshots, None, refs)
                 self.result.vms[vm.name].seeded.add("snapshots")
 
-    def _snapshot_tree(self, ref: vim.VirtualMachine, nodes: list[Snapshot], parent: object) -> None:
+    def _snapshot_tree(self, ref: vim.VirtualMachine, nodes: list[Snapshot], parent: object,
+                       refs: dict[str, vim.vm.Snapshot]) -> None:
         for node in nodes:  # pre-order, so vcsim's sequential ids match the estate's
             if parent is not None:
                 _run(self.si, parent.RevertToSnapshot_Task())
             snap = _run(self.si, ref.CreateSnapshot_Task(name=node.name, description=node.description or "",
                                                           memory=False, quiesce=bool(node.quiesced)))
-            self._snapshot_tree(ref, node.children, snap)
+            refs.setdefault(node.name, snap)  # a repeated name means the first one, in pre-order
+            self._snapshot_tree(ref, node.children, snap, refs)
+
+    def current_snapshots(self) -> None:
+        """Point each VM at its current snapshot, after every tree is complete (creating one moves it)."""
+        tasks = []
+        for vm in self.estate.vms:
+            seed, refs = self.result.vms[vm.name], self.snapshot_refs.get(vm.name, {})
+            if vm.current_snapshot in refs:
+                tasks.append(refs[vm.current_snapshot].RevertToSnapshot_Task())
+                seed.seeded.add("current_snapshot")
+            elif vm.current_snapshot:
+                seed.unsupported["current_snapshot"] = f"{vm.current_snapshot!r} is not in the snapshot tree"
+            elif vm.snapshots:
+                seed.unsupported["current_snapshot"] = "vcsim always points a VM with snapshots at one of them"
+            else:
+                seed.seeded.add("current_snapshot")  # no snapshot, none current
+        _check_tasks(self.si, tasks)
 
     def templates(self) -> None:
         for vm in self.estate.vms:
@@ -547,10 +633,14 @@ class _Seeder:
                 elif rule.kind == "vm-host":
                     vm_group = rule.vm_group or f"{rule.name}-vms"
                     host_group = rule.host_group or f"{rule.name}-hosts"
+                    members = [self.hosts[h] for h in rule.hosts if h in self.hosts]
                     group_specs += [
                         vim.cluster.GroupSpec(operation="add", info=vim.cluster.VmGroup(name=vm_group, vm=vms)),
-                        vim.cluster.GroupSpec(operation="add", info=vim.cluster.HostGroup(name=host_group))]
-                    self.result.unsupported[f"host_group:{host_group}"] = "the model has no host-group members"
+                        vim.cluster.GroupSpec(operation="add",
+                                              info=vim.cluster.HostGroup(name=host_group, host=members))]
+                    if len(members) != len(rule.hosts):
+                        missing = sorted(set(rule.hosts) - set(self.hosts))
+                        self.result.unsupported[f"host_group:{host_group}"] = f"unknown hosts {missing}"
                     side = "affineHostGroupName" if rule.affine is not False else "antiAffineHostGroupName"
                     affine = {side: host_group}
                     info = vim.cluster.VmHostRuleInfo(name=rule.name, enabled=rule.enabled, mandatory=rule.mandatory,
@@ -651,6 +741,7 @@ def seed_estate(si: vim.ServiceInstance, estate: Estate, *, rest: tuple, guest_h
     seeder.rules()
     seeder.maintenance()
     seeder.tags()
+    seeder.current_snapshots()  # last but for RDMs: nothing after it may create a snapshot
     seeder.rdms()
     seeder.result.seconds = time.perf_counter() - started
     return seeder.result

@@ -7,13 +7,13 @@ import ipaddress
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from planner.models import Estate, OsFamily, PowerState, Vm, os_family
+from planner.models import Estate, OsFamily, PowerState, Snapshot, Vm, os_family
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "inventories" / "example"
 DOC_NETS = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
@@ -67,6 +67,13 @@ VM_TRAITS: dict[str, Callable[[Vm, Estate], bool]] = {
     "independent disk": lambda v, e: any(d.independent and d.backing != "rdm" and not d.multi_writer
                                          for d in v.disks),
     "thin disk": lambda v, e: any(d.thin for d in v.disks),
+    "eager-zeroed thick disk": lambda v, e: any(d.eager_zero and not d.thin and not d.multi_writer
+                                                for d in v.disks),
+    "lazy-zeroed thick disk": lambda v, e: any(d.eager_zero is False and d.thin is False for d in v.disks),
+    "eager-zeroed multi-writer disk": lambda v, e: any(d.multi_writer and d.eager_zero for d in v.disks),
+    "scsi bus without sharing": lambda v, e: any(d.controller_sharing == "noSharing" for d in v.disks),
+    "physical scsi bus sharing on an rdm": lambda v, e: any(
+        d.backing == "rdm" and d.controller_sharing == "physicalSharing" for d in v.disks),
     "connected iso": lambda v, e: any(c.backing == "iso" and c.connected and c.iso_path for c in v.devices.cdroms),
     "usb controller": lambda v, e: bool(v.devices.usb_controllers),
     "usb licence dongle": lambda v, e: bool(v.devices.usb_devices) and _annotation(v, "dongle"),
@@ -76,6 +83,8 @@ VM_TRAITS: dict[str, Callable[[Vm, Estate], bool]] = {
     "vgpu": lambda v, e: any(p.kind == "vgpu" for p in v.devices.pci),
     "tpm + secure boot + efi": lambda v, e: bool(v.devices.tpm and v.secure_boot and v.firmware == "efi"),
     "nested snapshot tree": lambda v, e: any(s.children for s in v.snapshots),
+    "current snapshot deep in a tree": lambda v, e: bool(v.current_snapshot) and v.current_snapshot not in {
+        s.name for s in v.snapshots},
     "old snapshot": _old,
     "consolidation needed": lambda v, e: bool(v.consolidation_needed),
     "huge vm": lambda v, e: (v.num_cpu or 0) >= 48 and (v.memory_mib or 0) >= 768 * 1024,
@@ -138,6 +147,63 @@ def test_infrastructure_shape(estate: Estate) -> None:
     assert {n.kind for n in estate.networks} == {"standard", "distributed-portgroup"}
     for cl in estate.clusters:
         assert cl.host_count == sum(h.cluster == cl.name for h in estate.hosts)
+
+
+def _walk(nodes: list[Snapshot]) -> list[Snapshot]:
+    """Every snapshot of a tree, pre-order."""
+    return [n for node in nodes for n in (node, *_walk(node.children))]
+
+
+def _newest_leaf(nodes: list[Snapshot]) -> str | None:
+    leaves = [n for n in _walk(nodes) if not n.children]
+    return max(leaves, key=lambda n: n.created or datetime.min.replace(tzinfo=UTC)).name if leaves else None
+
+
+def test_current_snapshot_is_in_the_tree(estate: Estate) -> None:
+    for vm in estate.vms:
+        assert (vm.current_snapshot is None) is (not vm.snapshots), vm.name
+        if vm.snapshots:
+            assert vm.current_snapshot in [n.name for n in _walk(vm.snapshots)], vm.name
+            assert vm.current_snapshot == _newest_leaf(vm.snapshots), vm.name
+
+
+def test_disk_provisioning_and_bus_sharing_are_consistent(estate: Estate) -> None:
+    for vm in estate.vms:
+        buses: dict[str | None, set[str | None]] = {}
+        for disk in vm.disks:
+            buses.setdefault(disk.controller, set()).add(disk.controller_sharing)
+            assert disk.controller_sharing in ("noSharing", "virtualSharing", "physicalSharing"), vm.name
+            if disk.backing == "rdm":
+                assert disk.eager_zero is None and disk.thin is None, vm.name
+            else:
+                assert isinstance(disk.eager_zero, bool), vm.name
+                assert not (disk.thin and disk.eager_zero), vm.name
+            if disk.multi_writer:  # vSphere needs eager-zeroed thick for multi-writer
+                assert disk.eager_zero and disk.thin is False, vm.name
+        assert all(len(modes) == 1 for modes in buses.values()), (vm.name, buses)
+
+
+def test_host_groups_and_datastore_mounts(estate: Estate) -> None:
+    hosts = {h.name: h for h in estate.hosts}
+    vms = {vm.name: vm for vm in estate.vms}
+    datastores = {d.name: d for d in estate.datastores}
+    clusters = {c.name: c for c in estate.clusters}
+    vm_host_rules = [(cl, r) for cl in estate.clusters for r in cl.rules if r.kind == "vm-host"]
+    assert vm_host_rules and all(r.hosts for _, r in vm_host_rules)
+    for cl, rule in vm_host_rules:
+        assert all(hosts[h].cluster == cl.name for h in rule.hosts), rule.name
+        assert len(rule.hosts) < clusters[cl.name].host_count, rule.name  # a real subset of the cluster
+        if rule.mandatory and rule.affine:
+            assert all(vms[v].host in rule.hosts for v in rule.vms), rule.name
+    for ds in estate.datastores:
+        assert ds.hosts == sorted(ds.hosts) and set(ds.hosts) <= set(hosts), ds.name
+        assert all(hosts[h].datacenter == ds.datacenter for h in ds.hosts), ds.name
+        assert (len(ds.hosts) > 1) is bool(ds.multiple_host_access), ds.name
+    assert any(len(d.hosts) == 1 for d in estate.datastores) and any(len(d.hosts) > 1 for d in estate.datastores)
+    for vm in estate.vms:  # a VM's host mounts every datastore its disks and ISOs live on
+        used = {d.datastore for d in vm.disks} | {c.iso_path[1:].split("]")[0] for c in vm.devices.cdroms
+                                                   if c.iso_path}
+        assert all(vm.host in datastores[name].hosts for name in used), vm.name
 
 
 def test_references_resolve(estate: Estate) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from pyVmomi import vim, vmodl
 
 from planner.errors import PermissionDeniedError
-from planner.models import Datacenter, Datastore, Estate, Network, Source, SourceKind, Vm
+from planner.models import Datacenter, Datastore, Estate, Network, Source, SourceKind
 from planner.sources.vcenter import properties as paths
 from planner.sources.vcenter.connection import Connection, connect, translate_errors
 from planner.sources.vcenter.mapping import Lookups, map_cluster, map_host, map_vm
@@ -91,64 +91,88 @@ def collect_server(settings: ServerSettings, *, page_size: int = PAGE_SIZE,
         connection.close()
 
 
+@dataclass
+class _Infrastructure:
+    """Raw objects around the VMs, read before the VMs are mapped."""
+
+    clusters: list[ObjectProps]
+    hosts: list[ObjectProps]
+    datastores: list[ObjectProps]
+    networks: list[ObjectProps]
+    portgroups: dict[str, dict[str, Any]]
+    switches: dict[str, str | None]
+
+
+def _read_infrastructure(reader: _Reader, lookups: Lookups) -> _Infrastructure:
+    """Containers, clusters, hosts, datastores and networks; fills the name lookups VMs are mapped with."""
+    for kind, mo_type in (("Folder", vim.Folder), ("Datacenter", vim.Datacenter),
+                          ("ComputeResource", vim.ComputeResource), ("ResourcePool", vim.ResourcePool)):
+        for obj in reader.read(kind, mo_type, paths.FOLDER_PATHS):
+            lookups.topology.add(kind, obj.moid, obj.props.get("name", obj.moid), obj.props.get("parent"))
+    clusters = reader.read("Cluster", vim.ClusterComputeResource, paths.CLUSTER_PATHS)
+    cluster_names = {obj.moid: obj.props.get("name", obj.moid) for obj in clusters}
+    hosts = reader.read("HostSystem", vim.HostSystem, paths.HOST_PATHS)
+    for obj in hosts:
+        lookups.hosts[obj.moid] = obj.props.get("name", obj.moid)
+        lookups.host_cluster[obj.moid] = cluster_names.get(moid(obj.props.get("parent")) or "")
+    datastores = reader.read("Datastore", vim.Datastore, paths.DATASTORE_PATHS)
+    lookups.datastores = {obj.moid: obj.props.get("name", obj.moid) for obj in datastores}
+    networks = reader.read("Network", vim.Network, paths.NETWORK_PATHS)
+    lookups.networks = {obj.moid: obj.props.get("name", obj.moid) for obj in networks}
+    portgroups = reader.read("Portgroup", vim.dvs.DistributedVirtualPortgroup, paths.PORTGROUP_PATHS)
+    switches = {obj.moid: obj.props.get("name")
+                for obj in reader.read("Switch", vim.DistributedVirtualSwitch, paths.SWITCH_PATHS)}
+    for obj in portgroups:
+        if obj.props.get("key"):
+            lookups.portgroups[obj.props["key"]] = lookups.networks.get(obj.moid, obj.moid)
+    return _Infrastructure(clusters, hosts, datastores, networks, {obj.moid: obj.props for obj in portgroups},
+                           switches)
+
+
+def _refuse_denied(reader: _Reader, settings: ServerSettings) -> None:
+    if not reader.denied:
+        return
+    shown = "; ".join(reader.denied[:5])
+    if len(reader.denied) > 5:
+        shown += f"; and {len(reader.denied) - 5} more"
+    raise PermissionDeniedError(
+        f"{settings.address}: the account {settings.user} may not read {len(reader.denied)} object(s): {shown}. "
+        "Nothing was stored.", hint="Grant read-only access on the whole inventory (propagated), then collect again.")
+
+
 def _collect(connection: Connection, page_size: int, progress: Progress | None) -> ServerInventory:
+    """Read one vCenter. The VMs and the tags are fetched in the background while the rest is read."""
     content = connection.content
     about = content.about
     source_name = connection.settings.address
     warnings: list[str] = []
     reader = _Reader(connection, page_size, progress)
-    topology = Topology()
-    lookups = Lookups(source=source_name, topology=topology, custom_fields=_custom_fields(content))
-
-    for kind, mo_type in (("Folder", vim.Folder), ("Datacenter", vim.Datacenter),
-                          ("ComputeResource", vim.ComputeResource), ("ResourcePool", vim.ResourcePool)):
-        for obj in reader.read(kind, mo_type, paths.FOLDER_PATHS):
-            topology.add(kind, obj.moid, obj.props.get("name", obj.moid), obj.props.get("parent"))
-    clusters_raw = reader.read("Cluster", vim.ClusterComputeResource, paths.CLUSTER_PATHS)
-    cluster_names = {obj.moid: obj.props.get("name", obj.moid) for obj in clusters_raw}
-    hosts_raw = reader.read("HostSystem", vim.HostSystem, paths.HOST_PATHS)
-    for obj in hosts_raw:
-        lookups.hosts[obj.moid] = obj.props.get("name", obj.moid)
-        lookups.host_cluster[obj.moid] = cluster_names.get(moid(obj.props.get("parent")) or "")
-    datastores_raw = reader.read("Datastore", vim.Datastore, paths.DATASTORE_PATHS)
-    lookups.datastores = {obj.moid: obj.props.get("name", obj.moid) for obj in datastores_raw}
-    networks_raw = reader.read("Network", vim.Network, paths.NETWORK_PATHS)
-    lookups.networks = {obj.moid: obj.props.get("name", obj.moid) for obj in networks_raw}
-    portgroups_raw = reader.read("Portgroup", vim.dvs.DistributedVirtualPortgroup, paths.PORTGROUP_PATHS)
-    switches = {obj.moid: obj.props.get("name") for obj in
-                reader.read("Switch", vim.DistributedVirtualSwitch, paths.SWITCH_PATHS)}
-    portgroups = {obj.moid: obj.props for obj in portgroups_raw}
-    for obj in portgroups_raw:
-        if obj.props.get("key"):
-            lookups.portgroups[obj.props["key"]] = lookups.networks.get(obj.moid, obj.moid)
-    vms_raw = reader.read("VirtualMachine", vim.VirtualMachine, paths.VM_PATHS)
-
-    if reader.denied:
-        shown = "; ".join(reader.denied[:5]) + (f"; and {len(reader.denied) - 5} more" if len(reader.denied) > 5
-                                                 else "")
-        raise PermissionDeniedError(
-            f"{connection.settings.address}: the account {connection.settings.user} may not read "
-            f"{len(reader.denied)} object(s): {shown}. Nothing was stored.",
-            hint="Grant read-only access on the whole inventory (propagated), then collect again.")
+    lookups = Lookups(source=source_name, topology=Topology(), custom_fields=_custom_fields(content))
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="planner-collect") as pool:
+        vms_future = pool.submit(reader.read, "VirtualMachine", vim.VirtualMachine, paths.VM_PATHS)
+        tags_future = pool.submit(_read_tags, connection, warnings)
+        infra = _read_infrastructure(reader, lookups)
+        vms_raw = vms_future.result()
+        lookups.tags = tags_future.result()
+    _refuse_denied(reader, connection.settings)
     if reader.skipped:
         warnings.append(f"{connection.settings.address} does not know the properties "
                         f"{', '.join(sorted(set(reader.skipped)))}; they are left empty.")
-    lookups.tags = _read_tags(connection, warnings)
 
     vm_names = {obj.moid: obj.props.get("name", obj.moid) for obj in vms_raw}
-    vms: list[Vm] = [map_vm(obj.moid, obj.props, lookups) for obj in vms_raw]
     collected_at = datetime.now(UTC)
     estate = Estate(
         collected_at=collected_at,
         sources=[Source(name=source_name, kind=SourceKind.VCENTER, api_version=about.apiVersion,
                         product=about.fullName, instance_uuid=about.instanceUuid, collected_at=collected_at)],
         datacenters=[Datacenter(name=node.name, moid=object_id, source=source_name)
-                     for object_id, node in topology.nodes.items() if node.kind == "Datacenter"],
-        clusters=[map_cluster(obj.moid, obj.props, lookups, lambda m: vm_names.get(m, m)) for obj in clusters_raw],
-        hosts=[map_host(obj.moid, obj.props, lookups, lookups.host_cluster.get(obj.moid)) for obj in hosts_raw],
-        datastores=[_datastore(obj, lookups) for obj in datastores_raw],
-        networks=[_network(obj, lookups, portgroups, switches) for obj in networks_raw],
-        vms=vms,
+                     for object_id, node in lookups.topology.nodes.items() if node.kind == "Datacenter"],
+        clusters=[map_cluster(obj.moid, obj.props, lookups, lambda m: vm_names.get(m, m))
+                  for obj in infra.clusters],
+        hosts=[map_host(obj.moid, obj.props, lookups, lookups.host_cluster.get(obj.moid)) for obj in infra.hosts],
+        datastores=[_datastore(obj, lookups) for obj in infra.datastores],
+        networks=[_network(obj, lookups, infra.portgroups, infra.switches) for obj in infra.networks],
+        vms=[map_vm(obj.moid, obj.props, lookups) for obj in vms_raw],
     )
     return ServerInventory(estate, warnings)
 
@@ -160,8 +184,9 @@ def _datastore(obj: ObjectProps, lookups: Lookups) -> Datastore:
         datacenter=lookups.topology.datacenter_of(moid(get("parent"))), type=get("summary.type"),
         capacity_bytes=get("summary.capacity"), free_bytes=get("summary.freeSpace"), url=get("summary.url"),
         multiple_host_access=get("summary.multipleHostAccess"),
-        hosts=sorted(lookups.hosts.get(moid(mount.key) or "", "") for mount in get("host") or ()
-                     if moid(mount.key) in lookups.hosts),
+        hosts=sorted(lookups.hosts[moid(mount.key) or ""] for mount in get("host") or ()
+                     if moid(mount.key) in lookups.hosts
+                     and getattr(getattr(mount, "mountInfo", None), "mounted", True) is not False),
     )
 
 

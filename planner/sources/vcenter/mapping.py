@@ -197,9 +197,10 @@ def _rule(rule: Any, vm_name: Callable[[str], str], groups: dict[str, Any], host
         group = groups.get(rule.vmGroupName)
         vms = [vm_name(moid(v) or "") for v in getattr(group, "vm", None) or ()]
         host_group = rule.affineHostGroupName or rule.antiAffineHostGroupName
-        hosts = [host_names.get(moid(h) or "", moid(h)) for h in getattr(groups.get(host_group), "host", None) or ()]
+        members = getattr(groups.get(host_group), "host", None) or ()
+        hosts = sorted(host_names[m] for m in (moid(h) for h in members) if m in host_names)
         return ClusterRule(kind="vm-host", vms=vms, vm_group=rule.vmGroupName, host_group=host_group,
-                           hosts=[h for h in hosts if h], affine=affine, **base)
+                           hosts=hosts, affine=affine, **base)
     return ClusterRule(kind="other", **base)
 
 
