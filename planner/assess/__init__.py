@@ -1,0 +1,54 @@
+"""Containerization assessment: a tunable rule catalogue -> findings -> fit, score, strategy and sizing per VM.
+
+Library entry points: ``assess_estate(estate, policy, facts)`` and ``run_assessment`` (what the CLI calls).
+See docs/assessment.md for how verdicts are derived and docs/rules.md for the catalogue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from planner.assess.base import Criterion, Finding, Hit, Rule, Severity
+from planner.assess.context import RuleContext
+from planner.assess.engine import FORMAT_VERSION, Assessment, VmAssessment, assess_estate
+from planner.assess.facts import GuestFacts, facts_by_vm
+from planner.assess.fit import Fit, Strategy
+from planner.assess.policy import Policy, load_policy
+from planner.assess.report import ReportFormat, render
+from planner.models import Estate
+
+ASSESSMENT_DOCUMENT_KIND = "assessment"
+"""Store document kind of a snapshot's latest assessment summary (read by `planner graph`/plans for fits)."""
+
+
+def summary_document(assessment: Assessment) -> str:
+    """Compact JSON kept with a stored snapshot: ``{"format_version", "vms": [{vm, fit, score, strategy}]}``."""
+    return json.dumps({"format_version": FORMAT_VERSION, "vms": [
+        {"vm": a.vm, "fit": a.fit.value, "score": a.score, "strategy": a.strategy.value} for a in assessment.vms]},
+        ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class AssessOutput:
+    """What `planner assess` prints, and the summary it keeps with a stored snapshot."""
+
+    text: str
+    summary: str
+
+
+def run_assessment(estate: Estate, policy_path: Path | None, fmt: ReportFormat | str,
+                   discovery: Iterable[str | Mapping[str, Any]] = ()) -> AssessOutput:
+    """The whole of `planner assess`: load the policy, adapt discovery documents, assess, render."""
+    assessment = assess_estate(estate, load_policy(policy_path), facts_by_vm(discovery))
+    return AssessOutput(render(assessment, fmt), summary_document(assessment))
+
+
+__all__ = [
+    "ASSESSMENT_DOCUMENT_KIND", "FORMAT_VERSION", "AssessOutput", "Assessment", "Criterion", "Finding", "Fit",
+    "GuestFacts", "Hit", "Policy", "ReportFormat", "Rule", "RuleContext", "Severity", "Strategy", "VmAssessment",
+    "assess_estate", "facts_by_vm", "load_policy", "render", "run_assessment", "summary_document",
+]

@@ -1,0 +1,169 @@
+"""The engine: one pass over the estate, every enabled rule on every VM, findings -> fit, score, strategy, sizing.
+
+A rule that raises becomes an internal finding on that VM (and sends the VM to ``investigate``); the run goes on.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.assess.base import Criterion, Finding, Rule, Severity
+from planner.assess.context import EstateIndex, RuleContext
+from planner.assess.facts import GuestFacts
+from planner.assess.fit import Fit, Strategy, fit_for, score, strategy_for
+from planner.assess.policy import CompiledPolicy, Policy, compile_policy
+from planner.assess.registry import RuleRegistry, default_registry
+from planner.assess.sizing import Sizing, size_vm
+from planner.models import Estate, OsFamily, Vm, os_family
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+"""Version of the per-VM JSON object (docs/assessment.md). Bump on any incompatible change."""
+
+MOVING = (Strategy.CONTAINERIZE, Strategy.REFACTOR)
+INTERNAL_REMEDIATION = "A bug in this rule, not in the VM: report it with `planner --debug assess` output."
+
+
+@dataclass(slots=True)
+class VmAssessment:
+    """The verdict on one VM."""
+
+    vm: str
+    source: str
+    cluster: str | None
+    power_state: str | None
+    os_family: OsFamily
+    template: bool
+    fit: Fit
+    score: int
+    strategy: Strategy
+    sizing: Sizing
+    findings: list[Finding]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented JSON object (``format_version`` 1)."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "vm": self.vm,
+            "source": self.source,
+            "cluster": self.cluster,
+            "power_state": self.power_state,
+            "os_family": self.os_family.value,
+            "template": self.template,
+            "fit": self.fit.value,
+            "score": self.score,
+            "strategy": self.strategy.value,
+            "sizing": self.sizing.as_dict(),
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+@dataclass(slots=True)
+class Assessment:
+    """All verdicts of one run, in estate order, with the rules and policy that produced them."""
+
+    vms: list[VmAssessment]
+    policy: Policy
+    rules: list[type[Rule]] = field(default_factory=list)
+
+    def by_fit(self) -> dict[Fit, int]:
+        counts = Counter(a.fit for a in self.vms)
+        return {fit: counts[fit] for fit in Fit if counts[fit]}
+
+    def by_strategy(self) -> dict[Strategy, int]:
+        counts = Counter(a.strategy for a in self.vms)
+        return {strategy: counts[strategy] for strategy in Strategy if counts[strategy]}
+
+    def reclaimable(self) -> dict[str, float]:
+        """vCPU and GiB reclaimed if every VM to containerize or refactor moves at its sizing."""
+        moving = [a.sizing for a in self.vms if a.strategy in MOVING]
+        return {"vms": len(moving), "vcpu": round(sum(s.reclaimable_vcpu for s in moving), 2),
+                "memory_gib": round(sum(s.reclaimable_memory_gib for s in moving), 2)}
+
+
+def effective_family(vm: Vm, facts: GuestFacts | None) -> OsFamily:
+    """OS family from discovery (os-release) when present, else the snapshot's, else re-derived from guest ids."""
+    if facts is not None and facts.os_id:
+        family = os_family(facts.os_id)
+        return OsFamily.LINUX if family is OsFamily.UNKNOWN else family
+    if vm.guest.family is not OsFamily.UNKNOWN:
+        return vm.guest.family
+    guest = vm.guest
+    return os_family(guest.tools_id, guest.tools_name, guest.configured_id, guest.configured_name)
+
+
+@dataclass(frozen=True, slots=True)
+class _Active:
+    rule: Rule
+    id: str
+    criterion: Criterion
+    severity: Severity
+    remediation: str
+
+
+def _internal(active: _Active, exc: Exception) -> Finding:
+    return Finding(
+        rule=active.id, criterion=active.criterion, severity=Severity.INFO,
+        message=f"rule {active.id} could not be evaluated: {type(exc).__name__}: {exc}"[:500],
+        evidence={"error": type(exc).__name__, "detail": str(exc)[:500]},
+        remediation=INTERNAL_REMEDIATION, internal=True,
+    )
+
+
+def assess_estate(
+    estate: Estate,
+    policy: Policy | None = None,
+    facts: Mapping[str, GuestFacts] | None = None,
+    *,
+    registry: RuleRegistry | None = None,
+) -> Assessment:
+    """Assess every VM (templates included, as ``exclude``). ``facts`` are keyed by exact VM name."""
+    policy = policy or Policy()
+    registry = registry if registry is not None else default_registry()
+    compiled = compile_policy(policy, {rule.id: rule.severity for rule in registry})
+    index = EstateIndex.build(estate)
+    active = [_Active(cls(), cls.id, cls.criterion, compiled.severities[cls.id], cls.remediation)
+              for cls in registry if cls.id in compiled.enabled]
+    config_rules = [a for a in active if not a.rule.requires_facts]
+    facts = facts or {}
+    # The run allocates millions of small, acyclic objects: with the collector on, each full collection walks the
+    # whole (large) estate again, so the run slows as it goes. Nothing here creates reference cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        results = [_assess_vm(vm, compiled, index, facts.get(vm.name), config_rules, active) for vm in estate.vms]
+    finally:
+        if collecting:
+            gc.enable()
+    return Assessment(vms=results, policy=policy, rules=list(registry))
+
+
+def _assess_vm(vm: Vm, compiled: CompiledPolicy, index: EstateIndex, vm_facts: GuestFacts | None,
+               config_rules: list[_Active], all_rules: list[_Active]) -> VmAssessment:
+    family = effective_family(vm, vm_facts)
+    ctx = RuleContext(policy=compiled, index=index, facts=vm_facts, family=family)
+    findings: list[Finding] = []
+    for item in (all_rules if vm_facts is not None else config_rules):
+        try:
+            for hit in item.rule.check(vm, ctx):
+                findings.append(Finding(item.id, item.criterion, item.severity, hit.message, hit.evidence,
+                                        item.remediation))
+        except Exception as exc:  # a broken rule must not stop the run
+            log.debug("rule %s failed on VM %r", item.id, vm.name, exc_info=True)
+            findings.append(_internal(item, exc))
+    os_known = family is not OsFamily.UNKNOWN
+    value = score(findings)
+    fit = fit_for(value, findings, os_known)
+    return VmAssessment(
+        vm=vm.name, source=vm.source, cluster=vm.cluster,
+        power_state=vm.power_state.value if vm.power_state else None,
+        os_family=family, template=vm.template, fit=fit, score=value,
+        strategy=strategy_for(fit, findings, template=vm.template, os_known=os_known),
+        sizing=size_vm(vm, ctx), findings=findings,
+    )

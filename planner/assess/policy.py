@@ -1,0 +1,286 @@
+"""The assessment policy: a YAML file that tunes the catalogue without touching code.
+
+Read once per run (``load_policy``), validated strictly (unknown keys are errors, named by key path),
+then compiled once (``CompiledPolicy``: severity map, enabled set, precompiled keyword regexes) so no
+rule parses policy per VM. The shipped defaults are ``examples/policy.yaml``; an empty file means defaults.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from planner.assess.base import Severity
+from planner.errors import InputError
+from planner.models import OsFamily
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RuleSetting(_Strict):
+    """Per-rule switch and severity override."""
+
+    enabled: bool = True
+    severity: Severity | None = None
+
+
+class Target(_Strict):
+    """What the target container platform accepts."""
+
+    os_families: list[OsFamily] = Field(default_factory=lambda: [OsFamily.LINUX], min_length=1)
+
+
+class Thresholds(_Strict):
+    """What "huge", "many", "idle" and "old" mean."""
+
+    huge_vcpu: int = Field(default=16, gt=0)
+    huge_memory_gib: float = Field(default=128, gt=0)
+    many_nics: int = Field(default=2, gt=0, description="more NICs than this fires POR017")
+    snapshot_age_days: int = Field(default=7, ge=0, description="snapshots older than this are called out as stale")
+    idle_cpu_percent: float = Field(default=2, ge=0, le=100)
+    busy_cpu_percent: float = Field(default=80, gt=0, le=100)
+    oversized_percent: float = Field(default=25, gt=0, le=100, description="used below this share of allocation")
+    large_storage_gib: float = Field(default=1024, gt=0)
+    local_data_gib: float = Field(default=50, gt=0)
+    min_kernel: str = Field(default="3.10", pattern=r"^\d+\.\d+$", description="major.minor")
+    many_service_units: int = Field(default=4, gt=0, description="more application units than this fires GST012")
+    min_os_versions: dict[str, str] = Field(
+        default_factory=lambda: {
+            "rhel": "8", "centos": "9", "ol": "8", "rocky": "8", "almalinux": "8", "debian": "12",
+            "ubuntu": "22.04", "sles": "15", "opensuse-leap": "15.5", "fedora": "40", "amzn": "2023",
+        },
+        description="os-release ID -> first supported VERSION_ID (ARC005, with discovery data)",
+    )
+
+    @field_validator("min_os_versions", mode="before")
+    @classmethod
+    def _versions(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values  # pydantic reports the type error
+        for key, value in values.items():
+            if not re.match(r"^\d+(\.\d+)*$", str(value)):
+                raise ValueError(f"{key}: {value!r} is not a version like 8 or 22.04")
+        return {key.lower(): str(value) for key, value in values.items()}
+
+
+class Keywords(_Strict):
+    """Case-insensitive words matched as whole words (letters/digits around them do not match)."""
+
+    compliance: list[str] = Field(default_factory=lambda: [
+        "pci", "pci-dss", "pcidss", "cardholder", "hipaa", "phi", "sox", "gdpr", "fedramp", "itar", "fisma",
+        "cui", "classified", "restricted",
+    ])
+    sensitive_networks: list[str] = Field(default_factory=lambda: ["dmz", "untrusted", "pci", "cde", "isolated"])
+    licence_dongles: list[str] = Field(default_factory=lambda: [
+        "dongle", "hasp", "sentinel", "safenet", "wibu", "codemeter", "aladdin", "rainbow", "licen[cs]e",
+    ])
+    database_processes: list[str] = Field(default_factory=lambda: [
+        "mysqld", "mariadbd", "postgres", "postmaster", "oracle", "ora_pmon_.*", "tnslsnr", "sqlservr", "mongod",
+        "db2sysc", "sybase", "dataserver", "redis-server", "cassandra", "elasticsearch", "couchdb", "influxd",
+    ])
+    system_processes: list[str] = Field(default_factory=lambda: [
+        "systemd", "systemd-.*", "init", "kthreadd", "sshd", "cron", "crond", "rsyslogd", "syslog-ng", "auditd",
+        "agetty", "login", "dbus-daemon", "polkitd", "chronyd", "ntpd", "vmtoolsd", "vgauthd", "VGAuthService",
+        "irqbalance", "tuned", "firewalld", "networkmanager", "dhclient", "udevd", "multipathd", "lvmetad",
+        "atd", "snapd", "unattended-upgr.*", "accounts-daemon", "rpcbind", "gssproxy", "master", "postfix",
+        "sudo", "bash", "sh", "su", "containerd", "dockerd", "kworker.*", "ksoftirqd.*", "migration.*",
+    ])
+    system_units: list[str] = Field(default_factory=lambda: [
+        "systemd-.*", "ssh", "sshd", "cron", "crond", "rsyslog", "auditd", "getty@.*", "serial-getty@.*", "dbus",
+        "polkit", "chronyd", "chrony", "ntp", "ntpd", "vmtoolsd", "open-vm-tools", "vgauth", "irqbalance",
+        "tuned", "firewalld", "NetworkManager.*", "networking", "network", "udev.*", "multipathd", "lvm2-.*",
+        "atd", "snapd.*", "unattended-upgrades", "accounts-daemon", "rpcbind", "gssproxy", "postfix", "kdump",
+        "dm-event", "blk-availability", "user@.*", "user-runtime-dir@.*", "apparmor", "ufw", "console-setup",
+        "keyboard-setup", "kmod-static-nodes", "e2scrub_reap", "sysstat", "smartd", "mdmonitor", "rhsmcertd",
+        "qemu-guest-agent", "cloud-.*", "containerd", "docker",
+    ])
+    ignored_kernel_modules: list[str] = Field(default_factory=lambda: [
+        "vmw_.*", "vmxnet3", "vmwgfx", "vsock", "vmw_vsock_.*", "overlay", "br_netfilter", "nf_.*", "xt_.*",
+        "ip_tables", "iptable_.*", "ip6_tables", "ip6table_.*", "nft_.*", "nf_tables", "bridge", "stp", "llc",
+        "veth", "tun", "loop", "dm_.*", "xfs", "ext4", "btrfs", "crc.*", "sd_mod", "sr_mod", "cdrom", "ata_.*",
+        "libata", "mptspi", "mptscsih", "mptbase", "vmw_pvscsi", "scsi_transport_.*", "intel_.*", "ahci",
+        "libahci", "i2c_.*", "psmouse", "serio_raw", "joydev", "evdev", "button", "ac", "pcspkr", "drm.*",
+        "ttm", "fb_sys_fops", "syscopyarea", "sysfillrect", "sysimgblt", "autofs4", "ipv6", "af_packet",
+    ])
+
+
+class Network(_Strict):
+    """Address ranges known to be statically assigned (POR016 fires for guest IPs inside them)."""
+
+    static_ip_cidrs: list[str] = Field(default_factory=list)
+
+    @field_validator("static_ip_cidrs")
+    @classmethod
+    def _cidrs(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not a CIDR (e.g. 10.20.0.0/16)") from exc
+        return values
+
+
+class Sizing(_Strict):
+    """Right-sizing: requests = observed use + headroom; limits = requests x factor, capped at the allocation."""
+
+    cpu_headroom_percent: float = Field(default=30, ge=0)
+    memory_headroom_percent: float = Field(default=25, ge=0)
+    cpu_limit_factor: float = Field(default=2.0, ge=1)
+    memory_limit_factor: float = Field(default=1.5, ge=1)
+    min_cpu_millicores: int = Field(default=100, gt=0)
+    min_memory_mib: int = Field(default=128, gt=0)
+    default_core_mhz: int = Field(default=2400, gt=0, description="used when the VM's host speed is unknown")
+
+
+class Policy(_Strict):
+    """The whole policy file. Every section is optional; omitted keys take the documented defaults."""
+
+    version: Literal[1] = 1
+    target: Target = Field(default_factory=Target)
+    rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    keywords: Keywords = Field(default_factory=Keywords)
+    network: Network = Field(default_factory=Network)
+    sizing: Sizing = Field(default_factory=Sizing)
+
+
+def _key_path(loc: Iterable[int | str]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+_BOUND_MESSAGES = {"greater_than": "> {gt}", "greater_than_equal": ">= {ge}", "less_than": "< {lt}",
+                   "less_than_equal": "<= {le}"}
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind in _BOUND_MESSAGES:
+        return "must be " + _BOUND_MESSAGES[kind].format(**ctx)
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required"
+    message = str(error["msg"]).replace("Input should be", "must be").replace("Value error, ", "")
+    return message
+
+
+def parse_policy(document: Any, origin: str) -> Policy:
+    """Validate a parsed YAML document; errors name the key path, e.g. ``thresholds.huge_memory_gib``."""
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise InputError(f"{origin}: a policy must be a mapping of sections (target, rules, thresholds, ...).")
+    try:
+        return Policy.model_validate(document)
+    except ValidationError as exc:
+        problems = [f"{_key_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
+        raise InputError(f"{origin}: invalid policy: " + "; ".join(problems)) from exc
+
+
+def load_policy(path: Path | None) -> Policy:
+    """The policy in ``path``, or the defaults when ``path`` is None."""
+    if path is None:
+        return Policy()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read policy {path}: {exc.strerror}.") from exc
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_policy(document, str(path))
+
+
+def keyword_regex(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One case-insensitive whole-word alternation for a keyword list; None when the list is empty.
+
+    Keywords are regular expressions (``licen[cs]e``); letters and digits around a match make it no match.
+    """
+    parts = [w for w in words if w.strip()]
+    if not parts:
+        return None
+    return re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(f"(?:{p})" for p in parts) + r")(?![A-Za-z0-9])",
+                      re.IGNORECASE)
+
+
+def name_regex(words: Iterable[str]) -> re.Pattern[str] | None:
+    """A case-insensitive full-match alternation (for process, unit and module names)."""
+    parts = [w for w in words if w.strip()]
+    if not parts:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPolicy:
+    """A policy made ready for rules: everything parsed or compiled exactly once per run."""
+
+    policy: Policy
+    enabled: frozenset[str]
+    severities: dict[str, Severity]
+    accepted_families: frozenset[OsFamily]
+    compliance: re.Pattern[str] | None
+    sensitive_networks: re.Pattern[str] | None
+    licence_dongles: re.Pattern[str] | None
+    database_processes: re.Pattern[str] | None
+    system_processes: re.Pattern[str] | None
+    system_units: re.Pattern[str] | None
+    ignored_kernel_modules: re.Pattern[str] | None
+    static_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    min_kernel: tuple[int, int]
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.policy.thresholds
+
+    @property
+    def sizing(self) -> Sizing:
+        return self.policy.sizing
+
+
+def compile_policy(policy: Policy, rules: dict[str, Severity]) -> CompiledPolicy:
+    """Resolve the policy against the loaded catalogue (``rules``: id -> default severity)."""
+    unknown = sorted(set(policy.rules) - set(rules))
+    if unknown:
+        raise InputError(f"invalid policy: rules.{unknown[0]}: unknown rule id (known: {', '.join(sorted(rules))})")
+    enabled = frozenset(rid for rid in rules if policy.rules.get(rid, RuleSetting()).enabled)
+    severities = {rid: (policy.rules[rid].severity if rid in policy.rules else None) or sev
+                  for rid, sev in rules.items()}
+    keywords = policy.keywords
+    major, minor = (int(part) for part in policy.thresholds.min_kernel.split("."))
+    patterns: dict[str, re.Pattern[str] | None] = {}
+    for name in Keywords.model_fields:
+        build = keyword_regex if name in {"compliance", "sensitive_networks", "licence_dongles"} else name_regex
+        try:
+            patterns[name] = build(getattr(keywords, name))
+        except re.error as exc:
+            raise InputError(f"invalid policy: keywords.{name}: not a valid regular expression ({exc})") from exc
+    return CompiledPolicy(
+        policy=policy,
+        enabled=enabled,
+        severities=severities,
+        accepted_families=frozenset(policy.target.os_families),
+        compliance=patterns["compliance"],
+        sensitive_networks=patterns["sensitive_networks"],
+        licence_dongles=patterns["licence_dongles"],
+        database_processes=patterns["database_processes"],
+        system_processes=patterns["system_processes"],
+        system_units=patterns["system_units"],
+        ignored_kernel_modules=patterns["ignored_kernel_modules"],
+        static_networks=tuple(ipaddress.ip_network(c, strict=False) for c in policy.network.static_ip_cidrs),
+        min_kernel=(major, minor),
+    )

@@ -1,0 +1,195 @@
+"""Output of an assessment: the JSON contract, CSV, markdown, and the grouped table (view data + rendering).
+
+Every VM name, annotation or other guest-supplied string is untrusted: markdown cells are escaped by
+``md_cell`` (pipes, newlines, HTML, markdown punctuation), CSV cells by ``csv_cell`` (formula injection),
+and the table uses rich ``Text`` objects, which never interpret markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from planner.assess.base import Severity
+from planner.assess.engine import FORMAT_VERSION, Assessment, VmAssessment
+from planner.assess.fit import Fit
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+FIT_ORDER = (Fit.EXCELLENT, Fit.GOOD, Fit.MODERATE, Fit.POOR, Fit.NONE, Fit.UNKNOWN)
+_SEVERITY_DESC = sorted(Severity, key=lambda s: -s.rank)
+
+
+def to_json(assessment: Assessment) -> str:
+    """The documented contract: a JSON list, one object per VM (each carries ``format_version``).
+
+    One VM per line: readable, diff-friendly, and fast (the C encoder; ``indent`` would force the slow one).
+    """
+    if not assessment.vms:
+        return "[]\n"
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    return "[\n" + ",\n".join(encode(a.as_dict()) for a in assessment.vms) + "\n]\n"
+
+
+def severity_counts(result: VmAssessment) -> dict[str, int]:
+    counts = dict.fromkeys((s.value for s in Severity), 0)
+    for finding in result.findings:
+        counts[finding.severity.value] += 1
+    return counts
+
+
+def rule_summary(result: VmAssessment, min_severity: Severity = Severity.LOW) -> str:
+    """'POR005 blocker, ISO001 high' for findings at or above ``min_severity``, worst first."""
+    chosen = sorted((f for f in result.findings if f.severity.rank >= min_severity.rank),
+                    key=lambda f: (-f.severity.rank, f.rule))
+    return ", ".join(dict.fromkeys(f"{f.rule} {f.severity.value}" for f in chosen))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in untrusted text cells (prefix a quote)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+CSV_COLUMNS = ("vm", "source", "cluster", "power_state", "os_family", "template", "fit", "score", "strategy",
+               "cpu_request_cores", "cpu_limit_cores", "memory_request_mib", "memory_limit_mib",
+               "reclaimable_vcpu", "reclaimable_memory_gib", "blocker", "high", "medium", "low", "info", "rules")
+
+
+def to_csv(assessment: Assessment) -> str:
+    """One row per VM; ``rules`` lists the rule ids that fired, separated by ';'."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for result in assessment.vms:
+        sizing = result.sizing
+        counts = severity_counts(result)
+        row = [result.vm, result.source, result.cluster, result.power_state, result.os_family.value,
+               result.template, result.fit.value, result.score, result.strategy.value,
+               sizing.cpu_request_cores, sizing.cpu_limit_cores, sizing.memory_request_mib, sizing.memory_limit_mib,
+               sizing.reclaimable_vcpu, sizing.reclaimable_memory_gib,
+               *(counts[s] for s in ("blocker", "high", "medium", "low", "info")),
+               ";".join(dict.fromkeys(f.rule for f in result.findings))]
+        writer.writerow([csv_cell(cell) for cell in row])
+    return buffer.getvalue()
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def md_cell(text: Any) -> str:
+    """Untrusted text made safe inside a markdown table cell: one line, no HTML, no markup, no pipes."""
+    value = "" if text is None else str(text)
+    value = _CONTROL.sub(" ", value)
+    value = html.escape(value, quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", value)
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    vm: str
+    score: int
+    strategy: str
+    findings: str
+    cpu_request: float
+    memory_request_mib: int
+
+
+@dataclass(frozen=True, slots=True)
+class FitGroup:
+    fit: Fit
+    count: int
+    rows: list[TableRow]
+
+
+def table_view(assessment: Assessment) -> list[FitGroup]:
+    """VMs grouped by fit (best first) with counts; rows sorted by score then name."""
+    groups: dict[Fit, list[VmAssessment]] = {fit: [] for fit in FIT_ORDER}
+    for result in assessment.vms:
+        groups[result.fit].append(result)
+    view = []
+    for fit in FIT_ORDER:
+        members = sorted(groups[fit], key=lambda r: (-r.score, r.vm))
+        if members:
+            view.append(FitGroup(fit, len(members), [
+                TableRow(r.vm, r.score, r.strategy.value, rule_summary(r), r.sizing.cpu_request_cores,
+                         r.sizing.memory_request_mib) for r in members]))
+    return view
+
+
+def _summary_lines(assessment: Assessment) -> list[str]:
+    reclaim = assessment.reclaimable()
+    fits = ", ".join(f"{fit.value} {count}" for fit, count in assessment.by_fit().items())
+    strategies = ", ".join(f"{s.value} {count}" for s, count in assessment.by_strategy().items())
+    return [f"{len(assessment.vms)} VMs — fit: {fits or '-'}", f"strategy: {strategies or '-'}",
+            f"reclaimable if the {reclaim['vms']} containerize/refactor VMs move: {reclaim['vcpu']:g} vCPU, "
+            f"{reclaim['memory_gib']:g} GiB memory"]
+
+
+def to_markdown(assessment: Assessment) -> str:
+    lines = ["# Containerization assessment", "", *(f"- {line}" for line in _summary_lines(assessment)), ""]
+    for group in table_view(assessment):
+        lines += [f"## {group.fit.value} ({group.count})", "",
+                  "| VM | score | strategy | findings (low and above) | CPU request | memory request MiB |",
+                  "|---|---:|---|---|---:|---:|"]
+        lines += [f"| {md_cell(r.vm)} | {r.score} | {r.strategy} | {md_cell(r.findings) or '-'} | "
+                  f"{r.cpu_request:g} | {r.memory_request_mib} |" for r in group.rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def to_table(assessment: Assessment, width: int = 140) -> str:
+    """Plain-text tables, one per fit group with its count, then the totals."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False, emoji=False)
+    for group in table_view(assessment):
+        table = Table(title=Text(f"{group.fit.value} ({group.count})"), title_justify="left")
+        for column, justify in (("VM", "left"), ("score", "right"), ("strategy", "left"), ("findings", "left"),
+                                ("CPU req", "right"), ("mem req MiB", "right")):
+            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        for row in group.rows:
+            table.add_row(Text(row.vm), str(row.score), row.strategy, Text(row.findings or "-"),
+                          f"{row.cpu_request:g}", str(row.memory_request_mib))
+        console.print(table)
+    for line in _summary_lines(assessment):
+        console.print(Text(line))
+    output = console.file
+    assert isinstance(output, io.StringIO)
+    return output.getvalue()
+
+
+def render(assessment: Assessment, fmt: ReportFormat | str) -> str:
+    """The assessment as text in one of the formats."""
+    match ReportFormat(fmt):
+        case ReportFormat.json:
+            return to_json(assessment)
+        case ReportFormat.csv:
+            return to_csv(assessment)
+        case ReportFormat.markdown:
+            return to_markdown(assessment)
+        case ReportFormat.table:
+            return to_table(assessment)
+
+
+__all__ = ["FORMAT_VERSION", "FitGroup", "ReportFormat", "TableRow", "csv_cell", "md_cell", "render",
+           "table_view", "to_csv", "to_json", "to_markdown", "to_table"]

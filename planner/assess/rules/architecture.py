@@ -1,0 +1,134 @@
+"""Architecture: can this workload run on a shared Linux kernel?"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from planner.assess.base import Criterion, Hit, Rule, Severity
+from planner.assess.context import RuleContext
+from planner.assess.rules._helpers import version_tuple
+from planner.models import OsFamily, Vm
+
+A = Criterion.ARCHITECTURE
+
+_WINDOWS_DESKTOP_ID = re.compile(
+    r"^(?:windows(?:7|8|9|11|12)(?:_64)?guest|winxp\w*|winvista\w*|win2000pro\w*|win9[58]guest|winmeguest|"
+    r"win31guest)$", re.IGNORECASE)
+_WINDOWS_DESKTOP_NAME = re.compile(r"windows\s+(?:xp|vista|7|8(?:\.1)?|10|11|95|98|me)\b(?!.*server)", re.IGNORECASE)
+_BITS_32_NAME = re.compile(r"\(32-bit\)|\b(?:i[3-6]86|x86_32)\b", re.IGNORECASE)
+_ARCH_32 = {"i386", "i486", "i586", "i686", "x86", "armv6l", "armv7l", "armhf", "s390", "ppc"}
+_EOL_GUEST_ID = re.compile(
+    r"^(?:rhel[2-6]|centos[56]?|oraclelinux[56]?|sles(?:9|10|11)?|debian[4-8]|suse|mandrake|mandriva|turbolinux|"
+    r"redhat|asianux[34]|nld9|sjds|other24xlinux|other26xlinux)(?:_64)?guest$", re.IGNORECASE)
+_EOL_NAME = re.compile(
+    r"(?:red hat enterprise linux|centos|oracle linux)\s*[2-6]\b|suse linux enterprise(?: server)?\s*(?:9|10|11)\b|"
+    r"debian gnu/linux\s*[4-8]\b|ubuntu(?: linux)?\s*(?:[0-9]|1[0-7])\.|linux\s*2\.[46]\.", re.IGNORECASE)
+
+
+def _os_evidence(vm: Vm) -> dict[str, str | None]:
+    return {"guest_id": vm.guest.tools_id or vm.guest.configured_id,
+            "guest_name": vm.guest.tools_name or vm.guest.configured_name}
+
+
+class GuestOsNotAccepted(Rule):
+    """The guest OS family is not one the target container platform runs (Windows, BSD, Solaris, macOS, other)."""
+
+    id = "ARC001"
+    criterion = A
+    severity = Severity.BLOCKER
+    remediation = ("Keep it as a VM, or re-platform the application onto Linux. If the platform runs Windows "
+                   "containers, add `windows` to `target.os_families` in the policy.")
+
+    def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        family = ctx.family
+        if family is OsFamily.UNKNOWN or family in ctx.policy.accepted_families:
+            return
+        accepted = sorted(f.value for f in ctx.policy.accepted_families)
+        yield Hit(f"{family.value} guest: containers share the host kernel and the target accepts only "
+                  f"{', '.join(accepted)}", {"os_family": family.value, **_os_evidence(vm)})
+
+
+class WindowsDesktop(Rule):
+    """The guest is a Windows desktop edition, which no container platform runs as a container."""
+
+    id = "ARC002"
+    criterion = A
+    severity = Severity.BLOCKER
+    remediation = "Move desktop workloads to VDI or keep them as VMs; containerize only their server-side parts."
+
+    def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        if ctx.family is not OsFamily.WINDOWS:
+            return
+        ids = [v for v in (vm.guest.tools_id, vm.guest.configured_id) if v]
+        names = [v for v in (vm.guest.tools_name, vm.guest.configured_name) if v]
+        if any(_WINDOWS_DESKTOP_ID.match(v) for v in ids) or any(_WINDOWS_DESKTOP_NAME.search(v) for v in names):
+            yield Hit("Windows desktop edition", _os_evidence(vm))
+
+
+class UnknownOs(Rule):
+    """No usable guest OS data: no guest id, VMware Tools not reporting, and no discovery facts."""
+
+    id = "ARC003"
+    criterion = A
+    severity = Severity.MEDIUM
+    remediation = ("Set the VM's guest OS type, install or start VMware Tools, or run `planner discover` on it; "
+                   "then assess again.")
+
+    def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        if ctx.family is OsFamily.UNKNOWN:
+            yield Hit("guest OS unknown", {**_os_evidence(vm), "tools_status": vm.tools.status})
+
+
+class ThirtyTwoBit(Rule):
+    """The guest is 32-bit; container hosts and base images are 64-bit."""
+
+    id = "ARC004"
+    criterion = A
+    severity = Severity.HIGH
+    remediation = ("Rebuild the application for 64-bit (x86_64/aarch64) on a current base image; 32-bit "
+                   "binaries need i386 multiarch libraries and may not run at all.")
+
+    def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        if ctx.facts is not None and ctx.facts.arch:
+            if ctx.facts.arch.lower() in _ARCH_32:
+                yield Hit(f"32-bit architecture {ctx.facts.arch}", {"arch": ctx.facts.arch})
+            return
+        for name in (vm.guest.tools_name, vm.guest.configured_name):
+            if name and _BITS_32_NAME.search(name):
+                yield Hit("32-bit guest OS", {"guest_name": name})
+                return
+        guest_id = vm.guest.tools_id or vm.guest.configured_id
+        if ctx.family is OsFamily.LINUX and guest_id and "64" not in guest_id and not guest_id.startswith("crx"):
+            yield Hit("32-bit guest OS type", {"guest_id": guest_id})
+
+
+class EndOfLifeOs(Rule):
+    """The guest OS release is end-of-life (e.g. RHEL/CentOS 6 or older, SLES 11, Debian 8, 2.4/2.6 kernels)."""
+
+    id = "ARC005"
+    criterion = A
+    severity = Severity.HIGH
+    remediation = ("Port the application to a supported base image (old glibc userlands may need vsyscall "
+                   "emulation on modern hosts); test it there before planning the move.")
+
+    def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        facts = ctx.facts
+        if facts is not None and facts.os_id and facts.os_version:
+            minimum = ctx.policy.policy.thresholds.min_os_versions.get(facts.os_id.lower())
+            have, need = version_tuple(facts.os_version), version_tuple(minimum)
+            if have is not None and need is not None and have < need:
+                yield Hit(f"{facts.os_id} {facts.os_version} is end-of-life (supported from {minimum})",
+                          {"os_id": facts.os_id, "os_version": facts.os_version, "minimum": minimum})
+            return
+        for guest_id in (vm.guest.tools_id, vm.guest.configured_id):
+            if guest_id and _EOL_GUEST_ID.match(guest_id):
+                yield Hit(f"end-of-life guest OS type {guest_id}", {"guest_id": guest_id})
+                return
+        for name in (vm.guest.tools_name, vm.guest.configured_name):
+            if name and _EOL_NAME.search(name):
+                yield Hit(f"end-of-life guest OS {name}", {"guest_name": name})
+                return
+
+
+RULES: tuple[type[Rule], ...] = (GuestOsNotAccepted, WindowsDesktop, UnknownOs, ThirtyTwoBit, EndOfLifeOs)

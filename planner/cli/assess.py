@@ -1,0 +1,43 @@
+"""`planner assess`: containerization fit, score, strategy and sizing per VM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from planner.assess import ASSESSMENT_DOCUMENT_KIND, ReportFormat, run_assessment
+from planner.cli.common import emit, load_snapshot, open_store, snapshot_arg_help
+
+DISCOVERY_KIND = "discovery"
+
+
+def assess(
+    snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", help="Policy YAML (defaults: examples/policy.yaml).",
+                                                show_default=False)] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.",
+                                                show_default=False)] = None,
+) -> None:
+    """Assess each VM's fitness for containers: findings, fit, score, strategy and right-sizing.
+
+    For a stored snapshot, guest facts from `planner discover` are used, and the verdicts are kept with it.
+    """
+    estate, label = load_snapshot(snapshot)
+    snapshot_id = int(label[1:]) if label.startswith("#") else None
+    discovery: list[str] = []
+    if snapshot_id is not None:
+        with open_store() as store:
+            discovery = list(store.documents(snapshot_id, DISCOVERY_KIND).values())
+    result = run_assessment(estate, policy, fmt, discovery)
+    emit(result.text, output)
+    if snapshot_id is not None:
+        with open_store() as store:
+            store.save_document(snapshot_id, ASSESSMENT_DOCUMENT_KIND, "latest", result.summary)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `planner assess` to the root command."""
+    app.command("assess")(assess)

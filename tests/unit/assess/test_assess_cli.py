@@ -1,0 +1,61 @@
+"""`planner assess`: formats, output file, policy errors -> exit 3."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.cli import main
+from tests.unit.assess.conftest import make_estate, make_vm
+
+
+@pytest.fixture
+def snapshot(tmp_path: Path) -> Path:
+    path = tmp_path / "estate.json"
+    estate = make_estate([make_vm(), make_vm(name="win", guest={"family": "windows",
+                                                                "configured_id": "windows2019srv_64Guest"})])
+    path.write_text(estate.model_dump_json(), encoding="utf-8")
+    return path
+
+
+def run(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    return int(info.value.code or 0)
+
+
+def test_json_to_stdout(snapshot: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["assess", str(snapshot), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(d["vm"], d["strategy"]) for d in data] == [("app01", "containerize"), ("win", "keep-vm")]
+
+
+def test_table_default_and_output_file(snapshot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["assess", str(snapshot)]) == 0
+    assert "excellent (1)" in capsys.readouterr().out
+    out = tmp_path / "report.md"
+    assert run(["assess", str(snapshot), "-f", "markdown", "-o", str(out)]) == 0
+    assert out.read_text().startswith("# Containerization assessment")
+
+
+def test_policy_changes_the_verdict(snapshot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("target:\n  os_families: [linux, windows]\n")
+    assert run(["assess", str(snapshot), "--policy", str(policy), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert "win," in out and "keep-vm" not in out
+
+
+def test_invalid_policy_exits_3(snapshot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("thresholds:\n  huge_memory_gib: 0\n")
+    assert run(["assess", str(snapshot), "--policy", str(policy)]) == 3
+    assert "thresholds.huge_memory_gib: must be > 0" in capsys.readouterr().err
+
+
+def test_unknown_format_is_a_usage_error(snapshot: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["assess", str(snapshot), "--format", "xml"]) == 2
+    err = capsys.readouterr().err
+    assert "Invalid value for '--format'" in err and "internal error" not in err

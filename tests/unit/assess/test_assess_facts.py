@@ -1,0 +1,78 @@
+"""Guest facts: the discovery adapter, and `planner assess` on a stored snapshot (facts in, summary out)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner.assess import ASSESSMENT_DOCUMENT_KIND, assess_estate
+from planner.assess.facts import facts_by_vm, facts_from_discovery
+from planner.cli import main
+from planner.errors import InputError
+from planner.store import Store
+from tests.unit.assess.conftest import make_estate, make_vm
+
+DISCOVERY: dict[str, Any] = {
+    "format_version": 1, "host": "app01.example.com", "vm": "app01", "status": "ok",
+    "os": {"id": "debian", "version_id": "10"}, "kernel": "4.19.0-27-amd64", "arch": "x86_64",
+    "processes": [{"pid": 1, "comm": "systemd", "user": "root", "exe": "/usr/lib/systemd/systemd",
+                   "args": "/sbin/init"},
+                  {"pid": 9, "comm": "mysqld", "user": "mysql", "exe": "/usr/sbin/mysqld", "args": "/usr/sbin/mysqld"}],
+    "listeners": [{"protocol": "tcp6", "address": "10.1.2.3", "port": 3306, "process": "mysqld"}],
+    "mounts": [{"device": "nas:/exp", "mountpoint": "/data", "fstype": "nfs4", "network": True}],
+    "packages": [{"name": "mariadb-server", "version": "10.3"}],
+    "systemd_units": [{"name": "mariadb.service", "active": "active"}, {"name": "old.service", "active": "inactive"}],
+    "crontabs": [{"source": "/etc/cron.d/backup", "line": "0 2 * * * root /usr/local/bin/backup"}],
+    "hosts_entries": [{"address": "10.9.9.9", "names": ["ldap.example.com"]}],
+    "selinux": None, "kernel_modules": [], "container_runtimes": ["docker"],
+    "data_dirs": {"/var/lib/mysql": 80 * 1024**3}, "memory_used_mib": 2048, "cpu_used_cores": 0.5,
+}
+
+
+def test_adapter_maps_the_discovery_contract() -> None:
+    facts = facts_from_discovery(DISCOVERY)
+    assert facts is not None
+    assert (facts.os_id, facts.os_version, facts.kernel) == ("debian", "10", "4.19.0-27-amd64")
+    assert [p.name for p in facts.processes] == ["systemd", "mysqld"]
+    assert facts.listeners[0].protocol == "tcp" and facts.mounts[0].target == "/data"
+    assert facts.systemd_units == ["mariadb.service"]
+    assert facts.crontab[0].schedule == "0 2 * * *"
+    rules = {f.rule for f in assess_estate(make_estate(), facts={"app01": facts}).vms[0].findings}
+    assert {"ARC005", "GST001", "GST002", "GST003", "GST006", "GST007", "GST008", "GST010"} <= rules
+
+
+def test_unreached_and_unmatched_guests_give_no_facts() -> None:
+    assert facts_from_discovery({**DISCOVERY, "status": "unreachable"}) is None
+    assert facts_by_vm([{**DISCOVERY, "vm": None}, json.dumps(DISCOVERY)]).keys() == {"app01"}
+    with pytest.raises(InputError, match="unreadable discovery document"):
+        facts_by_vm(["{not json"])
+
+
+def test_adapter_accepts_discovery_models() -> None:
+    models = pytest.importorskip("planner.discovery.models")
+    guest = models.GuestDiscovery.model_validate(DISCOVERY)
+    assert facts_by_vm([guest.model_dump_json()])["app01"] == facts_from_discovery(DISCOVERY)
+
+
+def test_stored_snapshot_uses_discovery_and_keeps_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "planner.db"
+    with Store.open(db) as store:
+        info = store.save(make_estate([make_vm(), make_vm(name="db02")]), origin="test")
+        store.save_document(info.id, "discovery", "app01.example.com", json.dumps(DISCOVERY))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--db", str(db), "assess", str(info.id), "--format", "json"])
+    assert exit_info.value.code == 0
+    data = {item["vm"]: item for item in json.loads(capsys.readouterr().out)}
+    assert "GST001" in {f["rule"] for f in data["app01"]["findings"]}
+    assert data["app01"]["sizing"]["basis"] == {"cpu": "discovery", "memory": "discovery"}
+    assert not any(f["rule"].startswith("GST") for f in data["db02"]["findings"])
+    with Store.open(db) as store:
+        summary = json.loads(store.documents(info.id, ASSESSMENT_DOCUMENT_KIND)["latest"])
+    assert summary["format_version"] == 1
+    assert {v["vm"]: v["strategy"] for v in summary["vms"]} == {k: v["strategy"] for k, v in data.items()}
+    report = pytest.importorskip("planner.graph.report")
+    fits = report.fits_from_documents({"latest": json.dumps(summary)})
+    assert fits == {k: v["fit"] for k, v in data.items()}
