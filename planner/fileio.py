@@ -11,6 +11,16 @@ from pathlib import Path
 from planner.errors import InputError
 
 
+def _mode_for(path: Path) -> int:
+    """The existing file's mode, else what the user's umask gives a new file (mkstemp would make it 0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`, on error it is removed."""
@@ -26,8 +36,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}; nothing was written.") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

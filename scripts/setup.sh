@@ -9,6 +9,7 @@ APT_PACKAGES=(
   docker.io debootstrap                        # Docker engine and local base images
   graphviz                                     # `dot` for SVG graphs
   openssh-client                               # Ansible over SSH to test guests
+  python3-venv ca-certificates openssl         # the .venv, TLS trust store, test certificates
 )
 
 missing=()

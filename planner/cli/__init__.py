@@ -82,8 +82,10 @@ _register_optional()
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)  # an Exit's code comes back as the return value
         if isinstance(code, int) and code:
+            if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
+                err_console.print("interrupted; nothing partial was stored.")
             sys.exit(code)
     except PlannerError as exc:
         if options.debug:

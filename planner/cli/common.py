@@ -28,7 +28,7 @@ class GlobalOptions:
 
     @property
     def db_path(self) -> Path:
-        return self.db or default_db_path()
+        return self.db.expanduser() if self.db else default_db_path()
 
 
 options = GlobalOptions()

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import getpass
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from planner.cli.common import TableOrJson, dump_json, emit, err_console, open_store
+from planner.errors import InputError
 from planner.sources.vcenter import ConnectionFlags, collect, load_config_file, resolve_servers
 from planner.sources.vcenter.collect import Progress as ProgressCallback
 from planner.sources.vcenter.settings import current_env
@@ -33,11 +36,13 @@ def _progress() -> Iterator[ProgressCallback | None]:
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} objects"),
                   TimeElapsedColumn(), console=err_console, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
+        lock = threading.Lock()  # pages arrive from several threads
 
         def update(server: str, kind: str, count: int) -> None:
-            if server not in tasks:
-                tasks[server] = bar.add_task(server, total=None)
-            bar.update(tasks[server], advance=count, description=f"{server}: {kind}")
+            with lock:
+                if server not in tasks:
+                    tasks[server] = bar.add_task(server, total=None)
+                bar.update(tasks[server], advance=count, description=f"{server}: {kind}")
 
         yield update
 
@@ -69,6 +74,12 @@ def collect_command(
     """Collect one or more vCenters into a new snapshot (all or nothing)."""
     env = current_env()
     if config is not None:
+        given = [name for name, value in (("--server", server), ("--port", port), ("--user", user),
+                                          ("--password-file", password_file), ("--insecure/--verify", insecure),
+                                          ("--ca-file", ca_file)) if value]
+        if given:
+            raise InputError(f"--config lists the vCenters with their settings; it cannot be combined with "
+                             f"{', '.join(given)}.")
         servers = load_config_file(config, env, _prompt())
     else:
         flags = ConnectionFlags(servers=server or [], port=port, user=user, password_file=password_file,
@@ -77,13 +88,12 @@ def collect_command(
     for settings in servers:
         if not settings.verify_tls:
             err_console.print(f"warning: TLS certificate verification is off for {settings.address}.")
-    with _progress() as progress:
-        estate, warnings = collect(servers, page_size=page_size, progress=progress)
-    for warning in warnings:
-        err_console.print(f"warning: {warning}")
-    origin = "vcenter:" + ",".join(s.address for s in servers)
-    with open_store() as store:
-        info = store.save(estate, origin=origin, label=label)
+    with open_store() as store:  # opened first: a bad --db fails before a long collect, not after
+        with _progress() as progress:
+            estate, warnings = collect(servers, page_size=page_size, progress=progress)
+        for warning in warnings:
+            err_console.print(f"warning: {escape(warning)}", soft_wrap=True)
+        info = store.save(estate, origin="vcenter:" + ",".join(s.address for s in servers), label=label)
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": info.as_dict(), "warnings": warnings}), None)
     else:

@@ -46,4 +46,6 @@ def read_snapshot_file(path: Path) -> Estate:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}.") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); planner snapshots are UTF-8 JSON.") from exc
     return parse_snapshot(text, str(path))

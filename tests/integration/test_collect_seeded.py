@@ -55,8 +55,8 @@ def normalise(trait: str, value: Any) -> Any:
     if trait == "disks" and isinstance(value, list):
         # device keys, labels and file names are the simulator's; vcsim drops `sharing` on RDM backings;
         # eager_zero and controller_sharing are compared by their own traits (seeded only when stated)
-        value = _without(value, {"key", "label", "file_name", "controller", "datastore", "lun_uuid",
-                                 "capacity_bytes", "eager_zero", "controller_sharing"})
+        value = _without(value, {"key", "label", "file_name", "controller", "lun_uuid", "eager_zero",
+                                 "controller_sharing"})
         return [_without(d, {"sharing"}) if d.get("backing") == "rdm" else d for d in value]
     if trait == "snapshots":
         return _without(value, {"created"})  # vcsim stamps the seeding time

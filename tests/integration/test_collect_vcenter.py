@@ -237,3 +237,60 @@ def test_unknown_property_paths_are_tolerated(vcsim: Vcsim, db: Path, password_f
     result = json.loads(capsys.readouterr().out)
     assert result["snapshot"]["vm_count"] == 2
     assert any("VirtualMachine.config.fromTheFuture" in w for w in result["warnings"])
+
+
+def test_not_a_vcenter(seeded_db: Path, password_file: Path, tmp_path: Path,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    """An HTTPS server that is not a vSphere API endpoint (a web server, a vCenter whose services are down)."""
+    from tests.support.https_stub import HttpsStub, make_certificate
+
+    certificate = make_certificate(tmp_path)
+    server = HttpsStub(lambda method, path: (404, b"<html>not here</html>"), certificate)
+    try:
+        code = run(["--db", str(seeded_db), "inventory", "collect", "--server", f"127.0.0.1:{server.port}",
+                    "--user", "u", "--password-file", str(password_file), "--ca-file", str(certificate[0])])
+    finally:
+        server.close()
+    assert_failed(code, 5, capsys, "did not answer as a vCenter or ESXi API endpoint", seeded_db)
+
+
+def test_config_file_cannot_be_mixed_with_flags(vcsim: Vcsim, db: Path, password_file: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "vcenters.yaml"
+    config.write_text(f"vcenters:\n  - server: 127.0.0.1:{vcsim.port}\n    user: auditor\n"
+                      f"    password_file: {password_file}\n    ca_file: {vcsim.cert_path}\n")
+    assert run(["--db", str(db), "inventory", "collect", "--config", str(config), "--insecure"]) == 3
+    assert "cannot be combined with --insecure" in capsys.readouterr().err
+    assert run(["--db", str(db), "inventory", "collect", "--config", str(config)]) == 0
+    assert snapshot_count(db) == 1
+
+
+def test_unwritable_store_fails_before_collecting(vcsim: Vcsim, tmp_path: Path, password_file: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    code = run(collect_args(vcsim, blocker / "planner.db", password_file))
+    err = capsys.readouterr().err
+    assert code == 9 and "cannot open the snapshot store" in err
+
+
+def test_interrupt_stops_promptly_and_stores_nothing(vcsim_factory: Callable[..., Vcsim], seeded_db: Path,
+                                                     password_file: Path) -> None:
+    """Ctrl-C during a slow collect (300 ms per call) exits 130 at once, without waiting for running reads."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    server = vcsim_factory(vm=2, delay_ms=300)
+    proc = subprocess.Popen([sys.executable, "-m", "planner", *collect_args(server, seeded_db, password_file)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)  # logged in, reading
+    assert proc.poll() is None
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - started < 2.0
+    assert "interrupted; nothing partial was stored" in err
+    assert snapshot_count(seeded_db) == 1

@@ -91,3 +91,51 @@ def test_config_file_errors(tmp_path: Path, text: str, needle: str) -> None:
     config.write_text(text)
     with pytest.raises(InputError, match=needle):
         load_config_file(config, {}, None)
+
+
+def test_errors_never_echo_credentials() -> None:
+    with pytest.raises(InputError) as caught:
+        resolve(env={"GOVC_URL": "https://bob:topsecret@b.example.test:44x/sdk"})
+    assert "topsecret" not in str(caught.value) and "GOVC_URL has an invalid port" in str(caught.value)
+    with pytest.raises(InputError) as caught:
+        resolve(ConnectionFlags(servers=["https://u:hunter2@vc:99999"]))
+    assert "hunter2" not in str(caught.value) and "--server #1" in str(caught.value)
+
+
+def test_families_are_never_mixed() -> None:
+    """govc's credentials for b must not be sent to the Ansible family's host a."""
+    env = {"VMWARE_HOST": "a.example.test", "GOVC_URL": "https://bob:topsecret@b.example.test",
+           "VSPHERE_SERVER": "c.example.test", "VSPHERE_ALLOW_UNVERIFIED_SSL": "true"}
+    with pytest.raises(InputError, match=r"no user name for a\.example\.test"):
+        resolve(env=env)
+    [b] = resolve(ConnectionFlags(servers=["b.example.test"]), env)
+    assert (b.user, b.password.reveal(), b.verify_tls) == ("bob", "topsecret", True)
+    [c] = resolve(ConnectionFlags(servers=["c.example.test"], user="u", password_file=None), env,
+                  prompt=lambda _: "typed")
+    assert c.verify_tls is False and c.password.reveal() == "typed"
+    # a server no family names takes credentials only from a family that names no host
+    with pytest.raises(InputError, match=r"no user name for d\.example\.test"):
+        resolve(ConnectionFlags(servers=["d.example.test"]), env)
+    [d] = resolve(ConnectionFlags(servers=["d.example.test"]),
+                  {"GOVC_URL": env["GOVC_URL"], "VSPHERE_USER": "tf", "VSPHERE_PASSWORD": "x"})
+    assert (d.user, d.password.reveal()) == ("tf", "x")
+
+
+def test_password_file_first_line_only(tmp_path: Path) -> None:
+    password_file = tmp_path / "pw"
+    password_file.write_text("line-one\nline-two\n")
+    [s] = resolve(ConnectionFlags(servers=["vc"], user="u", password_file=password_file))
+    assert s.password.reveal() == "line-one"
+
+
+def test_config_paths_relative_to_file_and_strict_booleans(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "vc.pass").write_text("pw\n")
+    config = tmp_path / "conf" / "vcenters.yaml"
+    config.write_text("vcenters:\n  - server: vc\n    user: a\n    password_file: vc.pass\n    insecure: 'false'\n"
+                      "    ca_file: ca.pem\n")
+    [s] = load_config_file(config, {}, None)
+    assert s.password.reveal() == "pw" and s.verify_tls is True and s.ca_file == tmp_path / "conf" / "ca.pem"
+    config.write_text("vcenters:\n  - server: vc\n    user: a\n    password_file: vc.pass\n    insecure: maybe\n")
+    with pytest.raises(InputError, match=r"vcenters\[0\].insecure: expected true or false"):
+        load_config_file(config, {}, None)

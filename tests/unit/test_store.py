@@ -43,15 +43,22 @@ def test_unknown_snapshot_and_empty_store(tmp_path: Path) -> None:
             store.resolve("-5")
 
 
-def test_failed_save_leaves_store_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with Store.open(tmp_path / "p.db") as store:
+def test_failed_save_leaves_store_untouched_and_usable(tmp_path: Path) -> None:
+    """The write fails inside the transaction (a trigger aborts it after the row went in)."""
+    path = tmp_path / "p.db"
+    with Store.open(path) as store:
         store.save(estate("a"), origin="t")
-        broken = estate("b")
-        monkeypatch.setattr(Estate, "model_dump_json", lambda self, **kw: (_ for _ in ()).throw(RuntimeError("x")))
-        with pytest.raises(RuntimeError):
-            store.save(broken, origin="t")
-    with Store.open(tmp_path / "p.db") as store:
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TRIGGER refuse AFTER INSERT ON snapshots WHEN NEW.label = 'boom' "
+                     "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")
+        conn.commit()
+        conn.close()
+        with pytest.raises(StoreError, match="disk on fire"):
+            store.save(estate("b", "c"), origin="t", label="boom")
         assert [s.vm_count for s in store.list()] == [1]
+        store.save(estate("d"), origin="t")  # no transaction was left open
+    with Store.open(path) as store:
+        assert [s.vm_count for s in store.list()] == [1, 1]
 
 
 def test_migrations_are_recorded(tmp_path: Path) -> None:

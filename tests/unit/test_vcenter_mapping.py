@@ -118,3 +118,12 @@ def test_vm_properties_map_and_unknowns_stay_none() -> None:
     # what the server did not send stays unknown
     assert vm.latency_sensitivity is None and vm.usage.cpu_mhz is None and vm.tools.status is None
     assert vm.instance_uuid is None and vm.firmware is None
+
+
+def test_opaque_network_backing_is_named() -> None:
+    found = lookups()
+    found.opaque_networks = {"4f8e-nsx": "seg-web"}
+    backing = D.VirtualEthernetCard.OpaqueNetworkBackingInfo(opaqueNetworkId="4f8e-nsx",
+                                                             opaqueNetworkType="nsx.LogicalSwitch")
+    assert found.network_name(backing) == "seg-web"
+    assert found.network_name(D.VirtualEthernetCard.NetworkBackingInfo(deviceName="VM Network")) == "VM Network"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,22 @@ Progress = Callable[[str, str, int], None]
 """Called as (server, object kind, objects in the page just read)."""
 
 _DENIED_FAULTS = (vim.fault.NoPermission,)
+
+
+def _in_background(function: Callable[..., Any], *args: Any) -> Future[Any]:
+    """Run `function` on a daemon thread: an interrupted or failed collect never waits for it to finish."""
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(function(*args))
+        except BaseException as exc:  # handed to whoever waits on the future
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="planner-collect", daemon=True).start()
+    return future
 
 
 @dataclass
@@ -122,6 +139,9 @@ def _read_infrastructure(reader: _Reader, lookups: Lookups) -> _Infrastructure:
     portgroups = reader.read("Portgroup", vim.dvs.DistributedVirtualPortgroup, paths.PORTGROUP_PATHS)
     switches = {obj.moid: obj.props.get("name")
                 for obj in reader.read("Switch", vim.DistributedVirtualSwitch, paths.SWITCH_PATHS)}
+    for obj in reader.read("OpaqueNetwork", vim.OpaqueNetwork, paths.OPAQUE_NETWORK_PATHS):
+        if obj.props.get("summary.opaqueNetworkId"):
+            lookups.opaque_networks[obj.props["summary.opaqueNetworkId"]] = lookups.networks.get(obj.moid, obj.moid)
     for obj in portgroups:
         if obj.props.get("key"):
             lookups.portgroups[obj.props["key"]] = lookups.networks.get(obj.moid, obj.moid)
@@ -148,12 +168,11 @@ def _collect(connection: Connection, page_size: int, progress: Progress | None) 
     warnings: list[str] = []
     reader = _Reader(connection, page_size, progress)
     lookups = Lookups(source=source_name, topology=Topology(), custom_fields=_custom_fields(content))
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="planner-collect") as pool:
-        vms_future = pool.submit(reader.read, "VirtualMachine", vim.VirtualMachine, paths.VM_PATHS)
-        tags_future = pool.submit(_read_tags, connection, warnings)
-        infra = _read_infrastructure(reader, lookups)
-        vms_raw = vms_future.result()
-        lookups.tags = tags_future.result()
+    vms_future = _in_background(reader.read, "VirtualMachine", vim.VirtualMachine, paths.VM_PATHS)
+    tags_future = _in_background(_read_tags, connection, warnings)
+    infra = _read_infrastructure(reader, lookups)
+    vms_raw = vms_future.result()
+    lookups.tags = tags_future.result()
     _refuse_denied(reader, connection.settings)
     if reader.skipped:
         warnings.append(f"{connection.settings.address} does not know the properties "
@@ -201,7 +220,7 @@ def _network(obj: ObjectProps, lookups: Lookups, portgroups: dict[str, dict[str,
                        kind="distributed-portgroup", key=pg.get("key"),
                        switch=switches.get(moid(pg.get("config.distributedVirtualSwitch")) or ""),
                        vlan_id=vlan if isinstance(vlan, int) else None)
-    kind = "opaque" if obj.moid.startswith("opaque") else "standard"
+    kind = "opaque" if obj.kind == "OpaqueNetwork" else "standard"
     return Network(name=name, moid=obj.moid, source=lookups.source, datacenter=datacenter, kind=kind)
 
 
@@ -218,9 +237,14 @@ def merge(parts: list[Estate]) -> Estate:
 
 def collect(servers: list[ServerSettings], *, page_size: int = PAGE_SIZE,
             progress: Progress | None = None) -> tuple[Estate, list[str]]:
-    """Collect every server (concurrently when there are several); all succeed or nothing is returned."""
-    with ThreadPoolExecutor(max_workers=max(1, min(len(servers), 8))) as pool:
-        futures = [pool.submit(collect_server, s, page_size=page_size, progress=progress) for s in servers]
-        results = [future.result() for future in futures]
+    """Collect every server concurrently; all succeed or nothing is returned, and the first failure is reported
+    as soon as it happens."""
+    futures = [_in_background(lambda s=s: collect_server(s, page_size=page_size, progress=progress))
+               for s in servers]
+    done, _pending = wait(futures, return_when=FIRST_EXCEPTION)
+    for future in futures:
+        if future in done and future.exception() is not None:
+            raise future.exception()  # type: ignore[misc]
+    results = [future.result() for future in futures]
     warnings = [w for result in results for w in result.warnings]
     return merge([result.estate for result in results]), warnings

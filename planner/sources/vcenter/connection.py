@@ -14,7 +14,14 @@ from typing import Any
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
 
-from planner.errors import AuthenticationError, ConnectError, InputError, PermissionDeniedError, TlsError
+from planner.errors import (
+    AuthenticationError,
+    ConnectError,
+    InputError,
+    PermissionDeniedError,
+    PlannerError,
+    TlsError,
+)
 from planner.sources.vcenter.settings import ServerSettings
 
 CONNECT_TIMEOUT = 120
@@ -62,7 +69,10 @@ def translate_errors(settings: ServerSettings, stage: str) -> Iterator[None]:
         ) from exc
     except vim.fault.InvalidLogin as exc:
         raise AuthenticationError(f"{where} rejected the user name or password for {settings.user}.") from exc
-    except (vim.fault.NoPermission, vim.fault.NotAuthenticated) as exc:
+    except vim.fault.NotAuthenticated as exc:
+        raise ConnectError(f"the session to {where} expired or was closed while {stage}; nothing was stored.",
+                           hint="Collect again.") from exc
+    except vim.fault.NoPermission as exc:
         raise PermissionDeniedError(
             f"{where}: the account {settings.user} lacks the privilege {getattr(exc, 'privilegeId', '?')} "
             f"while {stage}.", hint="Grant it read-only access on the whole inventory, propagated.") from exc
@@ -99,7 +109,13 @@ class Connection:
 def connect(settings: ServerSettings) -> Connection:
     context = ssl_context(settings)
     password = settings.password.reveal() if settings.password else ""
-    with translate_errors(settings, LOGGING_IN):
-        service_instance = SmartConnect(host=settings.host, port=settings.port, user=settings.user or "",
-                                        pwd=password, sslContext=context, httpConnectionTimeout=CONNECT_TIMEOUT)
+    try:
+        with translate_errors(settings, LOGGING_IN):
+            service_instance = SmartConnect(host=settings.host, port=settings.port, user=settings.user or "",
+                                            pwd=password, sslContext=context, httpConnectionTimeout=CONNECT_TIMEOUT)
+    except PlannerError:
+        raise
+    except Exception as exc:  # pyVmomi says "host:port is down or is not a VIM server" with a bare Exception
+        raise ConnectError(f"{settings.address} did not answer as a vCenter or ESXi API endpoint ({exc}).",
+                           hint="Check the host name and port; the vCenter services may also be starting.") from exc
     return Connection(settings, service_instance, context)

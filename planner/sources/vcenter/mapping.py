@@ -36,6 +36,8 @@ class Lookups:
     datastores: dict[str, str] = field(default_factory=dict)
     networks: dict[str, str] = field(default_factory=dict)
     portgroups: dict[str, str] = field(default_factory=dict)
+    opaque_networks: dict[str, str] = field(default_factory=dict)
+    """NSX opaque network id -> network name."""
     custom_fields: dict[int, str] = field(default_factory=dict)
     tags: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
@@ -49,7 +51,10 @@ class Lookups:
         network = getattr(backing, "network", None)
         if network is not None and network._moId in self.networks:
             return self.networks[network._moId]
-        return getattr(backing, "deviceName", None) or getattr(backing, "opaqueNetworkId", None)
+        opaque_id = getattr(backing, "opaqueNetworkId", None)
+        if opaque_id:
+            return self.opaque_networks.get(opaque_id, opaque_id)
+        return getattr(backing, "deviceName", None)
 
 
 def _int(value: Any) -> int | None:

@@ -41,5 +41,6 @@ DATASTORE_PATHS = (
     "summary.multipleHostAccess", "host",
 )
 NETWORK_PATHS = ("name", "parent")
+OPAQUE_NETWORK_PATHS = ("summary.opaqueNetworkId",)
 PORTGROUP_PATHS = ("key", "config.distributedVirtualSwitch", "config.defaultPortConfig")
 SWITCH_PATHS = ("name",)

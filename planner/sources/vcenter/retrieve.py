@@ -22,6 +22,8 @@ class ObjectProps:
     moid: str
     props: dict[str, Any]
     missing: dict[str, Any] = field(default_factory=dict)
+    kind: str = ""
+    """The object's vSphere type name, e.g. `OpaqueNetwork` for a network of that subtype."""
 
 
 def _filter_spec(view: Any, mo_type: type, paths: Sequence[str]) -> Any:
@@ -72,7 +74,7 @@ def retrieve(
             for obj in result.objects:
                 props = {prop.name: prop.val for prop in obj.propSet}
                 missing = {item.path: item.fault for item in (obj.missingSet or ())}
-                yield ObjectProps(obj.obj._moId, props, missing)
+                yield ObjectProps(obj.obj._moId, props, missing, type(obj.obj).__name__.rsplit(".", 1)[-1])
             if on_page is not None:
                 on_page(len(result.objects))
             token = result.token

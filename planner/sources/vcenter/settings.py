@@ -10,8 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -101,16 +100,9 @@ def env_families(env: Mapping[str, str]) -> list[EnvSettings]:
 
     govc = EnvSettings("GOVC_*", user=env.get("GOVC_USERNAME") or None)
     if env.get("GOVC_URL"):
-        raw = env["GOVC_URL"]
-        parts = urlsplit(raw if "://" in raw else f"https://{raw}")
-        govc.host = parts.hostname
-        try:
-            govc.port = parts.port
-        except ValueError:
-            raise InputError(f"GOVC_URL={raw!r} has an invalid port.") from None
-        govc.user = govc.user or (parts.username or None)
-        if parts.password:
-            govc.password = Secret(parts.password)
+        govc.host, govc.port, url_user, url_password = parse_address(env["GOVC_URL"], "GOVC_URL")
+        govc.user = govc.user or url_user
+        govc.password = url_password
     if env.get("GOVC_PASSWORD"):
         govc.password = Secret(env["GOVC_PASSWORD"])
     if env.get("GOVC_INSECURE"):
@@ -126,12 +118,28 @@ def env_families(env: Mapping[str, str]) -> list[EnvSettings]:
     return families
 
 
+def parse_address(value: str, what: str) -> tuple[str, int | None, str | None, Secret | None]:
+    """Host, port, user and password of `host`, `host:port` or a URL. Errors name `what`, never the value,
+    which may hold a password."""
+    parts = urlsplit(value if "://" in value else f"https://{value}")
+    if not parts.hostname:
+        raise InputError(f"{what} is not a host name or URL.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise InputError(f"{what} has an invalid port (host {parts.hostname}).") from None
+    password = Secret(unquote(parts.password)) if parts.password else None
+    return parts.hostname, port, unquote(parts.username) if parts.username else None, password
+
+
 def _read_password_file(path: Path) -> Secret:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the password file {path}: {exc.strerror}.") from exc
-    password = text.rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InputError(f"cannot read the password file {path}: {reason}.") from exc
+    lines = text.splitlines()
+    password = lines[0] if lines else ""
     if not password:
         raise InputError(f"the password file {path} is empty.")
     return Secret(password)
@@ -149,49 +157,60 @@ class ConnectionFlags:
     ca_file: Path | None = None
 
 
-def _split_server(value: str) -> tuple[str, int | None]:
-    parts = urlsplit(value if "://" in value else f"https://{value}")
-    if not parts.hostname:
-        raise InputError(f"--server {value!r} is not a host name or URL.")
-    try:
-        return parts.hostname, parts.port
-    except ValueError:
-        raise InputError(f"--server {value!r} has an invalid port.") from None
-
-
 Prompt = Callable[[str], str]
 
 
-def resolve_servers(flags: ConnectionFlags, env: Mapping[str, str], prompt: Prompt | None) -> list[ServerSettings]:
-    """Merge flags over the env families; ask for a missing password only if a prompt is available."""
-    families = [f for f in env_families(env) if f.host or f.user or f.password or f.insecure is not None]
-    def first_with(attr: str) -> Any:
-        return next((getattr(f, attr) for f in families if getattr(f, attr) is not None), None)
+def _credential_family(families: list[EnvSettings], host: str | None) -> EnvSettings | None:
+    """The one env family credentials come from: the first naming `host` (or, with no host given, the first naming
+    any host), else the first that names no host. Families are never mixed, so one server's credentials or TLS
+    opt-out never reach another server."""
+    if host is None:
+        return next((f for f in families if f.host), None)
+    named = next((f for f in families if f.host == host), None)
+    if named is not None:
+        return named
+    return next((f for f in families if not f.host and (f.user or f.password or f.insecure is not None)), None)
 
-    env_host = first_with("host")
-    hosts: list[str] = flags.servers or ([env_host] if env_host else [])
-    if not hosts:
-        raise InputError("no vCenter given: pass --server HOST (repeatable), --config FILE, or set VMWARE_HOST, "
-                         "GOVC_URL or VSPHERE_SERVER.")
-    user = flags.user or first_with("user")
-    insecure = flags.insecure if flags.insecure is not None else bool(first_with("insecure"))
-    password = _read_password_file(flags.password_file) if flags.password_file else first_with("password")
+
+def resolve_servers(flags: ConnectionFlags, env: Mapping[str, str], prompt: Prompt | None) -> list[ServerSettings]:
+    """Flags first, then one env family per server; ask for a missing password only if a prompt is available."""
+    families = env_families(env)
+    if flags.servers:
+        targets = [parse_address(raw, f"--server #{index}") for index, raw in enumerate(flags.servers, start=1)]
+    else:
+        family = _credential_family(families, None)
+        if family is None or family.host is None:
+            raise InputError("no vCenter given: pass --server HOST (repeatable), --config FILE, or set VMWARE_HOST, "
+                             "GOVC_URL or VSPHERE_SERVER.")
+        targets = [(family.host, None, None, None)]
+    file_password = _read_password_file(flags.password_file) if flags.password_file else None
     settings = []
-    for raw in hosts:
-        host, port = _split_server(raw)
-        port = port or flags.port or first_with("port") or 443
+    for host, url_port, url_user, url_password in targets:
+        family = _credential_family(families, host)
+        from_family = family is not None and family.host == host
+        user = flags.user or url_user or (family.user if family else None)
         if user is None:
             raise InputError(f"no user name for {host}: pass --user or set VMWARE_USER, GOVC_USERNAME or "
                              "VSPHERE_USER.")
-        secret = password
+        secret = file_password or url_password or (family.password if family else None)
         if secret is None:
             if prompt is None:
                 raise InputError(f"no password for {user}@{host}: set VMWARE_PASSWORD (or GOVC_PASSWORD, "
                                  "VSPHERE_PASSWORD) or pass --password-file; there is no terminal to ask on.")
             secret = Secret(prompt(f"Password for {user}@{host}: "))
+        port = url_port or flags.port or (family.port if family and from_family else None) or 443
+        insecure = flags.insecure if flags.insecure is not None else bool(family and family.insecure)
         settings.append(ServerSettings(host=host, port=port, user=user, password=secret, verify_tls=not insecure,
                                        ca_file=flags.ca_file))
     return settings
+
+
+def _config_bool(where: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise InputError(f"{where}: expected true or false, got {value!r}.")
 
 
 def load_config_file(path: Path, env: Mapping[str, str], prompt: Prompt | None) -> list[ServerSettings]:
@@ -206,6 +225,7 @@ def load_config_file(path: Path, env: Mapping[str, str], prompt: Prompt | None) 
     if not isinstance(entries, list) or not entries:
         raise InputError(f"{path}: expected a non-empty 'vcenters' list.")
     allowed = {"server", "port", "user", "password_env", "password_file", "insecure", "ca_file"}
+    base = path.parent  # relative paths in the file are relative to the file
     settings = []
     for index, entry in enumerate(entries):
         where = f"{path}: vcenters[{index}]"
@@ -220,12 +240,12 @@ def load_config_file(path: Path, env: Mapping[str, str], prompt: Prompt | None) 
                              f"{', '.join(sorted(allowed))}.")
         if not entry.get("server") or not entry.get("user"):
             raise InputError(f"{where}: 'server' and 'user' are required.")
-        host, port = _split_server(str(entry["server"]))
+        host, port, _user, _password = parse_address(str(entry["server"]), f"{where}.server")
         if entry.get("port") is not None:
             port = _port(f"{where}.port", str(entry["port"]))
         password: Secret | None = None
         if entry.get("password_file"):
-            password = _read_password_file(Path(str(entry["password_file"])).expanduser())
+            password = _read_password_file(base / Path(str(entry["password_file"])).expanduser())
         elif entry.get("password_env"):
             name = str(entry["password_env"])
             if not env.get(name):
@@ -236,9 +256,10 @@ def load_config_file(path: Path, env: Mapping[str, str], prompt: Prompt | None) 
         else:
             raise InputError(f"{where}: no password: set password_env or password_file.")
         ca = entry.get("ca_file")
+        insecure = _config_bool(f"{where}.insecure", entry.get("insecure", False))
         settings.append(ServerSettings(host=host, port=port or 443, user=str(entry["user"]), password=password,
-                                       verify_tls=not bool(entry.get("insecure", False)),
-                                       ca_file=Path(str(ca)).expanduser() if ca else None))
+                                       verify_tls=not insecure,
+                                       ca_file=base / Path(str(ca)).expanduser() if ca else None))
     return settings
 
 
