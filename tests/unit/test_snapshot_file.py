@@ -60,3 +60,10 @@ def test_missing_and_unrecognised_files(tmp_path: Path) -> None:
     other.write_text("hello")
     with pytest.raises(InputError, match="unrecognised input"):
         load_estate_file(other)
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "utf16.json"
+    path.write_text('{"vms": []}', encoding="utf-16")
+    with pytest.raises(InputError, match="not UTF-8 text"):
+        load_estate_file(path)
