@@ -5,7 +5,8 @@ For each inventory size and per-call latency it times, each in a fresh child pro
   raw     — the same object types and leaf paths as planner, one paged RetrievePropertiesEx stream per type,
             deserialised by pyVmomi and dropped (the floor for any pyVmomi collector);
   planner — `planner inventory collect` end to end (login, retrieval, tags, mapping, store write).
-and prints medians and the ratios naive/planner and planner/raw.
+and prints medians, naive/planner, and the medians of the per-pair ratios planner/raw (wall time, and client CPU
+time, which the machine's other load disturbs less). raw and planner runs are interleaved.
 
     python bench/bench_collect.py                 # 1000 and 2500 VMs, 0 and 5 ms latency
     python bench/bench_collect.py --sizes 1000 --delays 0 --repeat 3
@@ -79,8 +80,8 @@ def child(mode: str, port: int, cert: str, db: str) -> None:
     print(json.dumps({"seconds": time.perf_counter() - start}))
 
 
-def measure(mode: str, port: int, cert: str) -> tuple[float, float]:
-    """(seconds, peak RSS MiB) of one child run."""
+def measure(mode: str, port: int, cert: str) -> tuple[float, float, float]:
+    """(wall seconds of the measured part, client CPU seconds of the whole child, peak RSS MiB) of one run."""
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "bench.db")
         proc = subprocess.Popen([sys.executable, __file__, "--child", mode, "--port", str(port), "--cert", cert,
@@ -92,7 +93,7 @@ def measure(mode: str, port: int, cert: str) -> tuple[float, float]:
         if proc.returncode != 0:
             raise SystemExit(f"{mode} run failed ({proc.returncode}):\n{err[-2000:]}")
         line = [ln for ln in out.splitlines() if ln.startswith('{"seconds"')][-1]
-        return json.loads(line)["seconds"], usage.ru_maxrss / 1024
+        return json.loads(line)["seconds"], usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -114,21 +115,23 @@ def main() -> None:
 
     binary = build_vcsim()
     print(f"{'VMs':>5} {'delay':>5} {'naive s':>8} {'raw s':>7} {'planner s':>9} {'naive/planner':>13} "
-          f"{'planner/raw':>11} {'planner RSS MiB':>15}")
+          f"{'planner/raw':>11} {'CPU planner/raw':>15} {'planner RSS MiB':>15}")
     for size in args.sizes:
         for delay in args.delays:
             # 10 clusters x 2 hosts, size/10 VMs per cluster
             with Vcsim(binary, dc=1, cluster=10, host=2, vm=max(1, size // 10), delay_ms=delay) as server:
                 cert = str(server.cert_path)
-                raw = [measure("raw", server.port, cert) for _ in range(args.repeat)]
-                planner = [measure("planner", server.port, cert) for _ in range(args.repeat)]
+                pairs = [(measure("raw", server.port, cert), measure("planner", server.port, cert))
+                         for _ in range(args.repeat)]  # interleaved, so load changes hit both alike
                 naive = [measure("naive", server.port, cert) for _ in range(args.naive_repeat)]
-            raw_s = statistics.median(r[0] for r in raw)
-            planner_s = statistics.median(r[0] for r in planner)
-            naive_s = statistics.median(r[0] for r in naive)
-            rss = max(r[1] for r in planner)
+            raw_s = statistics.median(r[0] for r, _ in pairs)
+            planner_s = statistics.median(p[0] for _, p in pairs)
+            wall_ratio = statistics.median(p[0] / r[0] for r, p in pairs)
+            cpu_ratio = statistics.median(p[1] / r[1] for r, p in pairs)
+            naive_s = statistics.median(n[0] for n in naive)
+            rss = max(p[2] for _, p in pairs)
             print(f"{size:>5} {delay:>4}ms {naive_s:>8.2f} {raw_s:>7.2f} {planner_s:>9.2f} "
-                  f"{naive_s / planner_s:>12.1f}x {planner_s / raw_s:>10.2f}x {rss:>15.0f}", flush=True)
+                  f"{naive_s / planner_s:>12.1f}x {wall_ratio:>10.2f}x {cpu_ratio:>14.2f}x {rss:>15.0f}", flush=True)
     print(f"targets: naive/planner >= {TARGET_NAIVE_RATIO}x, planner/raw <= {TARGET_RAW_RATIO}x, "
           f"RSS < {TARGET_RSS_MB} MiB")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from planner.assess import ASSESSMENT_DOCUMENT_KIND, ReportFormat, run_assessment
-from planner.cli.common import emit, load_snapshot, open_store, snapshot_arg_help
+from planner.cli.common import SNAPSHOT_COMMAND, emit, load_snapshot, open_store, snapshot_arg_help
 
 DISCOVERY_KIND = "discovery"
 
@@ -40,4 +40,4 @@ def assess(
 
 def register(app: typer.Typer) -> None:
     """Add `planner assess` to the root command."""
-    app.command("assess")(assess)
+    app.command("assess", context_settings=SNAPSHOT_COMMAND)(assess)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from planner import fileio
 from planner.models import Estate
@@ -18,7 +19,7 @@ from planner.sources import load_estate_file
 from planner.store import Store, default_db_path
 
 console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # messages are never hard-wrapped
 
 
 @dataclass
@@ -32,6 +33,11 @@ class GlobalOptions:
 
 
 options = GlobalOptions()
+
+
+SNAPSHOT_COMMAND = {"ignore_unknown_options": True}
+"""Context settings of commands taking a SNAPSHOT argument, so `-1` (the snapshot before the latest) is an
+argument, not an option."""
 
 
 class TableOrJson(StrEnum):
@@ -48,6 +54,11 @@ def snapshot_arg_help() -> str:
             "bundled example estate, or a snapshot or RVTools file.")
 
 
+def warn(message: str) -> None:
+    """One warning line on stderr; the text is shown as is, never read as markup."""
+    err_console.print(f"warning: {escape(message)}", soft_wrap=True)
+
+
 def load_snapshot(ref: str | None) -> tuple[Estate, str]:
     """The estate a user names, and a short label for it (`#3` or the file name)."""
     if ref == "example":
@@ -55,7 +66,7 @@ def load_snapshot(ref: str | None) -> tuple[Estate, str]:
     if ref is not None and ref != "latest":
         candidate = Path(ref)
         if candidate.exists() or ref.endswith((".json", ".xlsx", ".csv", ".zip")):
-            return load_estate_file(candidate), candidate.name
+            return load_estate_file(candidate, on_warning=warn), candidate.name
     with open_store() as store:
         snapshot_id = store.resolve(ref)
         return store.load(snapshot_id), f"#{snapshot_id}"

@@ -11,6 +11,7 @@ from rich.table import Table
 from planner.audit.export import ExportFormat, export_estate
 from planner.audit.summary import EstateSummary, summarize
 from planner.cli.common import (
+    SNAPSHOT_COMMAND,
     TableOrJson,
     console,
     dump_json,
@@ -19,6 +20,7 @@ from planner.cli.common import (
     load_snapshot,
     open_store,
     snapshot_arg_help,
+    warn,
 )
 from planner.errors import InputError
 from planner.sources import load_estate_file
@@ -74,7 +76,7 @@ def _print_summary(summary: EstateSummary, label: str) -> None:
     console.print(largest)
 
 
-@app.command("show")
+@app.command("show", context_settings=SNAPSHOT_COMMAND)
 def show(
     snapshot: SnapshotArg = None,
     fmt: FormatOpt = TableOrJson.table,
@@ -89,7 +91,7 @@ def show(
         _print_summary(summary, label)
 
 
-@app.command("export")
+@app.command("export", context_settings=SNAPSHOT_COMMAND)
 def export(
     snapshot: SnapshotArg = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="json: the full snapshot; csv: one row per "
@@ -119,17 +121,7 @@ def import_(
     fmt: FormatOpt = TableOrJson.table,
 ) -> None:
     """Import a snapshot file or an RVTools export into the store."""
-    from rich.markup import escape
-
-    from planner.sources import RVTOOLS_SUFFIXES
-
-    if path.exists() and (path.is_dir() or path.suffix.lower() in RVTOOLS_SUFFIXES):
-        from planner.sources.rvtools import load_rvtools
-
-        estate = load_rvtools(path, on_warning=lambda message: err_console.print(f"warning: {escape(message)}",
-                                                                                  soft_wrap=True))
-    else:
-        estate = load_estate_file(path)
+    estate = load_estate_file(path, on_warning=warn)
     with open_store() as store:
         info = store.save(estate, origin=f"import:{path.name}", label=label)
     if fmt is TableOrJson.json:

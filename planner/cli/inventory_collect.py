@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from planner.cli.common import TableOrJson, dump_json, emit, err_console, open_store
+from planner.cli.common import TableOrJson, dump_json, emit, err_console, open_store, warn
 from planner.errors import InputError
 from planner.sources.vcenter import ConnectionFlags, collect, load_config_file, resolve_servers
 from planner.sources.vcenter.collect import Progress as ProgressCallback
@@ -92,7 +91,7 @@ def collect_command(
         with _progress() as progress:
             estate, warnings = collect(servers, page_size=page_size, progress=progress)
         for warning in warnings:
-            err_console.print(f"warning: {escape(warning)}", soft_wrap=True)
+            warn(warning)
         info = store.save(estate, origin="vcenter:" + ",".join(s.address for s in servers), label=label)
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": info.as_dict(), "warnings": warnings}), None)

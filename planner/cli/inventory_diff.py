@@ -1,9 +1,75 @@
-"""`planner inventory diff` (placeholder until the diff stage lands)."""
+"""`planner inventory diff A B`: VMs added, removed, renamed and changed between two snapshots."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from planner.audit.diff import EstateDiff, diff_estates
+from planner.cli.common import SNAPSHOT_COMMAND, TableOrJson, dump_json, emit, load_snapshot, snapshot_arg_help
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items() if v is not None)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)
+
+
+def render_table(diff: EstateDiff, width: int = 120) -> str:
+    """The human-readable diff, as text (rich tables without colour)."""
+    buffer = io.StringIO()
+    out = Console(file=buffer, width=width, highlight=False, color_system=None, force_terminal=False)
+    summary = diff.summary()
+    out.print(f"Snapshot {escape(diff.before_label)} -> {escape(diff.after_label)}: "
+              + ", ".join(f"{value} {key}" for key, value in summary.items()))
+    for title, vms in (("Added", diff.added), ("Removed", diff.removed)):
+        if vms:
+            table = Table("VM", "source", "cluster", "host", "power", title=f"{title} VMs", title_justify="left")
+            for vm in vms:
+                table.add_row(escape(vm.name), escape(vm.source), escape(vm.cluster or "-"), escape(vm.host or "-"),
+                              vm.power_state.value if vm.power_state else "-")
+            out.print(table)
+    if diff.renamed:
+        table = Table("before", "after", "matched on", title="Renamed VMs", title_justify="left")
+        for match in diff.renamed:
+            table.add_row(escape(match.before.name), escape(match.after.name), match.matched_on)
+        out.print(table)
+    if diff.changed:
+        table = Table("VM", "field", "before", "after", title="Changed VMs", title_justify="left")
+        for match in diff.changed:
+            for index, change in enumerate(match.changes):
+                table.add_row(escape(match.after.name) if index == 0 else "", escape(change.field),
+                              escape(_short(change.before)), escape(_short(change.after)))
+        out.print(table)
+    return buffer.getvalue()
 
 
 def register(app: typer.Typer) -> None:
     """Add the `diff` command to the inventory group."""
+
+    @app.command("diff", context_settings=SNAPSHOT_COMMAND)
+    def diff(
+        before: Annotated[str, typer.Argument(help="The older snapshot. " + snapshot_arg_help())],
+        after: Annotated[str, typer.Argument(help="The newer snapshot (same forms).")] = "latest",
+        fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")] = TableOrJson.table,
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (stdout if omitted).")]
+        = None,
+    ) -> None:
+        """Compare two snapshots: VMs added, removed, renamed (same UUID) and changed, field by field."""
+        old, old_label = load_snapshot(before)
+        new, new_label = load_snapshot(after)
+        result = diff_estates(old, new, before_label=old_label, after_label=new_label)
+        if fmt is TableOrJson.json:
+            emit(dump_json(result.as_dict()), output)
+        else:
+            emit(render_table(result), output)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from planner.errors import InputError, NotFoundError
@@ -11,8 +12,10 @@ from planner.sources.snapshot_file import read_snapshot_file
 RVTOOLS_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".zip"}
 
 
-def load_estate_file(path: Path) -> Estate:
-    """An estate from a planner snapshot JSON or an RVTools export (xlsx, CSV folder or zip)."""
+def load_estate_file(path: Path, *, on_warning: Callable[[str], None] | None = None) -> Estate:
+    """An estate from a planner snapshot JSON or an RVTools export (xlsx, CSV folder or zip).
+
+    `on_warning` hears about what an import had to leave out (missing optional RVTools tabs, unknown rows)."""
     if not path.exists():
         raise NotFoundError(f"{path} does not exist.")
     if path.is_file() and path.suffix.lower() == ".json":
@@ -20,7 +23,7 @@ def load_estate_file(path: Path) -> Estate:
     if path.is_dir() or path.suffix.lower() in RVTOOLS_SUFFIXES:
         from planner.sources.rvtools import load_rvtools
 
-        return load_rvtools(path)
+        return load_rvtools(path, on_warning=on_warning)
     raise InputError(
         f"{path}: unrecognised input; expected a planner snapshot (.json) or an RVTools export "
         "(.xlsx workbook, folder of RVTools_tab*.csv files, or .zip of them)."

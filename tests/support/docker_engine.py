@@ -26,7 +26,7 @@ DOCKER_URL = f"unix://{DOCKER_SOCKET}"
 DOCKERD_ARGS = ["--storage-driver=vfs", "--bridge=none", "--iptables=false"]
 DOCKERD_LOG = Path("/tmp/planner-tests-dockerd.log")
 DOCKERD_LOCK = Path("/tmp/planner-tests-dockerd.lock")
-BASE_IMAGE_TAG = "planner-test/debian:bookworm"
+BASE_IMAGE_TAG = "planner-test/debian:bookworm-r2"  # r2: / is 0755 (r1 had mkdtemp's 0700)
 BASE_SUITE = "bookworm"
 APT_SOURCES_LIST = Path("/etc/apt/sources.list")
 APT_SOURCES_DIR = Path("/etc/apt/sources.list.d")
@@ -262,6 +262,7 @@ def ensure_base_image(tag: str = BASE_IMAGE_TAG, suite: str = BASE_SUITE) -> str
                 for item in (rootfs / leftover).glob("*"):
                     if item.is_file():
                         item.unlink()
+            rootfs.chmod(0o755)  # mkdtemp made it 0700; as the image's / it would lock out every non-root process
             _import_rootfs(rootfs, tag)
         finally:
             shutil.rmtree(rootfs, ignore_errors=True)

@@ -1,0 +1,163 @@
+"""`planner graph` and `planner waves`: the dependency graph, move groups and migration waves."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from planner.cli.common import (
+    SNAPSHOT_COMMAND,
+    TableOrJson,
+    console,
+    dump_json,
+    emit,
+    err_console,
+    load_snapshot,
+    open_store,
+    snapshot_arg_help,
+)
+from planner.discovery.flows import read_flows
+from planner.discovery.models import FlowRecord, GuestDiscovery
+from planner.discovery.storage import load_flows, load_guests
+from planner.errors import InputError
+from planner.graph import Analysis, WaveOptions, analyse, graph_from_sources
+from planner.graph.export import annotate, render_svg, to_dot, to_graphml, to_node_link
+from planner.graph.report import fits_from_documents, waves_document
+
+
+class GraphFormat(StrEnum):
+    json = "json"
+    graphml = "graphml"
+    dot = "dot"
+    svg = "svg"
+
+
+SnapshotArg = Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")]
+FlowsOpt = Annotated[list[Path] | None, typer.Option("--flows", help="Also use this flow CSV (repeatable).")]
+TogetherOpt = Annotated[list[str] | None, typer.Option(
+    "--together", help="Comma-separated VM names that move together (repeatable).")]
+TogetherTagOpt = Annotated[str, typer.Option(
+    "--together-tag", help="VMs sharing a tag of this category move together ('' to turn off).")]
+MaxVmsOpt = Annotated[int | None, typer.Option("--max-vms", min=1, help="At most this many VMs per wave.")]
+MaxCpuOpt = Annotated[int | None, typer.Option("--max-vcpu", min=1, help="At most this many vCPUs per wave.")]
+PinOpt = Annotated[list[str] | None, typer.Option("--pin", help="VM=WAVE: put the VM's group in that wave.")]
+ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", help="A VM that stays behind (repeatable).")]
+FlipOpt = Annotated[bool, typer.Option("--consumers-first", help="Move consumers before their providers.")]
+
+
+def _pins(values: list[str]) -> dict[str, int]:
+    pins = {}
+    for value in values:
+        name, sep, wave = value.rpartition("=")
+        if not sep or not name or not wave.strip().isdigit():
+            raise InputError(f"--pin {value!r} is not VM=WAVE (e.g. --pin db-01=2).")
+        pins[name] = int(wave)
+    return pins
+
+
+def _analysis(snapshot: str | None, flow_files: list[Path], together: list[str], together_tag: str,
+              options: WaveOptions) -> tuple[Analysis, str, dict[str, str]]:
+    estate, label = load_snapshot(snapshot)
+    guests: list[GuestDiscovery] = []
+    flows: list[FlowRecord] = []
+    fits: dict[str, str] = {}
+    if label.startswith("#"):
+        snapshot_id = int(label[1:])
+        with open_store() as store:
+            guests = load_guests(store, snapshot_id)
+            flows = load_flows(store, snapshot_id)
+            fits = fits_from_documents(store.documents(snapshot_id, "assessment"))
+    for path in flow_files:
+        flows.extend(read_flows(path).records)
+    graph = graph_from_sources(estate, guests, flows)
+    declared = [[name.strip() for name in item.split(",") if name.strip()] for item in together]
+    result = analyse(graph, together=declared, together_tag=together_tag or None, options=options)
+    for warning in [*graph.graph.get("warnings", []), *result.plan.warnings]:
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    return result, label, fits
+
+
+def graph_command(
+    snapshot: SnapshotArg = None,
+    fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="Output format.")] = GraphFormat.json,
+    output: OutputOpt = None,
+    flows: FlowsOpt = None,
+    together: TogetherOpt = None,
+    together_tag: TogetherTagOpt = "move-group",
+    max_vms: MaxVmsOpt = None,
+    max_vcpu: MaxCpuOpt = None,
+    pin: PinOpt = None,
+    exclude: ExcludeOpt = None,
+    consumers_first: FlipOpt = False,
+) -> None:
+    """Export the dependency graph (VMs, grouped externals, client -> server edges) with groups and waves."""
+    options = WaveOptions(max_vms=max_vms, max_vcpu=max_vcpu, pins=_pins(pin or []), exclude=set(exclude or []),
+                          consumers_first=consumers_first)
+    result, label, fits = _analysis(snapshot, flows or [], together or [], together_tag, options)
+    graph = annotate(result.graph, group_of=result.groups.group_of, wave_of=result.plan.wave_of, fits=fits)
+    if fmt is GraphFormat.json:
+        emit(dump_json(to_node_link(graph)), output)
+    elif fmt is GraphFormat.graphml:
+        emit(to_graphml(graph), output)
+    else:
+        dot_text = to_dot(graph, title=f"planner — dependencies of snapshot {label}")
+        text = dot_text if fmt is GraphFormat.dot else render_svg(dot_text, node_count=graph.number_of_nodes())
+        emit(text, output)
+
+
+def waves_command(
+    snapshot: SnapshotArg = None,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")] = TableOrJson.table,
+    output: OutputOpt = None,
+    flows: FlowsOpt = None,
+    together: TogetherOpt = None,
+    together_tag: TogetherTagOpt = "move-group",
+    max_vms: MaxVmsOpt = None,
+    max_vcpu: MaxCpuOpt = None,
+    pin: PinOpt = None,
+    exclude: ExcludeOpt = None,
+    consumers_first: FlipOpt = False,
+) -> None:
+    """Plan migration waves: providers before consumers, move groups kept together, caps, pins and exclusions."""
+    options = WaveOptions(max_vms=max_vms, max_vcpu=max_vcpu, pins=_pins(pin or []), exclude=set(exclude or []),
+                          consumers_first=consumers_first)
+    result, label, _fits = _analysis(snapshot, flows or [], together or [], together_tag, options)
+    document = waves_document(result, snapshot=label, options=options)
+    if fmt is TableOrJson.json:
+        emit(dump_json(document), output)
+        return
+    table = Table(title=f"Waves of snapshot {label}", title_justify="left")
+    for column in ("wave", "VMs", "vCPU", "groups", "members"):
+        table.add_column(column, justify="right" if column in {"wave", "VMs", "vCPU"} else "left")
+    for wave in result.plan.waves:
+        members = ", ".join(wave.vms[:12]) + (f" … +{len(wave.vms) - 12}" if len(wave.vms) > 12 else "")
+        marker = " [red](over cap)[/]" if wave.over_cap else ""
+        table.add_row(f"{wave.number}{marker}", str(len(wave.vms)), str(wave.num_cpu), str(len(wave.groups)),
+                      escape(members))
+    out = console if output is None else None
+    if out is None:
+        from io import StringIO
+
+        from rich.console import Console
+
+        buffer = StringIO()
+        Console(file=buffer, width=160, highlight=False).print(table)
+        emit(buffer.getvalue(), output)
+        return
+    out.print(table)
+    risks = result.plan.risks
+    permanent = sum(1 for risk in risks if risk.kind == "permanent")
+    out.print(f"{len(result.groups.groups)} move groups; {len(risks)} cutover risks ({permanent} permanent); "
+              f"excluded: {escape(', '.join(result.plan.excluded)) or 'none'}. `--format json` lists them all.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `graph` and `waves` to the root command."""
+    app.command("graph", context_settings=SNAPSHOT_COMMAND)(graph_command)
+    app.command("waves", context_settings=SNAPSHOT_COMMAND)(waves_command)

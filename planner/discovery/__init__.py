@@ -1,0 +1,1 @@
+"""Guest discovery with Ansible, guest-to-VM matching, inventories and flow imports."""

@@ -1,0 +1,137 @@
+"""Import flows from a CSV export (NetFlow collectors, network-insight tools).
+
+Columns (header row required, names case-insensitive, order free; docs/discovery.md):
+``src_ip, dst_ip, dst_port`` required; ``src_port, protocol, bytes, packets, first_seen, last_seen`` optional.
+A bad row is an ``InputError`` naming its line, unless ``skip_bad`` is set: then it is counted and left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from planner.discovery.models import FlowRecord
+from planner.errors import InputError
+
+REQUIRED = ("src_ip", "dst_ip", "dst_port")
+OPTIONAL = ("src_port", "protocol", "bytes", "packets", "first_seen", "last_seen")
+ALIASES = {
+    "source_ip": "src_ip", "src_addr": "src_ip", "source": "src_ip",
+    "destination_ip": "dst_ip", "dest_ip": "dst_ip", "dst_addr": "dst_ip", "destination": "dst_ip",
+    "source_port": "src_port", "destination_port": "dst_port", "dest_port": "dst_port", "port": "dst_port",
+    "proto": "protocol", "octets": "bytes", "pkts": "packets",
+}
+PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+PROTOCOLS = {"tcp", "udp", "icmp", "icmpv6", "sctp"}
+MAX_REPORTED = 10
+
+
+@dataclass
+class FlowImport:
+    """Parsed rows, and what was skipped (with the first few reasons)."""
+
+    records: list[FlowRecord] = field(default_factory=list)
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _ip(value: str, column: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value.strip().strip("[]")))
+    except ValueError:
+        raise ValueError(f"{column} {value!r} is not an IP address") from None
+
+
+def _int(value: str, column: str, *, port: bool = False) -> int | None:
+    text = value.strip()
+    if not text:
+        if column == "dst_port":
+            raise ValueError("dst_port is empty")
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        raise ValueError(f"{column} {value!r} is not a whole number") from None
+    if number < 0 or (port and number > 65535):
+        raise ValueError(f"{column} {number} is out of range")
+    return number
+
+
+def _time(value: str, column: str) -> datetime | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        if text.replace(".", "", 1).isdigit():
+            return datetime.fromtimestamp(float(text), tz=UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"{column} {value!r} is neither ISO 8601 nor epoch seconds") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _protocol(value: str) -> str:
+    text = value.strip().lower() or "tcp"
+    text = PROTOCOL_NUMBERS.get(text, text)
+    if text not in PROTOCOLS:
+        raise ValueError(f"protocol {value!r} is not one of {', '.join(sorted(PROTOCOLS))} (or 6/17)")
+    return text
+
+
+def parse_row(row: dict[str, str]) -> FlowRecord:
+    """One CSV row (keys already normalised) as a flow; ``ValueError`` says what is wrong."""
+    get = lambda key: row.get(key) or ""  # noqa: E731
+    dst_port = _int(get("dst_port"), "dst_port", port=True)
+    assert dst_port is not None
+    return FlowRecord(
+        src_ip=_ip(get("src_ip"), "src_ip"), dst_ip=_ip(get("dst_ip"), "dst_ip"), dst_port=dst_port,
+        src_port=_int(get("src_port"), "src_port", port=True), protocol=_protocol(get("protocol")),
+        bytes=_int(get("bytes"), "bytes"), packets=_int(get("packets"), "packets"),
+        first_seen=_time(get("first_seen"), "first_seen"), last_seen=_time(get("last_seen"), "last_seen"),
+    )
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}.") from exc
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InputError(f"{path} is empty; it needs a header row.") from None
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"{path} line 1: {exc}") from exc
+        names = [ALIASES.get(name.strip().lower(), name.strip().lower()) for name in header]
+        missing = [column for column in REQUIRED if column not in names]
+        if missing:
+            raise InputError(f"{path} lacks the column(s) {', '.join(missing)}.",
+                             hint=f"Required: {', '.join(REQUIRED)}; optional: {', '.join(OPTIONAL)}.")
+        try:
+            for values in reader:
+                if not any(value.strip() for value in values):
+                    continue
+                yield reader.line_num, dict(zip(names, values, strict=False))
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputError(f"{path} line {reader.line_num + 1}: {exc}") from exc
+
+
+def read_flows(path: Path, *, skip_bad: bool = False) -> FlowImport:
+    """Every flow in the CSV file at ``path``."""
+    result = FlowImport()
+    for line, row in _rows(path):
+        try:
+            result.records.append(parse_row(row))
+        except ValueError as exc:
+            if not skip_bad:
+                raise InputError(f"{path} line {line}: {exc}.", hint="Fix the row, or pass --skip-bad.") from None
+            result.skipped += 1
+            if len(result.problems) < MAX_REPORTED:
+                result.problems.append(f"line {line}: {exc}")
+    return result
