@@ -25,6 +25,7 @@ from planner.models import (
     Disk,
     Estate,
     GuestOs,
+    GuestPartition,
     Host,
     Network,
     Nic,
@@ -226,6 +227,12 @@ class _Builder:
                                                                               if running else 0),
             uncommitted_bytes=int(provisioned * 0.3),
         )
+        # guest file systems, as Tools reports them (no RNG draw, so the other figures stay as they were)
+        windows = guest_id.startswith("win")
+        partitions = [GuestPartition(path=(f"{'CDEFGH'[i]}:\\" if windows else ("/" if i == 0 else f"/data{i}")),
+                                     disk_key=2000 + i, capacity_bytes=size * GIB - 512 * 1024**2,
+                                     free_bytes=int((size * GIB - 512 * 1024**2) * (0.2 + (index + i) % 7 * 0.1)))
+                      for i, size in enumerate(disks_gib)] if tools_running else []
         tags = [Tag(category="env", name=env)]
         if tier:
             tags.append(Tag(category="tier", name=tier))
@@ -249,7 +256,7 @@ class _Builder:
             hardware_version="vmx-19", firmware="bios", secure_boot=False, num_cpu=cpu,
             cores_per_socket=cpu if cpu <= 8 else cpu // 2, memory_mib=memory_mib, cpu_reservation_mhz=0,
             memory_reservation_mib=0, cpu_hot_add=False, memory_hot_add=False, latency_sensitivity="normal",
-            ft_state="notConfigured", consolidation_needed=False, disks=disks, nics=nics,
+            ft_state="notConfigured", consolidation_needed=False, disks=disks, partitions=partitions, nics=nics,
             devices=Devices(cdroms=[CdRom(label="CD/DVD drive 1", backing="client", connected=False,
                                           start_connected=False)], tpm=False),
             annotation=annotation, custom_attributes=attributes, tags=tags, usage=usage,

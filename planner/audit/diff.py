@@ -1,7 +1,7 @@
 """Compare two estate snapshots: VMs added, removed, renamed and changed. Contract: docs/diff.md.
 
-VMs are matched in one pass over dicts: by instance UUID, else BIOS UUID, else (for VMs that carry neither
-UUID on one side) by source and name. A UUID shared by several VMs in one snapshot (clones) is not used.
+VMs are matched in one pass over dicts: by instance UUID, else BIOS UUID, else by source and name unless
+both carry different instance UUIDs. A UUID shared by several VMs in one snapshot (copies) is not used.
 A field one snapshot does not know (None) is not reported as a change, nor are the fields an RVTools export
 cannot carry (tags, serial/parallel ports, PCI devices) when either VM comes from one: mixed sources (RVTools
 vs vCenter) would otherwise drown the real changes.
@@ -93,9 +93,11 @@ def _identity(vm: Vm, *, name: bool = True) -> dict[str, Any]:
 
 
 # -- what is compared ------------------------------------------------------------------------------------------
-def _disks(vm: Vm) -> dict[str, dict[str, Any]]:
-    return {d.label: {"capacity_bytes": d.capacity_bytes, "backing": d.backing, "disk_mode": d.disk_mode,
-                      "sharing": d.sharing, "datastore": d.datastore} for d in vm.disks}
+def _disks(vm: Vm, raw_or_not: bool = False) -> dict[str, dict[str, Any]]:
+    """Disks by label; `raw_or_not` folds every non-RDM backing into `flat` (all an RVTools export can tell)."""
+    return {d.label: {"capacity_bytes": d.capacity_bytes,
+                      "backing": "flat" if raw_or_not and d.backing != "rdm" else d.backing,
+                      "disk_mode": d.disk_mode, "sharing": d.sharing, "datastore": d.datastore} for d in vm.disks}
 
 
 def _devices(vm: Vm) -> dict[str, Any]:
@@ -126,8 +128,10 @@ _SCALARS: tuple[tuple[str, Callable[[Vm], Any]], ...] = (
 )
 
 
-NOT_IN_RVTOOLS = frozenset({"tags", "devices.serial_ports", "devices.parallel_ports", "devices.pci"})
-"""Fields an RVTools export does not carry: empty there means unknown, so they are not compared."""
+NOT_IN_RVTOOLS = frozenset({"tags", "devices.serial_ports", "devices.parallel_ports", "devices.pci",
+                            "disks.backing"})
+"""Fields an RVTools export does not carry: empty there means unknown, so they are not compared (of a disk's
+backing, RVTools tells only raw (RDM) or not: sparse and seSparse disks read back as `flat`)."""
 
 
 def _compare(before: Vm, after: Vm, skip: frozenset[str] = frozenset()) -> list[FieldChange]:
@@ -136,7 +140,8 @@ def _compare(before: Vm, after: Vm, skip: frozenset[str] = frozenset()) -> list[
         old, new = get(before), get(after)
         if old is not None and new is not None and old != new:
             changes.append(FieldChange(name, old, new))
-    old_disks, new_disks = _disks(before), _disks(after)
+    raw_or_not = "disks.backing" in skip
+    old_disks, new_disks = _disks(before, raw_or_not), _disks(after, raw_or_not)
     if old_disks != new_disks:
         for label in sorted(old_disks.keys() | new_disks.keys()):
             old_disk, new_disk = old_disks.get(label), new_disks.get(label)
@@ -195,8 +200,7 @@ def diff_estates(before: Estate, after: Estate, *, before_label: str = "before",
         new = new_by_name.get(value)
         if new is None:
             continue
-        both_have_uuid = old.instance_uuid and new.instance_uuid
-        if both_have_uuid:
+        if old.instance_uuid and new.instance_uuid and old.instance_uuid.lower() != new.instance_uuid.lower():
             continue  # same name, different instance UUID: a VM removed and another created
         pairs.append((old, new, "name"))
         del left[id(old)], right[id(new)]

@@ -30,14 +30,17 @@ FROZEN = {"vms": "B2"}
 
 
 def _cell(value: Any) -> Any:
-    """A cell value a spreadsheet will not run: text that looks like a formula is quoted."""
+    """A CSV value a spreadsheet will not run: text that looks like a formula is quoted (CSV has no types)."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
 
 
 def _xlsx_value(value: Any) -> Any:
-    """A value openpyxl can store: lists joined, control characters dropped, text cut to Excel's limit."""
+    """A value openpyxl can store: lists joined, control characters dropped, text cut to Excel's limit.
+
+    Text stays as it is: `_write_sheet` stores formula-like text as a typed string cell, which no spreadsheet
+    runs, so an annotation such as `- retire in Q3` or `=SUM(...)` reads back exactly."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, list | tuple | set):
@@ -48,7 +51,23 @@ def _xlsx_value(value: Any) -> Any:
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if len(value) > EXCEL_CELL_LIMIT:
             value = value[: EXCEL_CELL_LIMIT - 1] + "…"
-    return _cell(value)
+    return value
+
+
+def _typed(sheet: Any, values: list[Any]) -> list[Any]:
+    """The row with formula-like text wrapped in string-typed cells (openpyxl would write `=...` as a formula)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not any(isinstance(value, str) and value.startswith(_FORMULA_START) for value in values):
+        return values
+    row: list[Any] = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(_FORMULA_START):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            value = cell
+        row.append(value)
+    return row
 
 
 def to_csv(estate: Estate) -> str:
@@ -89,11 +108,12 @@ def _write_sheet(workbook: Any, name: str, rows: list[Row]) -> None:
     cells = []
     for title in header:
         cell = WriteOnlyCell(sheet, value=_xlsx_value(title))
+        cell.data_type = "s"
         cell.font = bold
         cells.append(cell)
     sheet.append(cells)
     for values in table:
-        sheet.append(values)
+        sheet.append(_typed(sheet, values))
 
 
 def write_workbook(estate: Estate, path: Path) -> None:

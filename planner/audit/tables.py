@@ -92,12 +92,15 @@ def vm_rows(estate: Estate) -> list[Row]:
 
 def _child_rows(estate: Estate) -> dict[str, list[Row]]:
     disks: list[Row] = []
+    partitions: list[Row] = []
     nics: list[Row] = []
     devices: list[Row] = []
     snapshots: list[Row] = []
     for vm in estate.vms:
         for disk in vm.disks:
             disks.append({"vm": vm.name, **disk.model_dump(mode="json")})
+        for partition in vm.partitions:
+            partitions.append({"vm": vm.name, **partition.model_dump(mode="json")})
         for nic in vm.nics:
             nics.append({"vm": vm.name, **nic.model_dump(mode="json", exclude={"ips"}), "ips": _join(nic.ips)})
         d = vm.devices
@@ -114,7 +117,7 @@ def _child_rows(estate: Estate) -> dict[str, list[Row]]:
             snapshots.append({"vm": vm.name, "name": node.name, "parent": parent, "description": node.description,
                               "created": node.created.isoformat() if node.created else None,
                               "state": node.state, "quiesced": node.quiesced})
-    return {"disks": disks, "nics": nics, "devices": devices, "snapshots": snapshots}
+    return {"disks": disks, "partitions": partitions, "nics": nics, "devices": devices, "snapshots": snapshots}
 
 
 def collection_tables(estate: Estate) -> dict[str, list[Row]]:

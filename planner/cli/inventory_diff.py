@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from planner.audit.diff import EstateDiff, diff_estates
 from planner.cli.common import SNAPSHOT_COMMAND, TableOrJson, dump_json, emit, load_snapshot, snapshot_arg_help
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+"""Control characters (an ESC would drive the terminal) and invisible or bidi formatting characters."""
+
+
+def plain(value: Any) -> Text:
+    """Untrusted text (VM names, host names, labels) as a table cell: never read as rich markup, and
+    unprintable characters shown as `\\xNN` / `\\uNNNN` escapes."""
+    return Text(_UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], str(value)))
 
 
 def _short(value: Any) -> str:
@@ -30,26 +40,26 @@ def render_table(diff: EstateDiff, width: int = 120) -> str:
     buffer = io.StringIO()
     out = Console(file=buffer, width=width, highlight=False, color_system=None, force_terminal=False)
     summary = diff.summary()
-    out.print(f"Snapshot {escape(diff.before_label)} -> {escape(diff.after_label)}: "
-              + ", ".join(f"{value} {key}" for key, value in summary.items()))
+    out.print(plain(f"Snapshot {diff.before_label} -> {diff.after_label}: "
+                    + ", ".join(f"{value} {key}" for key, value in summary.items())))
     for title, vms in (("Added", diff.added), ("Removed", diff.removed)):
         if vms:
             table = Table("VM", "source", "cluster", "host", "power", title=f"{title} VMs", title_justify="left")
             for vm in vms:
-                table.add_row(escape(vm.name), escape(vm.source), escape(vm.cluster or "-"), escape(vm.host or "-"),
+                table.add_row(plain(vm.name), plain(vm.source), plain(vm.cluster or "-"), plain(vm.host or "-"),
                               vm.power_state.value if vm.power_state else "-")
             out.print(table)
     if diff.renamed:
         table = Table("before", "after", "matched on", title="Renamed VMs", title_justify="left")
         for match in diff.renamed:
-            table.add_row(escape(match.before.name), escape(match.after.name), match.matched_on)
+            table.add_row(plain(match.before.name), plain(match.after.name), match.matched_on)
         out.print(table)
     if diff.changed:
         table = Table("VM", "field", "before", "after", title="Changed VMs", title_justify="left")
         for match in diff.changed:
             for index, change in enumerate(match.changes):
-                table.add_row(escape(match.after.name) if index == 0 else "", escape(change.field),
-                              escape(_short(change.before)), escape(_short(change.after)))
+                table.add_row(plain(match.after.name) if index == 0 else "", plain(change.field),
+                              plain(_short(change.before)), plain(_short(change.after)))
         out.print(table)
     return buffer.getvalue()
 

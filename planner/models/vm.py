@@ -53,6 +53,15 @@ class Disk(Model):
         return self.sharing == "sharingMultiWriter"
 
 
+class GuestPartition(Model):
+    """A guest file system as VMware Tools reports it (vSphere guest.disk; RVTools vPartition)."""
+
+    path: str = Field(description="mount point or drive, e.g. / or C:\\")
+    disk_key: int | None = Field(default=None, description="key of the virtual disk holding it, when known")
+    capacity_bytes: int | None = None
+    free_bytes: int | None = None
+
+
 class Nic(Model):
     label: str
     key: int | None = None
@@ -171,6 +180,7 @@ class Vm(Model):
     ft_state: str | None = Field(default=None, description="notConfigured | running | ...")
     consolidation_needed: bool | None = None
     disks: list[Disk] = Field(default_factory=list)
+    partitions: list[GuestPartition] = Field(default_factory=list)
     nics: list[Nic] = Field(default_factory=list)
     devices: Devices = Field(default_factory=Devices)
     snapshots: list[Snapshot] = Field(default_factory=list)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from planner.audit.diff import diff_estates
 from planner.cli import main
+from planner.cli.inventory_diff import render_table
 from planner.models import Estate
-from tests.unit.rvtools.builders import export_tables, sample_estate, write_export, write_xlsx
+from tests.unit.rvtools.builders import csv_bytes, export_tables, sample_estate, write_export, write_xlsx
 
 
 class Cli:
@@ -79,7 +82,7 @@ def test_export_json_csv_xlsx_and_reimport_the_json(cli: Cli, tmp_path: Path) ->
     assert cli("inventory", "export", "--format", "json", "-o", str(tmp_path / "estate.json"))[0] == 0
     code, _, err = cli("inventory", "export", "--format", "xlsx", "-o", str(tmp_path / "audit.xlsx"))
     assert code == 0 and "(3 VMs, xlsx)" in err
-    assert load_workbook(tmp_path / "audit.xlsx").sheetnames[:3] == ["vms", "disks", "nics"]
+    assert load_workbook(tmp_path / "audit.xlsx").sheetnames[:4] == ["vms", "disks", "partitions", "nics"]
     code, _, err = cli("inventory", "export", "--format", "xlsx")
     assert code == 3 and "needs an output file" in err
 
@@ -133,6 +136,22 @@ def test_diff_snapshots_by_id_offset_and_file(cli: Cli, tmp_path: Path) -> None:
     assert json.loads(target.read_text())["summary"]["removed"] == 1
 
 
+def test_diff_table_shows_untrusted_names_as_written_and_never_runs_them() -> None:
+    before = sample_estate()
+    after = before.model_copy(deep=True)
+    after.vms[0].name = "[bold red]web[/] \\"  # rich markup, and a trailing backslash markup escaping doubles
+    after.vms[1].host = "[/]"  # a bare closing tag: rich would raise MarkupError
+    after.vms[2].name = "tpl\x1b]0;pwned\x07\x1b[2J\u202egpj.exe"  # set the window title, clear the screen, bidi
+    after.vms[2].memory_mib = 1
+
+    table = render_table(diff_estates(before, after))
+
+    assert re.search(r"web-01\s+│\s+\[bold red\]web\[/\] \\\s+│", table)  # literal, one backslash
+    assert re.search(r"host\s+│\s+esx02\.example\.test\s+│\s+\[/\]", table)
+    assert "tpl\\x1b]0;pwned\\x07\\x1b[2J\\u202egpj.exe" in table
+    assert not any(ch in table for ch in "\x1b\x07\u202e")
+
+
 def test_diff_of_unknown_snapshot_is_not_found(cli: Cli) -> None:
     code, _, err = cli("inventory", "diff", "7", "latest")
     assert code == 4 and "error:" in err
@@ -151,6 +170,22 @@ def _missing_column_folder(path: Path) -> Path:
     return path
 
 
+def _damaged_zip(path: Path) -> Path:
+    header, rows = export_tables(sample_estate(), tabs=["vInfo"])["vInfo"]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("RVTools_tabvInfo.csv", csv_bytes(header, rows))
+    raw = path.read_bytes()
+    at = raw.index(b"web-01")
+    path.write_bytes(raw[:at] + b"WEB-01" + raw[at + 6:])  # bad CRC
+    return path
+
+
+def _infinite_number_folder(path: Path) -> Path:
+    path.mkdir()
+    (path / "RVTools_tabvInfo.csv").write_text("VM;CPUs\nweb;2\ndb;inf\n")
+    return path
+
+
 BAD_INPUTS = [
     pytest.param(lambda p: (p / "x.xlsx").write_text("plain text") and p / "x.xlsx", 3, "not a readable xlsx workbook",
                  id="not-xlsx"),
@@ -160,6 +195,11 @@ BAD_INPUTS = [
                  id="missing-column"),
     pytest.param(lambda p: _bad_number_workbook(p / "bad.xlsx"), 3,
                  "bad.xlsx, tab vInfo, row 2, column 'Memory': 'lots' is not a number.", id="bad-number"),
+    pytest.param(lambda p: _damaged_zip(p / "bad-crc.zip"), 3,
+                 "bad-crc.zip:RVTools_tabvInfo.csv, tab vInfo: the file is damaged or not readable", id="damaged-zip"),
+    pytest.param(lambda p: _infinite_number_folder(p / "inf"), 3,
+                 "RVTools_tabvInfo.csv, tab vInfo, row 3, column 'CPUs': 'inf' is not a finite number.",
+                 id="infinite-number"),
     pytest.param(lambda p: p / "absent.xlsx", 4, "absent.xlsx does not exist", id="missing-file"),
 ]
 

@@ -142,3 +142,29 @@ def test_many_vms_with_duplicate_uuids_among_them() -> None:
     result = diff_estates(before, after)
     assert result.summary() == {"added": 0, "removed": 0, "renamed": 0, "changed": 500, "unchanged": 4_500}
     assert {m.matched_on for m in result.matched} == {"instance_uuid", "name"}
+
+
+def test_copied_vms_sharing_both_uuids_match_by_name() -> None:
+    """Copies keep their UUIDs, so the UUIDs identify neither; an unchanged estate must diff as unchanged."""
+    before = sample_estate()
+    for vm in before.vms[:2]:
+        vm.instance_uuid, vm.bios_uuid = "copied-instance", "copied-bios"
+    after = _copy(before)
+    after.vms[1].num_cpu = 2
+    result = diff_estates(before, after)
+    assert result.summary() == {"added": 0, "removed": 0, "renamed": 0, "changed": 1, "unchanged": 2}
+    assert {m.after.name: m.matched_on for m in result.matched} == {
+        "web-01": "name", "db-01": "name", "tpl-rhel9": "instance_uuid"}
+
+
+def test_disk_backings_rvtools_cannot_tell_apart_are_not_changes() -> None:
+    collected = _collected()
+    collected.vms[0].disks[0].backing = "sesparse"  # RVTools has only `Raw`: the import says flat
+    imported = sample_estate()
+    assert diff_estates(collected, imported).changed == []
+    imported.vms[0].disks[0].backing = "rdm"
+    changes = [(c.field, c.before, c.after) for c in diff_estates(collected, imported).changed[0].changes]
+    assert changes == [("disks[Hard disk 1].backing", "flat", "rdm")]
+    other = _copy(collected)
+    other.vms[0].disks[0].backing = "flat"  # between two collected snapshots the backing is known: a change
+    assert [c.field for c in diff_estates(collected, other).changed[0].changes] == ["disks[Hard disk 1].backing"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -55,6 +56,8 @@ def test_untrusted_text_cannot_break_or_run_in_the_workbook(tmp_path: Path) -> N
     estate = sample_estate()
     estate.vms[0].annotation = "=HYPERLINK(\"http://evil\")\x07 bell"
     estate.vms[1].annotation = "y" * (EXCEL_CELL_LIMIT + 10)
+    estate.vms[2].annotation = "- retire in Q3"
+    estate.vms[2].custom_attributes["Owner"] = "@SUM(1+1)"
     path = tmp_path / "audit.xlsx"
 
     export_estate(estate, ExportFormat.xlsx, path)
@@ -62,8 +65,14 @@ def test_untrusted_text_cannot_break_or_run_in_the_workbook(tmp_path: Path) -> N
     sheet = load_workbook(path)["vms"]
     header = [cell.value for cell in sheet[1]]
     column = header.index("annotation") + 1
-    assert sheet.cell(2, column).value == "'=HYPERLINK(\"http://evil\") bell"
+    formula = sheet.cell(2, column)
+    assert (formula.value, formula.data_type) == ("=HYPERLINK(\"http://evil\") bell", "s")  # text, kept as written
     assert len(sheet.cell(3, column).value) == EXCEL_CELL_LIMIT
+    assert sheet.cell(4, column).value == "- retire in Q3"  # no quote mark shown to the auditor
+    assert sheet.cell(4, header.index("attr:Owner") + 1).value == "@SUM(1+1)"
+    with zipfile.ZipFile(path) as archive:
+        sheets = [archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/")]
+    assert sheets and not any(b"<f>" in xml or b"<f " in xml for xml in sheets)  # no formula anywhere
 
 
 def test_empty_estate_still_writes_a_workbook(tmp_path: Path) -> None:
@@ -77,9 +86,13 @@ def test_empty_estate_still_writes_a_workbook(tmp_path: Path) -> None:
 def test_csv_has_one_row_per_vm_and_quotes_formulas() -> None:
     estate = sample_estate()
     estate.vms[0].annotation = "+cmd|' /C calc'!A0"
+    estate.vms[1].annotation = "=1+1"
+    estate.vms[2].annotation = "@x"
+    estate.vms[2].custom_attributes["Owner"] = "\t=cmd"
     rows = list(csv.DictReader(io.StringIO(to_csv(estate))))
     assert [row["name"] for row in rows] == ["web-01", "db-01", "tpl-rhel9"]
-    assert rows[0]["annotation"] == "'+cmd|' /C calc'!A0"
+    assert [row["annotation"] for row in rows] == ["'+cmd|' /C calc'!A0", "'=1+1", "'@x"]
+    assert rows[2]["attr:Owner"] == "'\t=cmd"
     assert rows[1]["rdm_disks"] == "1" and rows[1]["multi_writer_disks"] == "1"
     assert rows[0]["attr:Compliance"] == "PCI"
 

@@ -104,6 +104,9 @@ def test_vm_properties_map_and_unknowns_stay_none() -> None:
         "runtime.host": vim.HostSystem("host-7"),
         "guest.net": [vim.vm.GuestInfo.NicInfo(macAddress="00:50:56:aa:bb:cc", ipAddress=["192.0.2.10"])],
         "snapshot.rootSnapshotList": [tree],
+        "guest.disk": [vim.vm.GuestInfo.DiskInfo(diskPath="/", capacity=10 * 1024**3, freeSpace=4 * 1024**3,
+                                                 mappings=[vim.vm.GuestInfo.VirtualDiskMapping(key=2000)]),
+                       vim.vm.GuestInfo.DiskInfo(diskPath="/data", capacity=1024, freeSpace=0)],
         "customValue": [vim.CustomFieldsManager.StringValue(key=101, value="alice")],
     }
     vm = map_vm("vm-10", props, lookups())
@@ -114,6 +117,8 @@ def test_vm_properties_map_and_unknowns_stay_none() -> None:
     assert vm.nics[0].ips == ["192.0.2.10"] and vm.guest_ips == ["192.0.2.10"]
     assert vm.snapshot_count == 2 and vm.snapshots[0].children[0].name == "after"
     assert vm.custom_attributes == {"Owner": "alice"}
+    assert [(p.path, p.disk_key, p.capacity_bytes, p.free_bytes) for p in vm.partitions] == [
+        ("/", 2000, 10 * 1024**3, 4 * 1024**3), ("/data", None, 1024, 0)]
     assert [(t.category, t.name) for t in vm.tags] == [("env", "prod"), ("tier", "web")]
     # what the server did not send stays unknown
     assert vm.latency_sensitivity is None and vm.usage.cpu_mhz is None and vm.tools.status is None

@@ -2,9 +2,9 @@
 
 Headers are compared by a key: lower case, letters and digits only, ``#`` read as ``num`` and ``%`` as
 ``pct``, a size unit (``MiB``, ``MB``, ``GB``...) split off and remembered so values convert to the model's
-units. The internal
-camel-case names some CSV exports carry (``vInfoVMName``) lose their tab prefix, so ``vInfoVMName`` and
-``VM Name`` share the key ``vmname``. Each field lists the keys it accepts, covering the 3.x/4.x renames.
+units. The internal camel-case names RVTools' CSV exports carry (``vInfoVMName``, ``VInfoVersion``,
+``vCDlabel``) lose their tab prefix, so ``vInfoVMName`` and ``VM Name`` share the key ``vmname``. Each field
+lists the keys it accepts, covering the 3.x/4.x renames and the internal names.
 """
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ class Column:
 def header_key(header: str, tab: str) -> tuple[str, str | None]:
     """(key, unit) of a header: `Capacity MiB` -> (`capacity`, `mib`); `vInfoVMName` -> (`vmname`, None)."""
     raw = header.strip()
-    internal = " " not in raw and raw[: len(tab)].lower() == tab.lower() and len(raw) > len(tab)
-    if internal and (raw[len(tab)].isupper() or raw[len(tab)].isdigit() or raw[len(tab)] == "_"):
-        raw = raw[len(tab):]
+    if " " not in raw and raw[: len(tab)].lower() == tab.lower() and len(raw) > len(tab):
+        raw = raw[len(tab):]  # `vInfoVMName`, `VInfoVersion`, `vCDlabel`: RVTools' internal names
     lowered = raw.lower().replace("#", " num ").replace("%", " pct ")
     tokens = _TOKENS.findall(lowered)
     unit: str | None = None

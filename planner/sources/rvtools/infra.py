@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from planner.models import Cluster, Datastore, Host, Network
-from planner.sources.rvtools.columns import Cells, Columns
+from planner.sources.rvtools.columns import Cells, Column, Columns
 from planner.sources.rvtools.reader import Tab
 
 _VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)*)")
@@ -22,20 +23,25 @@ def _server(cells: Cells, columns: Columns, default: str) -> str:
     return cells.text(columns.find("visdkserver")) or default
 
 
+def _named_rows(tab: Tab, cells: Cells, name: Column) -> Iterator[str]:
+    """The name of each row that has one, with `cells` positioned on that row (rows without a name are skipped)."""
+    for number, row in tab.rows:
+        cells.at(number, row)
+        value = cells.text(name)
+        if value is not None:
+            yield value
+
+
 def read_hosts(tab: Tab, default_source: str) -> list[Host]:
     columns, cells = _rows(tab)
     c = columns.find
     name = columns.require("Host", "host", "name", "hostname")
     datacenter, cluster, cpu_model, speed = c("datacenter"), c("cluster"), c("cpumodel"), c("speed", "cpumhz")
     sockets, cores, memory = c("numcpu"), c("numcores", "numcpucores"), c("nummemory", "memorysize", "memory")
-    version, vendor, model = c("esxversion", "version"), c("vendor"), c("model")
+    version, vendor, model = c("esxversion", "version", "fullname"), c("vendor"), c("model")
     maintenance, object_id = c("inmaintenancemode", "maintenancemode"), c("objectid")
     hosts: list[Host] = []
-    for number, row in tab.rows:
-        cells.at(number, row)
-        host_name = cells.text(name)
-        if host_name is None:
-            continue
+    for host_name in _named_rows(tab, cells, name):
         esx = cells.text(version) or ""
         release, build = _VERSION.search(esx), _BUILD.search(esx)
         hosts.append(Host(
@@ -57,11 +63,7 @@ def read_clusters(tab: Tab, default_source: str, datacenter_of: dict[str, str]) 
     behavior, admission, object_id = c("drsdefaultvmbehavior"), c("admissioncontrolenabled"), c("objectid")
     datacenter = c("datacenter")
     clusters: list[Cluster] = []
-    for number, row in tab.rows:
-        cells.at(number, row)
-        cluster_name = cells.text(name)
-        if cluster_name is None:
-            continue
+    for cluster_name in _named_rows(tab, cells, name):
         clusters.append(Cluster(
             name=cluster_name, moid=cells.text(object_id), source=_server(cells, columns, default_source),
             datacenter=cells.text(datacenter) or datacenter_of.get(cluster_name),
@@ -75,14 +77,10 @@ def read_datastores(tab: Tab, default_source: str) -> list[Datastore]:
     columns, cells = _rows(tab)
     c = columns.find
     name = columns.require("Name", "name", "datastore")
-    kind, capacity, free, url = c("type"), c("capacity"), c("free"), c("url")
+    kind, capacity, free, url = c("type"), c("capacity"), c("free", "freespace"), c("url")
     mha, object_id, datacenter = c("mha", "multiplehostaccess"), c("objectid"), c("datacenter")
     datastores: list[Datastore] = []
-    for number, row in tab.rows:
-        cells.at(number, row)
-        store_name = cells.text(name)
-        if store_name is None:
-            continue
+    for store_name in _named_rows(tab, cells, name):
         datastores.append(Datastore(
             name=store_name, moid=cells.text(object_id), source=_server(cells, columns, default_source),
             datacenter=cells.text(datacenter), type=cells.text(kind), capacity_bytes=cells.bytes(capacity),

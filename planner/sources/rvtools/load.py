@@ -19,7 +19,8 @@ from planner.sources.rvtools.vminfo import SERVER_KEYS, JoinKeys, VmIndex, read_
 from planner.sources.rvtools.vmtabs import VM_TABS
 
 Warn = Callable[[str], None]
-LARGEST_FIRST = ("vDisk", "vNetwork", "vMemory", "vCPU", "vTools", "vCD", "vSnapshot", "vUSB")
+LARGEST_FIRST = tuple(name for name in ("vPartition", "vDisk", "vNetwork", "vMemory", "vCPU", "vTools", "vCD",
+                                         "vSnapshot", "vUSB") if name in VM_TABS)
 """VM tabs in the order workers should start them: the biggest (most rows x columns) first."""
 INFRA_TABS = {
     "vHost": "hosts", "vCluster": "clusters", "vDatastore": "datastores", "vSource": "the vCenter name and API "
@@ -116,10 +117,12 @@ def load_rvtools(path: Path, *, on_warning: Warn | None = None, workers: int | N
             if (tab := export.open("vSource")) is not None:
                 sources = infra.read_sources(tab)
             meta = infra.MetaData()
-            if (tab := export.open("vMetaData")) is not None:
-                meta = infra.read_metadata(tab)
+            if (meta_tab := export.open("vMetaData")) is not None:
+                meta = infra.read_metadata(meta_tab)
             default_source = (sources[0].name if sources else None) or meta.server or path.stem
             index = read_vinfo(vinfo, default_source)
+            if not index.vms:
+                warn(f"{vinfo.origin}: the tab lists no VMs; the snapshot holds none.")
             missing: list[str] = []
             for name in VM_TABS:
                 tab = prefetch.take(name, partial(export.open, name)) if prefetch.has(name) else export.open(name)
@@ -132,8 +135,11 @@ def load_rvtools(path: Path, *, on_warning: Warn | None = None, workers: int | N
             prefetch.close()
     if not sources:
         missing.append("vSource")
-    if meta.created is None:
+    if meta_tab is None:
         missing.append("vMetaData")
+    elif meta.created is None:
+        warn(f"{meta_tab.origin}: the export date (xlsx creation datetime) is empty or not a date; the file's "
+             "modification time is used as the snapshot time.")
     if missing:
         empty = {**{name: what for name, (_, what) in VM_TABS.items()}, **INFRA_TABS}
         warn("optional RVTools tabs missing, left empty: " + "; ".join(f"{name} ({empty[name]})" for name in missing)

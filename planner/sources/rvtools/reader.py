@@ -13,6 +13,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -23,6 +24,11 @@ from planner.errors import InputError
 Row = Sequence[Any]
 MAX_UNCOMPRESSED_BYTES = 8 * 1024**3
 """A zip announcing more than this is refused (a zip bomb is not an RVTools export)."""
+
+CSV_FIELD_LIMIT = 64 * 1024**2
+"""Longest CSV field read (the csv module's default, 128 KiB, is shorter than some annotations)."""
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, KeyError, ValueError, TypeError, OSError)
+"""What a damaged workbook or archive raises while it is read (SyntaxError covers XML parse errors)."""
 
 _CSV_TAB = re.compile(r"_tab([A-Za-z_]+)\.csv$", re.IGNORECASE)
 _KNOWN_TABS = (
@@ -51,6 +57,31 @@ def canonical_tab(name: str) -> str:
 
 def _not_empty(values: Row) -> bool:
     return any(value is not None and value != "" for value in values)
+
+
+def _numbered(origin: str, rows: Iterator[Row], errors: tuple[type[Exception], ...]) -> Iterator[tuple[int, Row]]:
+    """Non-empty rows with their 1-based row numbers (the header is row 1); a read error names the row."""
+    number = 1
+    while True:
+        number += 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except errors as exc:
+            raise InputError(f"{origin}, row {number}: the file is damaged or not readable "
+                             f"({exc.__class__.__name__}: {exc}).") from exc
+        if _not_empty(row):
+            yield number, row
+
+
+def _header(origin: str, rows: Iterator[Row], errors: tuple[type[Exception], ...]) -> list[str]:
+    try:
+        first = next(rows, None) or ()
+    except errors as exc:
+        raise InputError(f"{origin}, row 1: the file is damaged or not readable "
+                         f"({exc.__class__.__name__}: {exc}).") from exc
+    return ["" if cell is None else str(cell).strip() for cell in first]
 
 
 class Export:
@@ -89,11 +120,11 @@ class WorkbookExport(Export):
             with warnings.catch_warnings():  # e.g. "no default style": harmless, and not the user's to fix
                 warnings.simplefilter("ignore", UserWarning)
                 self._book = load_workbook(source, read_only=True, data_only=True, keep_links=False)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError) as exc:
+        except (InvalidFileException, *_UNREADABLE) as exc:  # also a sheet whose XML is cut off
+            if isinstance(exc, OSError) and exc.strerror:  # permission denied, I/O error
+                raise InputError(f"cannot read {origin}: {exc.strerror}.") from exc
             raise InputError(f"{origin}: not a readable xlsx workbook ({exc.__class__.__name__}); expected an "
                              "RVTools export (.xlsx, a folder of RVTools_tab*.csv files, or a .zip of them).") from exc
-        except OSError as exc:
-            raise InputError(f"cannot read {origin}: {exc.strerror or exc}.") from exc
         self._sheets = {canonical_tab(name).lower(): name for name in self._book.sheetnames}
 
     def tab_names(self) -> list[str]:
@@ -106,16 +137,10 @@ class WorkbookExport(Export):
         sheet = self._book[sheet_name]
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # some writers store wrong dimensions; read to the real end
-        values = sheet.iter_rows(values_only=True)
-        header_row = next(values, None) or ()
-        header = ["" if cell is None else str(cell) for cell in header_row]
-
-        def rows() -> Iterator[tuple[int, Row]]:
-            for number, row in enumerate(values, start=2):
-                if _not_empty(row):
-                    yield number, row
-
-        return Tab(canonical_tab(sheet_name), f"{self.origin}, tab {canonical_tab(sheet_name)}", header, rows(), None)
+        origin = f"{self.origin}, tab {canonical_tab(sheet_name)}"
+        values = iter(sheet.iter_rows(values_only=True))
+        header = _header(origin, values, _UNREADABLE)
+        return Tab(canonical_tab(sheet_name), origin, header, _numbered(origin, values, _UNREADABLE), None)
 
     def close(self) -> None:
         self._book.close()
@@ -153,19 +178,20 @@ class CsvExport(Export):
         if member is None:
             return None
         label, read = member
-        content = _decode(read())
+        tab = canonical_tab(name)
+        origin = f"{label}, tab {tab}"
+        try:
+            data = read()
+        except _UNREADABLE as exc:
+            raise InputError(f"{origin}: the file is damaged or not readable ({exc.__class__.__name__}: {exc}).") \
+                from exc
+        content = _decode(data)
         first_line = content.split("\n", 1)[0]
         delimiter = sniff_delimiter(first_line)
+        csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
         reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
-        header = next(reader, [])
-
-        def rows() -> Iterator[tuple[int, Row]]:
-            for number, row in enumerate(reader, start=2):
-                if _not_empty(row):
-                    yield number, row
-
-        tab = canonical_tab(name)
-        return Tab(tab, f"{label}, tab {tab}", [h.strip() for h in header], rows(), delimiter == ";")
+        header = _header(origin, reader, (csv.Error,))
+        return Tab(tab, origin, header, _numbered(origin, reader, (csv.Error,)), delimiter == ";")
 
 
 def _csv_tab_name(file_name: str) -> str | None:
@@ -228,9 +254,14 @@ def _zip_export(path: Path) -> Export:
         elif tab is not None:
             members[tab.lower()] = (f"{path}:{base}", _reader(archive, info))
     if not members and len(workbooks) == 1:
-        data = archive.read(workbooks[0])
-        archive.close()
-        return WorkbookExport(io.BytesIO(data), f"{path}:{PurePosixPath(workbooks[0].filename).name}")
+        origin = f"{path}:{PurePosixPath(workbooks[0].filename.replace(chr(92), '/')).name}"
+        try:
+            data = archive.read(workbooks[0])
+        except _UNREADABLE as exc:
+            raise InputError(f"{origin}: the archive member is damaged ({exc.__class__.__name__}: {exc}).") from exc
+        finally:
+            archive.close()
+        return WorkbookExport(io.BytesIO(data), origin)
     export = _ZipCsvExport(archive, members, str(path))
     export.ignored = ignored
     return export

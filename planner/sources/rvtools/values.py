@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ UNIT_FACTORS_MIB: dict[str, float] = {
 }
 """Size units in headers, as MiB factors. RVTools 3.x wrote "MB" for the same binary values 4.x calls "MiB"."""
 
-_TRUE = {"true", "yes", "1", "on", "waar", "wahr", "vrai", "verdadero"}
+_TRUE = {"true", "yes", "1", "on", "waar", "wahr", "vrai", "verdadero", "vero", "verdadeiro"}
 _FALSE = {"false", "no", "0", "off", "onwaar", "falsch", "faux", "falso"}
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _DATE_FORMATS = (
@@ -24,7 +25,9 @@ _DATE_FORMATS = (
     "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
     "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
     "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y",
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
 )
+"""Tried in order: a slashed date is read month-first (US) and day-first only when that fails (day > 12)."""
 
 
 class ValueProblem(ValueError):
@@ -46,17 +49,21 @@ def number(value: Any, *, decimal_comma: bool | None = None) -> float | None:
     if value is None or isinstance(value, bool):
         return None if value is None else float(value)
     if isinstance(value, int | float):
-        return float(value)
-    raw = _SPACES.sub("", str(value))
-    if not raw:
-        return None
-    if decimal_comma is None:
-        decimal_comma = "," in raw and ("." not in raw or raw.rfind(",") > raw.rfind("."))
-    cleaned = raw.replace(".", "").replace(",", ".") if decimal_comma else raw.replace(",", "")
-    try:
-        return float(cleaned)
-    except ValueError:
-        raise ValueProblem(f"{str(value).strip()!r} is not a number") from None
+        result = float(value)
+    else:
+        raw = _SPACES.sub("", str(value))
+        if not raw:
+            return None
+        if decimal_comma is None:
+            decimal_comma = "," in raw and ("." not in raw or raw.rfind(",") > raw.rfind("."))
+        cleaned = raw.replace(".", "").replace(",", ".") if decimal_comma else raw.replace(",", "")
+        try:
+            result = float(cleaned)
+        except ValueError:
+            raise ValueProblem(f"{str(value).strip()!r} is not a number") from None
+    if not math.isfinite(result):  # "NaN", "inf", "1e999": no size or count is infinite
+        raise ValueProblem(f"{str(value).strip()!r} is not a finite number")
+    return result
 
 
 def integer(value: Any, *, decimal_comma: bool | None = None, factor: float = 1.0) -> int | None:
@@ -66,7 +73,7 @@ def integer(value: Any, *, decimal_comma: bool | None = None, factor: float = 1.
 
 
 def boolean(value: Any) -> bool | None:
-    """True/False as RVTools writes it; anything else is unknown (None), never guessed."""
+    """True/False as RVTools writes it (or Excel re-saves it: WAHR, VRAI, VERO...); anything else is unknown."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -109,3 +116,10 @@ def _parse_date_text(raw: str) -> datetime | None:
 def limit(value: int | None) -> int | None:
     """vSphere's -1 means unlimited, which the model spells None."""
     return None if value is None or value < 0 else value
+
+
+def hardware_version(value: str | None) -> str | None:
+    """`19` (as RVTools writes it) -> `vmx-19`, the vSphere spelling; other text is kept."""
+    if value is None:
+        return None
+    return f"vmx-{int(value):02d}" if value.isdigit() else value

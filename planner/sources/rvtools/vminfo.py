@@ -12,10 +12,10 @@ from planner.errors import InputError
 from planner.models import GuestOs, PowerState, Usage, Vm, os_family
 from planner.sources.rvtools.columns import Cells, Column, Columns
 from planner.sources.rvtools.reader import Tab
-from planner.sources.rvtools.values import MIB
+from planner.sources.rvtools.values import MIB, hardware_version
 
 VM_KEYS = ("vm", "vmname")
-ID_KEYS = ("vmid",)
+ID_KEYS = ("vmid", "objectid")  # `VM ID`; internal CSV names call it `vInfoObjectID`
 UUID_KEYS = ("vmuuid", "uuid")
 SERVER_KEYS = ("visdkserver",)
 _POWER = {state.value.lower(): state for state in PowerState}
@@ -78,12 +78,6 @@ class VmIndex:
         return self._loose.get((mode, value))
 
 
-def _hardware_version(value: str | None) -> str | None:
-    if value is None:
-        return None
-    return f"vmx-{int(value):02d}" if value.isdigit() else value
-
-
 def _custom_attribute_columns(columns: Columns) -> list[Column]:
     annotation = columns.find("annotation", "notes")
     if annotation is None:
@@ -108,7 +102,8 @@ def read_vinfo(tab: Tab, default_source: str) -> VmIndex:
     primary_ip, dns = c("primaryipaddress", "primaryip"), c("dnsname", "guesthostname")
     pool, folder, latency = c("resourcepool"), c("folder"), c("latencysensitivity")
     firmware, secure_boot = c("firmware"), c("efisecureboot", "secureboot")
-    hw_version, ft_state, annotation = c("hwversion", "vmversion", "hardwareversion"), c("ftstate"), c("annotation")
+    hw_version = c("hwversion", "vmversion", "hardwareversion", "version")  # internal name: `VInfoVersion`
+    ft_state, annotation = c("ftstate"), c("annotation", "notes")  # internal name: `vInfoNotes`
     datacenter, cluster, host = c("datacenter"), c("cluster"), c("host")
     os_config = c("osaccordingtotheconfigurationfile", "os", "osconfig")
     os_tools = c("osaccordingtothevmwaretools", "ostools")
@@ -140,7 +135,7 @@ def read_vinfo(tab: Tab, default_source: str) -> VmIndex:
             connection_state=cells.text(connection),
             guest=GuestOs(configured_name=configured, tools_name=reported, family=os_family(reported, configured),
                           hostname=cells.text(dns)),
-            hardware_version=_hardware_version(cells.text(hw_version)),
+            hardware_version=hardware_version(cells.text(hw_version)),
             firmware=(cells.text(firmware) or "").lower() or None,
             secure_boot=cells.boolean(secure_boot),
             num_cpu=cells.integer(cpus),

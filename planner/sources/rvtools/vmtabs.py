@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
+from planner import models
 from planner.models import CdRom, Disk, Nic, Snapshot, UsbDevice, Vm
 from planner.sources.rvtools.columns import Cells, Columns
-from planner.sources.rvtools.values import limit
+from planner.sources.rvtools.values import hardware_version, limit
 
 RowMapper = Callable[[Vm, Cells], None]
 _DATASTORE = re.compile(r"^\[([^\]]+)\]")
@@ -58,9 +60,10 @@ def _rdm_mode(value: str | None) -> str | None:
 
 def vdisk(columns: Columns) -> RowMapper:
     c = columns.find
-    label, key, path, capacity = c("disk", "label"), c("diskkey"), c("diskpath", "path"), c("capacity")
-    raw, raw_mode, lun = c("raw"), c("rawcompmode", "rawcompatibilitymode"), c("rawlunid")
+    label, key, path = c("disk", "name", "label"), c("diskkey", "key"), c("diskpath", "path")
+    capacity, raw, raw_mode, lun = c("capacity"), c("raw"), c("rawcompmode", "rawcompatibilitymode"), c("rawlunid")
     mode, sharing, thin, controller = c("diskmode"), c("sharingmode"), c("thin"), c("controller")
+    eager, shared_bus = c("eagerlyscrub", "eagerscrub"), c("sharedbus")
 
     def apply(vm: Vm, cells: Cells) -> None:
         file_name = cells.text(path)
@@ -77,8 +80,10 @@ def vdisk(columns: Columns) -> RowMapper:
             datastore=datastore.group(1) if datastore else None,
             file_name=file_name,
             thin=None if is_raw else cells.boolean(thin),
+            eager_zero=None if is_raw else cells.boolean(eager),
             lun_uuid=cells.text(lun) if is_raw else None,
             controller=cells.text(controller),
+            controller_sharing=cells.text(shared_bus),
         ))
 
     return apply
@@ -86,7 +91,8 @@ def vdisk(columns: Columns) -> RowMapper:
 
 def vnetwork(columns: Columns) -> RowMapper:
     c = columns.find
-    label, adapter, network = c("niclabel", "nic", "label"), c("adapter"), c("network", "portgroup")
+    label, adapter = c("niclabel", "nic", "label"), c("adapter")
+    network = c("network", "portgroup", "name")  # internal name: `vNetworkName`
     connected, starts, mac = c("connected"), c("startsconnected"), c("macaddress", "mac")
     ipv4, ipv6 = c("ipv4address", "ipaddress"), c("ipv6address")
 
@@ -124,8 +130,8 @@ def _cd_backing(device_type: str | None) -> tuple[str, str | None]:
 
 def vcd(columns: Columns) -> RowMapper:
     c = columns.find
-    label, connected, starts, device_type = c("devicenode", "device"), c("connected"), c("startsconnected"), c(
-        "devicetype")
+    label, connected, starts = c("devicenode", "device", "label"), c("connected"), c("startsconnected")
+    device_type = c("devicetype", "summary")  # internal names: `vCDlabel`, `vCDSummary`
 
     def apply(vm: Vm, cells: Cells) -> None:
         backing, iso_path = _cd_backing(cells.text(device_type))
@@ -140,7 +146,7 @@ def vcd(columns: Columns) -> RowMapper:
 
 def vusb(columns: Columns) -> RowMapper:
     c = columns.find
-    label, device_type, connected = c("devicenode", "device"), c("devicetype"), c("connected")
+    label, device_type, connected = c("devicenode", "device", "label"), c("devicetype", "summary"), c("connected")
 
     def apply(vm: Vm, cells: Cells) -> None:
         vm.devices.usb_devices.append(UsbDevice(
@@ -176,8 +182,32 @@ def vtools(columns: Columns) -> RowMapper:
     def apply(vm: Vm, cells: Cells) -> None:
         vm.tools.status = cells.text(status)
         vm.tools.version = cells.text(version)
-        if vm.hardware_version is None and (hw := cells.text(vm_version)):
-            vm.hardware_version = f"vmx-{int(hw):02d}" if hw.isdigit() else hw
+        if vm.hardware_version is None:
+            vm.hardware_version = hardware_version(cells.text(vm_version))
+
+    return apply
+
+
+GUEST_PARTITION: Any = getattr(models, "GuestPartition", None)
+"""The model of a guest file system, when `planner.models` has one (and `Vm.partitions`); vPartition is read
+only then, since reading the tab costs about a fifth of an xlsx import."""
+
+
+def vpartition(columns: Columns) -> RowMapper:
+    """Guest file systems as VMware Tools reports them (RVTools names a row's mount point or drive `Disk`)."""
+    c = columns.find
+    path, disk_key, capacity, consumed, free = c("disk", "partition"), c("diskkey"), c("capacity"), c(
+        "consumed"), c("free")
+
+    def apply(vm: Vm, cells: Cells) -> None:
+        partitions: list[Any] = getattr(vm, "partitions", [])  # registered only when the model has the field
+        size, used, left = cells.bytes(capacity), cells.bytes(consumed), cells.bytes(free)
+        if left is None and size is not None and used is not None:
+            left = size - used
+        partitions.append(GUEST_PARTITION(
+            path=cells.text(path) or f"partition {len(partitions) + 1}", disk_key=cells.integer(disk_key),
+            capacity_bytes=size, free_bytes=left,
+        ))
 
     return apply
 
@@ -193,3 +223,5 @@ VM_TABS: dict[str, tuple[Callable[[Columns], RowMapper], str]] = {
     "vTools": (vtools, "VMware Tools status and version"),
 }
 """Optional VM tabs: mapper and what stays empty without the tab (for the warning)."""
+if GUEST_PARTITION is not None:
+    VM_TABS["vPartition"] = (vpartition, "guest file systems and their free space")

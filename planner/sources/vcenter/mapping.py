@@ -10,6 +10,7 @@ from planner.models import (
     Cluster,
     ClusterRule,
     GuestOs,
+    GuestPartition,
     Host,
     PowerState,
     Snapshot,
@@ -87,6 +88,17 @@ def _snapshot(node: Any) -> Snapshot:
     )
 
 
+def _partitions(disks: Any) -> list[GuestPartition]:
+    """Guest file systems from guest.disk; the virtual disk key comes from the first mapping, when reported."""
+    found = []
+    for disk in disks or ():
+        mappings = getattr(disk, "mappings", None) or ()
+        found.append(GuestPartition(path=disk.diskPath or "", disk_key=_int(getattr(mappings[0], "key", None))
+                                    if mappings else None, capacity_bytes=_int(disk.capacity),
+                                    free_bytes=_int(disk.freeSpace)))
+    return found
+
+
 def _guest_ips(net: Any, fallback: str | None) -> tuple[dict[str, list[str]], list[str]]:
     by_mac: dict[str, list[str]] = {}
     everything: list[str] = []
@@ -151,6 +163,7 @@ def map_vm(object_id: str, p: dict[str, Any], lookups: Lookups) -> Vm:
         ft_state=get("runtime.faultToleranceState"),
         consolidation_needed=get("runtime.consolidationNeeded"),
         disks=mapped.disks,
+        partitions=_partitions(get("guest.disk")),
         nics=mapped.nics,
         devices=mapped.devices,
         snapshots=[_snapshot(node) for node in (get("snapshot.rootSnapshotList") or ())],

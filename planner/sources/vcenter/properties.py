@@ -14,7 +14,7 @@ VM_PATHS = (
     "config.latencySensitivity.level", "config.cpuAffinity.affinitySet", "config.annotation",
     "runtime.powerState", "runtime.connectionState", "runtime.host", "runtime.faultToleranceState",
     "runtime.consolidationNeeded",
-    "guest.guestId", "guest.guestFullName", "guest.hostName", "guest.ipAddress", "guest.net",
+    "guest.guestId", "guest.guestFullName", "guest.hostName", "guest.ipAddress", "guest.net", "guest.disk",
     "guest.toolsStatus", "guest.toolsRunningStatus", "guest.toolsVersion", "guest.toolsVersionStatus2",
     "summary.quickStats.overallCpuUsage", "summary.quickStats.guestMemoryUsage",
     "summary.quickStats.hostMemoryUsage", "summary.quickStats.uptimeSeconds",

@@ -233,7 +233,8 @@ class RvToolsWriter:
                     "Free MiB": capacity - capacity // 2, "Free %": 50}
         raw = disk.backing == "rdm"
         return {**base, "Disk": disk.label, "Disk Path": disk.file_name, "Raw": raw, "Disk Mode": disk.disk_mode,
-                "Sharing mode": disk.sharing, "Thin": disk.thin, "Controller": disk.controller, "Label": disk.label,
+                "Sharing mode": disk.sharing, "Thin": disk.thin, "Eagerly Scrub": disk.eager_zero,
+                "Shared Bus": disk.controller_sharing, "Controller": disk.controller, "Label": disk.label,
                 "Raw LUN ID": disk.lun_uuid if raw else None,
                 "Raw Comp. Mode": f"{disk.rdm_mode}Mode" if raw and disk.rdm_mode else None}
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from planner.errors import InputError, NotFoundError
 from planner.sources.rvtools import load_rvtools
-from tests.unit.rvtools.builders import csv_bytes, export_tables, sample_estate, write_xlsx
+from tests.unit.rvtools.builders import csv_bytes, export_tables, sample_estate, write_xlsx, write_xlsx_like_excel
 
 
 def _error(path: Path) -> str:
@@ -103,3 +104,73 @@ def test_an_empty_vm_name(tmp_path: Path) -> None:
 def test_a_missing_path(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError):
         load_rvtools(tmp_path / "nope.xlsx")
+
+
+def test_a_non_finite_number_is_a_bad_number_not_a_crash(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "RVTools_tabvInfo.csv").write_text("VM,CPUs,Memory\na,1,1024\nb,NaN,2048\n")
+    assert _error(folder) == (f"{folder / 'RVTools_tabvInfo.csv'}, tab vInfo, row 3, column 'CPUs': "
+                              "'NaN' is not a finite number.")
+
+
+def test_a_csv_field_longer_than_the_csv_module_default_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    note = "n" * 200_000  # the csv module refuses fields over 128 KiB unless told otherwise
+    (folder / "RVTools_tabvInfo.csv").write_text(f'VM,CPUs,Annotation\na,1,"{note}"\n')
+    assert load_rvtools(folder).vms[0].annotation == note
+
+
+def _rewrite_member(path: Path, member: str, change: Callable[[bytes], bytes]) -> None:
+    with zipfile.ZipFile(path) as archive:
+        contents = {info.filename: archive.read(info) for info in archive.infolist()}
+    contents[member] = change(contents[member])
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+
+
+def _damage_disk_sheet(path: Path) -> None:
+    with zipfile.ZipFile(path) as archive:
+        sheet = next(n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith("2.xml"))
+    _rewrite_member(path, sheet, lambda xml: xml[: len(xml) // 2])  # cut off mid-row, as a failed copy would
+
+
+def test_a_workbook_with_a_damaged_sheet_names_the_tab_and_row(tmp_path: Path) -> None:
+    tables = export_tables(sample_estate(), tabs=["vInfo", "vDisk"])
+    path = write_xlsx_like_excel(tables, tmp_path / "damaged.xlsx")  # a <dimension>: sheets parse when read
+    _damage_disk_sheet(path)
+
+    message = _error(path)
+
+    assert message.startswith(f"{path}, tab vDisk, row ") and "damaged or not readable (ParseError" in message
+
+
+def test_a_workbook_whose_damaged_sheet_is_parsed_when_opened(tmp_path: Path) -> None:
+    path = write_xlsx(export_tables(sample_estate(), tabs=["vInfo", "vDisk"]), tmp_path / "damaged.xlsx")
+    _damage_disk_sheet(path)  # no <dimension>: openpyxl parses the whole sheet to size it when it opens
+
+    assert _error(path).startswith(f"{path}: not a readable xlsx workbook (ParseError)")
+
+
+def test_a_zip_member_with_a_bad_checksum_is_bad_input(tmp_path: Path) -> None:
+    header, rows = export_tables(sample_estate(), tabs=["vInfo"])["vInfo"]
+    path = tmp_path / "export.zip"
+    data = csv_bytes(header, rows)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("RVTools_tabvInfo.csv", data)
+    raw = path.read_bytes()
+    at = raw.index(b"web-01")
+    path.write_bytes(raw[:at] + b"WEB-01" + raw[at + 6:])  # same size, wrong CRC
+
+    message = _error(path)
+
+    assert message.startswith(f"{path}:RVTools_tabvInfo.csv, tab vInfo: the file is damaged or not readable")
+
+
+def test_a_vinfo_without_rows_warns_that_the_snapshot_is_empty(tmp_path: Path) -> None:
+    path = write_xlsx({"vInfo": (["VM", "CPUs"], [])}, tmp_path / "empty.xlsx")
+    warnings: list[str] = []
+    assert load_rvtools(path, on_warning=warnings.append).vms == []
+    assert warnings[0] == f"{path}, tab vInfo: the tab lists no VMs; the snapshot holds none."

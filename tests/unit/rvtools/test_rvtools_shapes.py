@@ -112,19 +112,24 @@ def test_zip_with_csvs_in_a_subfolder_and_a_zip_holding_the_workbook(tmp_path: P
     _assert_same_vms(expected, _load(wrapped)[0])
 
 
-def test_zip_member_names_are_never_used_as_paths(tmp_path: Path) -> None:
+def test_zip_member_names_are_never_used_as_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = sample_estate()
     header, rows = export_tables(expected, tabs=["vInfo"])["vInfo"]
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
     archive_path = tmp_path / "evil.zip"
     with zipfile.ZipFile(archive_path, "w") as archive:
         archive.writestr("../../outside/RVTools_tabvInfo.csv", csv_bytes(header, rows))
         archive.writestr("/abs/RVTools_tabvDisk.csv", b"VM,Disk\n")
-    before = set(tmp_path.parent.rglob("*"))
+        archive.writestr("..\\..\\win\\RVTools_tabvCD.csv", b"VM,Device Node\nweb-01,CD/DVD drive 1\n")
+    monkeypatch.chdir(work)  # a relative extraction would land under tmp_path
+    before = set(tmp_path.rglob("*"))
 
     estate, _ = _load(archive_path)
 
-    assert len(estate.vms) == 3
-    assert set(tmp_path.parent.rglob("*")) == before  # nothing extracted anywhere
+    assert len(estate.vms) == 3 and [c.label for c in estate.vms[0].devices.cdroms] == ["CD/DVD drive 1"]
+    assert set(tmp_path.rglob("*")) == before  # nothing extracted anywhere
+    assert not Path("/abs").exists()
 
 
 def test_missing_optional_tabs_warn_and_list_what_is_left_empty(tmp_path: Path) -> None:
@@ -166,14 +171,21 @@ def test_semicolon_csv_with_decimal_comma_and_size_units(tmp_path: Path) -> None
     assert vm.disks[0].capacity_bytes == 10240 * 1024**2
 
 
-def test_internal_camel_case_headers_and_loose_spelling(tmp_path: Path) -> None:
-    folder = tmp_path / "internal"
+def _csv_export(folder: Path, tabs: dict[str, str]) -> Path:
+    """A folder of RVTools_tab<Tab>.csv files with the given text."""
     folder.mkdir()
-    (folder / "RVTools_tabvInfo.csv").write_text(
-        "vInfoVMName,vInfoPowerstate,vInfoTemplate,vInfoCPUs,vInfoMemory,vInfoUUID,vInfoDataCenter,vInfoOS,"
-        "vInfoTotalDiskCapacityMiB,Some Unknown Column\n"
-        "app-02,poweredOff,True,8,16384,uuid-2,DC9,Red Hat Enterprise Linux 8 (64-bit),1024,x\n")
-    (folder / "RVTools_tabvCPU.csv").write_text("  vm ,  CORES P/S ,vm uuid\napp-02,4,uuid-2\n")
+    for tab, text in tabs.items():
+        (folder / f"RVTools_tab{tab}.csv").write_text(text)
+    return folder
+
+
+def test_internal_camel_case_headers_and_loose_spelling(tmp_path: Path) -> None:
+    folder = _csv_export(tmp_path / "internal", {
+        "vInfo": "vInfoVMName,vInfoPowerstate,vInfoTemplate,vInfoCPUs,vInfoMemory,vInfoUUID,vInfoDataCenter,vInfoOS,"
+                 "vInfoTotalDiskCapacityMiB,Some Unknown Column\n"
+                 "app-02,poweredOff,True,8,16384,uuid-2,DC9,Red Hat Enterprise Linux 8 (64-bit),1024,x\n",
+        "vCPU": "  vm ,  CORES P/S ,vm uuid\napp-02,4,uuid-2\n",
+    })
 
     vm = _load(folder)[0].vms[0]
 
@@ -244,3 +256,53 @@ def test_two_exports_in_one_zip_read_the_first_and_warn(tmp_path: Path) -> None:
 
     assert len(estate.vms) == 3
     assert any("more than one file per tab" in w and "b/RVTools_tabvInfo.csv" in w for w in warnings)
+
+
+def test_rvtools_internal_csv_header_names(tmp_path: Path) -> None:
+    """RVTools' CSV exports name columns `<tab><Field>` (vInfoVMName, vDiskCapacityMiB, vNetworkName...)."""
+    folder = _csv_export(tmp_path / "internal", {
+        "vInfo": "vInfoVMName,vInfoPowerstate,vInfoCPUs,vInfoMemory,vInfoNotes,vInfoObjectID,vInfoUUID,VInfoVersion,"
+               "vInfoVISDKServer\n"
+               "app-03,poweredOn,2,4096,owner: web team,vm-42,uuid-3,19,vc1\n",
+        "vDisk": "vDiskVMName,vDiskName,vDiskKey,vDiskCapacityMiB,vDiskDiskMode,vDiskObjectID,vDiskVISDKServer\n"
+               "app-03,Hard disk 1,2000,10240,persistent,vm-42,vc1\n",
+        "vNetwork": "vNetworkVMName,vNetworkName,vNetworkAdapter,vNetworkMacAddress,vNetworkObjectID,"
+                    "vNetworkVISDKServer\napp-03,VLAN30,Vmxnet3,00:50:56:AA:00:03,vm-42,vc1\n",
+        "vCD": "vCDVMName,vCDlabel,vCDConnected,vCDSummary,vCDObjectID,vCDVISDKServer\n"
+             "app-03,CD/DVD drive 1,True,ISO [ds1] iso/tools.iso,vm-42,vc1\n",
+        "vHost": "vHostName,vHostFullName,vHostMemorySize,vHostVISDKServer\n"
+               "esx9,VMware ESXi 7.0.3 build-21930508,262144,vc1\n",
+        "vDatastore": "vDatastoreName,vDatastoreCapacity,vDatastoreFreeSpace,vDatastoreVISDKServer\nds1,2048,512,vc1\n",
+    })
+
+    estate, _ = _load(folder)
+
+    vm = estate.vms[0]
+    assert (vm.annotation, vm.moid, vm.instance_uuid, vm.hardware_version) == (
+        "owner: web team", "vm-42", "uuid-3", "vmx-19")
+    assert [(d.label, d.key, d.capacity_bytes) for d in vm.disks] == [("Hard disk 1", 2000, 10240 * 1024**2)]
+    assert [(n.network, n.adapter, n.mac) for n in vm.nics] == [("VLAN30", "vmxnet3", "00:50:56:aa:00:03")]
+    assert [(c.label, c.backing, c.iso_path, c.connected) for c in vm.devices.cdroms] == [
+        ("CD/DVD drive 1", "iso", "[ds1] iso/tools.iso", True)]
+    assert [(h.name, h.version, h.build, h.memory_mib) for h in estate.hosts] == [("esx9", "7.0.3", "21930508", 262144)]
+    assert [(d.capacity_bytes, d.free_bytes) for d in estate.datastores] == [(2048 * 1024**2, 512 * 1024**2)]
+
+
+def test_thick_eager_zeroed_disks_and_scsi_bus_sharing(tmp_path: Path) -> None:
+    """vDisk `Eagerly Scrub` and `Shared Bus` (the collector reads both; shared disks are portability evidence)."""
+    path = write_export(sample_estate(), tmp_path / "export.xlsx")
+    db = _load(path)[0].vms[1]
+    assert [(d.eager_zero, d.controller_sharing) for d in db.disks] == [(True, "noSharing"), (None, "physicalSharing")]
+
+
+def test_an_unreadable_export_date_warns_as_such_not_as_a_missing_tab(tmp_path: Path) -> None:
+    tables = export_tables(sample_estate())
+    header, _ = tables["vMetaData"]
+    tables["vMetaData"] = (header, [["4", "4.7.1.4", "sometime in March", SERVER]])
+    path = write_xlsx(tables, tmp_path / "export.xlsx")
+
+    estate, warnings = _load(path)
+
+    assert warnings == [f"{path}, tab vMetaData: the export date (xlsx creation datetime) is empty or not a date; "
+                        "the file's modification time is used as the snapshot time."]
+    assert estate.collected_at != COLLECTED
