@@ -3,7 +3,9 @@
     python bench/bench_assess.py [--vms 50000] [--repeat 3] [--seed 7]
 
 Generates the estate in memory (every rule's trait appears at a realistic rate), then times
-``assess_estate`` (median of ``--repeat`` runs) and reports peak RSS, against the targets in issue 4:
+``assess_estate`` (median of ``--repeat`` runs) plus the slowest output format (the default table included: a
+command that assesses in 4 s and then prints for 20 s is not fast) and reports peak RSS, against the targets in
+issue 4:
 <= 15 s and <= 2 GB on 2 cores. Exit status 1 when a target is missed.
 """
 
@@ -149,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     json_text = render(result, "json")
     json_s = time.perf_counter() - started
+    render_s = {}
+    for fmt in ("table", "csv", "markdown"):  # `planner assess` prints a table by default: it is part of the run
+        started = time.perf_counter()
+        render(result, fmt)
+        render_s[fmt] = round(time.perf_counter() - started, 2)
     median = statistics.median(timings)
     rss = peak_rss_mib()
     findings = sum(len(a.findings) for a in result.vms)
@@ -156,13 +163,16 @@ def main(argv: list[str] | None = None) -> int:
         "vms": len(estate.vms), "vms_with_facts": len(facts), "findings": findings,
         "estate_build_s": round(build_s, 2), "assess_runs_s": [round(t, 2) for t in timings],
         "assess_median_s": round(median, 2), "render_json_s": round(json_s, 2),
+        **{f"render_{fmt}_s": seconds for fmt, seconds in render_s.items()},
         "json_mib": round(len(json_text) / 1024**2, 1), "peak_rss_mib": round(rss, 1),
         "by_fit": {k.value: v for k, v in result.by_fit().items()},
         "by_strategy": {k.value: v for k, v in result.by_strategy().items()},
     }
     print(json.dumps(summary, indent=2))
-    ok_time, ok_rss = median <= TARGET_SECONDS, rss <= TARGET_RSS_MIB
-    print(f"assess median {median:.2f} s (target <= {TARGET_SECONDS:g} s): {'ok' if ok_time else 'MISSED'}")
+    command = median + max(json_s, *render_s.values())
+    ok_time, ok_rss = command <= TARGET_SECONDS, rss <= TARGET_RSS_MIB
+    print(f"assess median {median:.2f} s + slowest render = {command:.2f} s (target <= {TARGET_SECONDS:g} s): "
+          f"{'ok' if ok_time else 'MISSED'}")
     print(f"peak RSS {rss:.0f} MiB (target <= {TARGET_RSS_MIB:g} MiB): {'ok' if ok_rss else 'MISSED'}")
     return 0 if ok_time and ok_rss else 1
 

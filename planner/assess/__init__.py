@@ -17,7 +17,8 @@ from planner.assess.context import RuleContext
 from planner.assess.engine import FORMAT_VERSION, Assessment, VmAssessment, assess_estate
 from planner.assess.facts import GuestFacts, facts_by_vm
 from planner.assess.fit import Fit, Strategy
-from planner.assess.policy import Policy, load_policy
+from planner.assess.policy import Policy, check_rule_ids, load_policy
+from planner.assess.registry import default_registry
 from planner.assess.report import ReportFormat, render
 from planner.models import Estate
 
@@ -43,7 +44,10 @@ class AssessOutput:
 def run_assessment(estate: Estate, policy_path: Path | None, fmt: ReportFormat | str,
                    discovery: Iterable[str | Mapping[str, Any]] = ()) -> AssessOutput:
     """The whole of `planner assess`: load the policy, adapt discovery documents, assess, render."""
-    assessment = assess_estate(estate, load_policy(policy_path), facts_by_vm(discovery))
+    registry = default_registry()
+    policy = load_policy(policy_path)
+    check_rule_ids(policy, registry.ids(), str(policy_path or "policy"))
+    assessment = assess_estate(estate, policy, facts_by_vm(discovery), registry=registry)
     return AssessOutput(render(assessment, fmt), summary_document(assessment))
 
 

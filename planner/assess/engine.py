@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -87,15 +88,22 @@ class Assessment:
                 "memory_gib": round(sum(s.reclaimable_memory_gib for s in moving), 2)}
 
 
+_UNSPECIFIED_OS = re.compile(r"^(?:other(?:guest(?:64)?|64guest)|other \((?:32|64)-bit\))$", re.IGNORECASE)
+"""VMware's "Other (32/64-bit)": nobody chose a guest OS type. Not evidence of a non-Linux OS (often a Linux
+appliance), so such a VM is *unknown* (ARC003, investigate), not an ARC001 blocker like NetWare or OS/2."""
+
+
 def effective_family(vm: Vm, facts: GuestFacts | None) -> OsFamily:
     """OS family from discovery (os-release) when present, else the snapshot's, else re-derived from guest ids."""
     if facts is not None and facts.os_id:
         family = os_family(facts.os_id)
         return OsFamily.LINUX if family is OsFamily.UNKNOWN else family
-    if vm.guest.family is not OsFamily.UNKNOWN:
-        return vm.guest.family
     guest = vm.guest
-    return os_family(guest.tools_id, guest.tools_name, guest.configured_id, guest.configured_name)
+    identifiers = [v for v in (guest.tools_id, guest.tools_name, guest.configured_id, guest.configured_name) if v]
+    family = guest.family if guest.family is not OsFamily.UNKNOWN else os_family(*identifiers)
+    if family is OsFamily.OTHER and identifiers and all(_UNSPECIFIED_OS.match(v.strip()) for v in identifiers):
+        return OsFamily.UNKNOWN
+    return family
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,36 +7,51 @@ rule parses policy per VM. The shipped defaults are ``examples/policy.yaml``; an
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from planner.assess.base import Severity
-from planner.errors import InputError
+from planner.errors import InputError, NotFoundError
 from planner.models import OsFamily
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: YAML already types its scalars, so "16", "no" or `true` where a number or switch belongs is a
+    # mistake to report, not to coerce; infinities and NaN are never meaningful thresholds or headroom.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+_SeverityName = Annotated[Severity, Strict(False)]
+_FamilyName = Annotated[OsFamily, Strict(False)]
 
 
 class RuleSetting(_Strict):
     """Per-rule switch and severity override."""
 
     enabled: bool = True
-    severity: Severity | None = None
+    severity: _SeverityName | None = None
 
 
 class Target(_Strict):
     """What the target container platform accepts."""
 
-    os_families: list[OsFamily] = Field(default_factory=lambda: [OsFamily.LINUX], min_length=1)
+    os_families: list[_FamilyName] = Field(default_factory=lambda: [OsFamily.LINUX], min_length=1)
+
+    @field_validator("os_families")
+    @classmethod
+    def _known(cls, values: list[OsFamily]) -> list[OsFamily]:
+        if OsFamily.UNKNOWN in values:
+            raise ValueError("'unknown' is not an OS family a platform can accept (VMs without OS data are "
+                             "sent to investigate)")
+        return values
 
 
 class Thresholds(_Strict):
@@ -58,8 +73,15 @@ class Thresholds(_Strict):
             "rhel": "8", "centos": "9", "ol": "8", "rocky": "8", "almalinux": "8", "debian": "12",
             "ubuntu": "22.04", "sles": "15", "opensuse-leap": "15.5", "fedora": "40", "amzn": "2023",
         },
-        description="os-release ID -> first supported VERSION_ID (ARC005, with discovery data)",
+        description="os-release ID -> first supported VERSION_ID (ARC005, from discovery or guest ids)",
     )
+
+    @model_validator(mode="after")
+    def _idle_below_busy(self) -> Thresholds:
+        if self.idle_cpu_percent >= self.busy_cpu_percent:
+            raise ValueError(f"idle_cpu_percent ({self.idle_cpu_percent:g}) must be below busy_cpu_percent "
+                             f"({self.busy_cpu_percent:g}): a VM cannot be idle and busy at once")
+        return self
 
     @field_validator("min_os_versions", mode="before")
     @classmethod
@@ -67,16 +89,26 @@ class Thresholds(_Strict):
         if not isinstance(values, dict):
             return values  # pydantic reports the type error
         for key, value in values.items():
-            if not re.match(r"^\d+(\.\d+)*$", str(value)):
-                raise ValueError(f"{key}: {value!r} is not a version like 8 or 22.04")
+            if not isinstance(key, str) or not key.strip():
+                raise ValueError(f"{key!r} is not an os-release ID (a name such as rhel or ubuntu)")
+            if isinstance(value, float):
+                # YAML reads 8.10 as the number 8.1: the version meant cannot be recovered, so ask for quotes.
+                raise ValueError(f"{key}: write the version in quotes, e.g. {key}: \"{value}\"; YAML reads an "
+                                 "unquoted version as a number and drops trailing zeros (8.10 becomes 8.1)")
+            if isinstance(value, bool) or not re.match(r"^\d+(\.\d+)*$", str(value)):
+                raise ValueError(f"{key}: {value!r} is not a version like 8 or \"22.04\"")
         return {key.lower(): str(value) for key, value in values.items()}
+
+
+PCI_NOT_HARDWARE = r"pci(?![ -]?(?:e|express|passthrough|pass-through|devices?|slot|bus|card|nic|id)\b)"
+"""PCI DSS, not the PCI bus: "PCI passthrough", "PCIe", "PCI-e", "PCI device" in notes are hardware, not scope."""
 
 
 class Keywords(_Strict):
     """Case-insensitive words matched as whole words (letters/digits around them do not match)."""
 
     compliance: list[str] = Field(default_factory=lambda: [
-        "pci", "pci-dss", "pcidss", "cardholder", "hipaa", "phi", "sox", "gdpr", "fedramp", "itar", "fisma",
+        PCI_NOT_HARDWARE, "pci-dss", "pcidss", "cardholder", "hipaa", "phi", "sox", "gdpr", "fedramp", "itar", "fisma",
         "cui", "classified", "restricted",
     ])
     sensitive_networks: list[str] = Field(default_factory=lambda: ["dmz", "untrusted", "pci", "cde", "isolated"])
@@ -111,6 +143,17 @@ class Keywords(_Strict):
         "libahci", "i2c_.*", "psmouse", "serio_raw", "joydev", "evdev", "button", "ac", "pcspkr", "drm.*",
         "ttm", "fb_sys_fops", "syscopyarea", "sysfillrect", "sysimgblt", "autofs4", "ipv6", "af_packet",
     ])
+
+
+    @field_validator("*")
+    @classmethod
+    def _patterns(cls, values: list[str]) -> list[str]:
+        for word in values:
+            try:
+                re.compile(word)
+            except re.error as exc:
+                raise ValueError(f"{word!r} is not a valid regular expression ({exc})") from exc
+        return values
 
 
 class Network(_Strict):
@@ -153,6 +196,9 @@ class Policy(_Strict):
     sizing: Sizing = Field(default_factory=Sizing)
 
 
+_SECTIONS = frozenset(name for name, field in Policy.model_fields.items() if name != "version")
+
+
 def _key_path(loc: Iterable[int | str]) -> str:
     path = ""
     for part in loc:
@@ -183,11 +229,14 @@ def parse_policy(document: Any, origin: str) -> Policy:
         document = {}
     if not isinstance(document, dict):
         raise InputError(f"{origin}: a policy must be a mapping of sections (target, rules, thresholds, ...).")
+    # A section left empty (`rules:` with every entry commented out) is YAML null: it means "defaults".
+    document = {key: value for key, value in document.items() if not (value is None and key in _SECTIONS)}
     try:
-        return Policy.model_validate(document)
+        policy = Policy.model_validate(document)
     except ValidationError as exc:
         problems = [f"{_key_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
         raise InputError(f"{origin}: invalid policy: " + "; ".join(problems)) from exc
+    return policy
 
 
 def load_policy(path: Path | None) -> Policy:
@@ -196,8 +245,11 @@ def load_policy(path: Path | None) -> Policy:
         return Policy()
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read policy {path}: {exc.strerror}.") from exc
+    except FileNotFoundError as exc:
+        raise NotFoundError(f"policy file {path} does not exist.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InputError(f"cannot read policy {path}: {reason}.") from exc
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -252,11 +304,19 @@ class CompiledPolicy:
         return self.policy.sizing
 
 
+def check_rule_ids(policy: Policy, known: Iterable[str], origin: str = "policy") -> None:
+    """Raise ``InputError`` naming ``rules.<ID>`` (and the closest known id) for a rule the catalogue lacks."""
+    known = list(known)
+    unknown = sorted(set(policy.rules) - set(known))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0].upper(), known, n=1)
+        hint = f"did you mean {close[0]}?" if close else "the rule ids are listed in docs/rules.md"
+        raise InputError(f"{origin}: invalid policy: rules.{unknown[0]}: unknown rule id ({hint})")
+
+
 def compile_policy(policy: Policy, rules: dict[str, Severity]) -> CompiledPolicy:
     """Resolve the policy against the loaded catalogue (``rules``: id -> default severity)."""
-    unknown = sorted(set(policy.rules) - set(rules))
-    if unknown:
-        raise InputError(f"invalid policy: rules.{unknown[0]}: unknown rule id (known: {', '.join(sorted(rules))})")
+    check_rule_ids(policy, rules)
     enabled = frozenset(rid for rid in rules if policy.rules.get(rid, RuleSetting()).enabled)
     severities = {rid: (policy.rules[rid].severity if rid in policy.rules else None) or sev
                   for rid, sev in rules.items()}
@@ -268,7 +328,8 @@ def compile_policy(policy: Policy, rules: dict[str, Severity]) -> CompiledPolicy
         try:
             patterns[name] = build(getattr(keywords, name))
         except re.error as exc:
-            raise InputError(f"invalid policy: keywords.{name}: not a valid regular expression ({exc})") from exc
+            raise InputError(f"policy: invalid policy: keywords.{name}: not a valid regular expression ({exc})"
+                             ) from exc
     return CompiledPolicy(
         policy=policy,
         enabled=enabled,

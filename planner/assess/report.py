@@ -2,7 +2,7 @@
 
 Every VM name, annotation or other guest-supplied string is untrusted: markdown cells are escaped by
 ``md_cell`` (pipes, newlines, HTML, markdown punctuation), CSV cells by ``csv_cell`` (formula injection),
-and the table uses rich ``Text`` objects, which never interpret markup.
+and the table is plain text (no markup is ever interpreted) of ``plain_cell`` text (no control characters).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from rich.cells import cell_len
 
 from planner.assess.base import Severity
 from planner.assess.engine import FORMAT_VERSION, Assessment, VmAssessment
@@ -57,12 +59,13 @@ def rule_summary(result: VmAssessment, min_severity: Severity = Severity.LOW) ->
     return ", ".join(dict.fromkeys(f"{f.rule} {f.severity.value}" for f in chosen))
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""What makes a spreadsheet read a cell as a formula (OWASP CSV injection), fullwidth forms included."""
 
 
 def csv_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in untrusted text cells (prefix a quote)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """Neutralise spreadsheet formulas in untrusted text cells (prefix a quote); leading spaces do not hide one."""
+    if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_START):
         return "'" + value
     return value
 
@@ -91,7 +94,15 @@ def to_csv(assessment: Assessment) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+"""C0/C1 controls (escape sequences, newlines), line/paragraph separators and bidirectional overrides."""
+
+
+def plain_cell(text: Any) -> str:
+    """Untrusted text made safe for a terminal table: control characters, escape sequences, line breaks and
+    bidi overrides are shown as ``\\xNN``/``\\uNNNN`` escapes instead of acting on the terminal or the layout."""
+    value = "" if text is None else str(text)
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), value)
 
 
 def md_cell(text: Any) -> str:
@@ -155,27 +166,55 @@ def to_markdown(assessment: Assessment) -> str:
     return "\n".join(lines)
 
 
-def to_table(assessment: Assessment, width: int = 140) -> str:
-    """Plain-text tables, one per fit group with its count, then the totals."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+_TABLE_COLUMNS = (("VM", "<"), ("score", ">"), ("strategy", "<"), ("findings", "<"), ("CPU req", ">"),
+                  ("mem req MiB", ">"))
 
-    console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False, emoji=False)
+
+def _pad(text: str, width: int, align: str) -> str:
+    gap = " " * max(0, width - cell_len(text))
+    return gap + text if align == ">" else text + gap
+
+
+def _pack(items: list[str], width: int) -> list[str]:
+    """``items`` joined with ", " into lines of at most ``width`` cells, never splitting an item."""
+    lines: list[str] = []
+    for item in items:
+        if lines and cell_len(lines[-1]) + 2 + cell_len(item) <= width:
+            lines[-1] += ", " + item
+        else:
+            if lines:
+                lines[-1] += ","
+            lines.append(item)
+    return lines
+
+
+def to_table(assessment: Assessment, width: int = 140) -> str:
+    """Plain-text tables, one per fit group with its count, then the totals.
+
+    Hand-aligned rather than drawn with rich: rich measures every cell several times, which took ~20 s for a
+    50,000-VM estate (the issue's scale) where this takes well under a second. The findings column wraps at
+    rule boundaries to keep lines within ``width`` when it can; VM names are never cut.
+    """
+    out: list[str] = []
     for group in table_view(assessment):
-        table = Table(title=Text(f"{group.fit.value} ({group.count})"), title_justify="left")
-        for column, justify in (("VM", "left"), ("score", "right"), ("strategy", "left"), ("findings", "left"),
-                                ("CPU req", "right"), ("mem req MiB", "right")):
-            table.add_column(column, justify=justify)  # type: ignore[arg-type]
-        for row in group.rows:
-            table.add_row(Text(row.vm), str(row.score), row.strategy, Text(row.findings or "-"),
-                          f"{row.cpu_request:g}", str(row.memory_request_mib))
-        console.print(table)
-    for line in _summary_lines(assessment):
-        console.print(Text(line))
-    output = console.file
-    assert isinstance(output, io.StringIO)
-    return output.getvalue()
+        rows = [(plain_cell(r.vm), str(r.score), r.strategy, r.findings or "-", f"{r.cpu_request:g}",
+                 str(r.memory_request_mib)) for r in group.rows]
+        widths = [max([cell_len(header)] + [cell_len(row[i]) for row in rows])
+                  for i, (header, _) in enumerate(_TABLE_COLUMNS)]
+        others = sum(w for i, w in enumerate(widths) if i != 3) + 2 * (len(widths) - 1)
+        widths[3] = max(len("findings"), min(widths[3], width - others))
+        out += [f"{group.fit.value} ({group.count})",
+                "  ".join(_pad(h, w, a) for (h, a), w in zip(_TABLE_COLUMNS, widths, strict=True)).rstrip(),
+                "  ".join("-" * w for w in widths)]
+        for row in rows:
+            chunks = _pack(row[3].split(", "), widths[3])
+            for number, chunk in enumerate(chunks):
+                cells = [*row[:3], chunk, *row[4:]] if number == 0 else ["", "", "", chunk, "", ""]
+                out.append("  ".join(_pad(c, w, a) for c, w, (_, a) in zip(cells, widths, _TABLE_COLUMNS,
+                                                                             strict=True)).rstrip())
+        out.append("")
+    out += _summary_lines(assessment)
+    return "\n".join(out) + "\n"
 
 
 def render(assessment: Assessment, fmt: ReportFormat | str) -> str:
@@ -191,5 +230,5 @@ def render(assessment: Assessment, fmt: ReportFormat | str) -> str:
             return to_table(assessment)
 
 
-__all__ = ["FORMAT_VERSION", "FitGroup", "ReportFormat", "TableRow", "csv_cell", "md_cell", "render",
+__all__ = ["FORMAT_VERSION", "FitGroup", "ReportFormat", "TableRow", "csv_cell", "md_cell", "plain_cell", "render",
            "table_view", "to_csv", "to_json", "to_markdown", "to_table"]

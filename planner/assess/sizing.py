@@ -2,7 +2,8 @@
 
 CPU in cores, memory in MiB. ``request = max(minimum, used x (1 + headroom))`` rounded up (CPU to 0.05 core,
 memory to 16 MiB) and capped at the allocation; ``limit = request x limit_factor`` capped at the allocation.
-With no observed use the allocation is the request and the limit (basis ``allocation``).
+With no observed use the allocation is the request and the limit (basis ``allocation``); what counts as
+observed use (discovery, else quickStats that really measured something) is decided in ``usage``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.assess.context import RuleContext
-from planner.assess.usage import core_mhz, powered_on
+from planner.assess.usage import cpu_used, memory_used
 from planner.models import Vm
 
+ALLOCATION = "allocation"
 CPU_STEP = 0.05
 MEMORY_STEP_MIB = 16
 
@@ -48,37 +50,19 @@ def _round_up(value: float, step: float) -> float:
     return math.ceil(round(value / step, 6)) * step
 
 
-def _cpu_used(vm: Vm, ctx: RuleContext) -> tuple[float | None, str]:
-    if ctx.facts is not None and ctx.facts.cpu_used_cores is not None:
-        return ctx.facts.cpu_used_cores, "discovery"
-    if powered_on(vm) and vm.usage.cpu_mhz is not None:
-        return vm.usage.cpu_mhz / core_mhz(vm, ctx), "quickstats"
-    return None, "allocation"
-
-
-def _memory_used(vm: Vm, ctx: RuleContext) -> tuple[int | None, str]:
-    if ctx.facts is not None and ctx.facts.memory_used_mib is not None:
-        return ctx.facts.memory_used_mib, "discovery"
-    if powered_on(vm):
-        used = vm.usage.guest_memory_mib if vm.usage.guest_memory_mib is not None else vm.usage.host_memory_mib
-        if used is not None:
-            return used, "quickstats"
-    return None, "allocation"
-
-
 def size_vm(vm: Vm, ctx: RuleContext) -> Sizing:
     """The sizing block of one VM under the policy's headroom and limit factors."""
     policy = ctx.policy.sizing
     min_cpu = policy.min_cpu_millicores / 1000
     allocated_cpu = float(vm.num_cpu) if vm.num_cpu else None
 
-    cpu_used, cpu_basis = _cpu_used(vm, ctx)
-    if cpu_used is None:
-        cpu_basis = "allocation"
+    cpu_observed, cpu_source = cpu_used(vm, ctx)
+    cpu_basis = cpu_source or ALLOCATION
+    if cpu_observed is None:
         cpu_request = allocated_cpu if allocated_cpu is not None else min_cpu
         cpu_limit = cpu_request
     else:
-        cpu_request = _round_up(max(min_cpu, cpu_used * (1 + policy.cpu_headroom_percent / 100)), CPU_STEP)
+        cpu_request = _round_up(max(min_cpu, cpu_observed * (1 + policy.cpu_headroom_percent / 100)), CPU_STEP)
         if allocated_cpu is not None:
             cpu_request = min(cpu_request, max(allocated_cpu, min_cpu))
         cpu_limit = _round_up(cpu_request * policy.cpu_limit_factor, CPU_STEP)
@@ -86,7 +70,8 @@ def size_vm(vm: Vm, ctx: RuleContext) -> Sizing:
             cpu_limit = max(cpu_request, min(cpu_limit, allocated_cpu))
 
     allocated_mem = vm.memory_mib
-    mem_used, mem_basis = _memory_used(vm, ctx)
+    mem_used, mem_source = memory_used(vm, ctx)
+    mem_basis = mem_source or ALLOCATION
     if mem_used is None:
         mem_request = allocated_mem if allocated_mem else policy.min_memory_mib
         mem_limit = mem_request

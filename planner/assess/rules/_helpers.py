@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from planner.assess.usage import core_mhz, cpu_percent, memory_used_mib, powered_on
+from planner.assess.usage import core_mhz, cpu_percent, cpu_used, memory_used_mib, powered_on
 
-__all__ = ["GIB", "MIB", "core_mhz", "cpu_percent", "first", "is_specific_address", "memory_used_mib", "parse_ip",
-           "powered_on", "version_tuple"]
+__all__ = ["GIB", "MIB", "core_mhz", "cpu_percent", "cpu_used", "first", "is_specific_address", "memory_used_mib",
+           "parse_ip", "powered_on", "version_tuple"]
 
 
 MIB = 1024**2

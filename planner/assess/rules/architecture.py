@@ -67,7 +67,7 @@ class WindowsDesktop(Rule):
 
 
 class UnknownOs(Rule):
-    """No usable guest OS data: no guest id, VMware Tools not reporting, and no discovery facts."""
+    """No usable guest OS data: no guest id (or an unspecified "Other"), no VMware Tools report, no discovery facts."""
 
     id = "ARC003"
     criterion = A
@@ -103,32 +103,93 @@ class ThirtyTwoBit(Rule):
             yield Hit("32-bit guest OS type", {"guest_id": guest_id})
 
 
+# VMware guest ids and names -> (os-release ID, version), so ARC005 judges a VM by the same policy table
+# (`thresholds.min_os_versions`) whether or not discovery ran. Versions only as precise as the source.
+_RELEASE_ID = re.compile(r"^(rhel|centos|oraclelinux|sles|debian|amazonlinux)(\d+)(?:_64)?guest$", re.IGNORECASE)
+_RELEASE_ID_OS = {"rhel": "rhel", "centos": "centos", "oraclelinux": "ol", "sles": "sles", "debian": "debian",
+                  "amazonlinux": "amzn"}
+_RELEASE_NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.IGNORECASE), os_id) for
+                                                                pattern, os_id in (
+    (r"red hat enterprise linux(?: server)?\s+(\d+(?:\.\d+)?)", "rhel"),
+    (r"centos(?: linux| stream)?\s+(\d+)", "centos"),
+    (r"oracle linux(?: server)?\s+(\d+(?:\.\d+)?)", "ol"),
+    (r"suse linux enterprise(?: server)?\s+(\d+)", "sles"),
+    (r"debian gnu/linux\s+(\d+)", "debian"),
+    (r"ubuntu(?: linux)?\s+(\d+\.\d+)", "ubuntu"),
+    (r"rocky linux\s+(\d+(?:\.\d+)?)", "rocky"),
+    (r"almalinux\s+(\d+(?:\.\d+)?)", "almalinux"),
+    (r"amazon linux\s+(\d+)", "amzn"),
+))
+
+
+def guest_release(vm: Vm) -> tuple[str, str, str] | None:
+    """(os-release ID, version, the guest id or name it came from) from VMware's guest OS data, or None."""
+    for guest_id in (vm.guest.tools_id, vm.guest.configured_id):
+        if guest_id and (match := _RELEASE_ID.match(guest_id)):
+            os_id, version = _RELEASE_ID_OS[match.group(1).lower()], match.group(2)
+            if os_id == "amzn" and version == "3":
+                version = "2023"  # amazonlinux3_64Guest is Amazon Linux 2023
+            return os_id, version, guest_id
+    for name in (vm.guest.tools_name, vm.guest.configured_name):
+        for pattern, os_id in _RELEASE_NAMES:
+            if name and (match := pattern.search(name)):
+                return os_id, match.group(1), name
+    return None
+
+
+def _older(have: str, minimum: str) -> bool:
+    """True if release ``have`` is older than ``minimum``, compared only as precisely as ``have`` is known
+    (a guest id says "rhel8", which is not older than a minimum of 8.10)."""
+    got, need = version_tuple(have), version_tuple(minimum)
+    return got is not None and need is not None and got < need[:len(got)]
+
+
 class EndOfLifeOs(Rule):
-    """The guest OS release is end-of-life (e.g. RHEL/CentOS 6 or older, SLES 11, Debian 8, 2.4/2.6 kernels)."""
+    """The guest OS release is out of vendor support (older than `thresholds.min_os_versions`)."""
 
     id = "ARC005"
     criterion = A
-    severity = Severity.HIGH
-    remediation = ("Port the application to a supported base image (old glibc userlands may need vsyscall "
-                   "emulation on modern hosts); test it there before planning the move.")
+    severity = Severity.MEDIUM
+    remediation = ("Rebuild on a supported base image rather than carrying the old userland over; test the "
+                   "application against the newer libraries (OpenSSL, glibc, language runtimes) before the move.")
 
     def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        minimums = ctx.policy.policy.thresholds.min_os_versions
         facts = ctx.facts
         if facts is not None and facts.os_id and facts.os_version:
-            minimum = ctx.policy.policy.thresholds.min_os_versions.get(facts.os_id.lower())
-            have, need = version_tuple(facts.os_version), version_tuple(minimum)
-            if have is not None and need is not None and have < need:
-                yield Hit(f"{facts.os_id} {facts.os_version} is end-of-life (supported from {minimum})",
-                          {"os_id": facts.os_id, "os_version": facts.os_version, "minimum": minimum})
+            os_id, version, evidence = facts.os_id.lower(), facts.os_version, {"os_id": facts.os_id}
+        elif (release := guest_release(vm)) is not None:
+            os_id, version, source = release
+            evidence = {"os_id": os_id, "guest": source}
+        else:
             return
+        minimum = minimums.get(os_id)
+        if minimum is not None and _older(version, minimum):
+            yield Hit(f"{os_id} {version} is out of support (supported from {minimum})",
+                      {**evidence, "os_version": version, "minimum": minimum})
+
+
+class VeryOldOs(Rule):
+    """The guest OS is a very old release (RHEL/CentOS 6 or older, SLES 11, Debian 8, 2.4/2.6 kernels)."""
+
+    id = "ARC006"
+    criterion = A
+    severity = Severity.HIGH
+    remediation = ("Its userland predates current kernels (old glibc needs vsyscall emulation, old init and "
+                   "libraries are gone): port the application to a current base image and test it there, or keep "
+                   "the VM.")
+
+    def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        if ctx.facts is not None and ctx.facts.kernel:
+            return  # discovery saw the kernel itself: GST011 judges it against `thresholds.min_kernel`
         for guest_id in (vm.guest.tools_id, vm.guest.configured_id):
             if guest_id and _EOL_GUEST_ID.match(guest_id):
-                yield Hit(f"end-of-life guest OS type {guest_id}", {"guest_id": guest_id})
+                yield Hit(f"very old guest OS type {guest_id}", {"guest_id": guest_id})
                 return
         for name in (vm.guest.tools_name, vm.guest.configured_name):
             if name and _EOL_NAME.search(name):
-                yield Hit(f"end-of-life guest OS {name}", {"guest_name": name})
+                yield Hit(f"very old guest OS {name}", {"guest_name": name})
                 return
 
 
-RULES: tuple[type[Rule], ...] = (GuestOsNotAccepted, WindowsDesktop, UnknownOs, ThirtyTwoBit, EndOfLifeOs)
+RULES: tuple[type[Rule], ...] = (GuestOsNotAccepted, WindowsDesktop, UnknownOs, ThirtyTwoBit, EndOfLifeOs, VeryOldOs)

@@ -152,7 +152,7 @@ class HostsPinning(GuestRule):
     def check_facts(self, vm: Vm, facts: GuestFacts, ctx: RuleContext) -> Iterator[Hit]:
         own = {vm.name.lower(), *(n.lower() for n in filter(None, (vm.guest.hostname,)))}
         own |= {n.split(".", 1)[0] for n in own}
-        mine = set(vm.guest_ips)
+        mine = {*vm.guest_ips, *(ip for nic in vm.nics for ip in nic.ips)}
         pinned = []
         for entry in facts.hosts_entries:
             address = parse_ip(entry.address)

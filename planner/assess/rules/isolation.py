@@ -11,7 +11,15 @@ from planner.models import Vm
 
 I = Criterion.ISOLATION  # noqa: E741
 
-_NEGATIVE = {"", "no", "none", "n/a", "na", "false", "0", "-", "not applicable", "out of scope"}
+_NEGATIVE = {"", "no", "none", "n/a", "na", "false", "0", "-", "not applicable", "out of scope", "not in scope",
+             "exempt", "n", "off"}
+_NEGATING_PREFIXES = ("no ", "non ", "not ", "out of ")
+
+
+def negative(text: str) -> bool:
+    """True for values that deny a scope: "no", "N/A", "out-of-scope", "non-PCI", "Not PCI", "no_phi"."""
+    value = " ".join(text.lower().replace("-", " ").replace("_", " ").split())
+    return value in _NEGATIVE or value.startswith(_NEGATING_PREFIXES)
 
 
 class ComplianceTag(Rule):
@@ -27,7 +35,8 @@ class ComplianceTag(Rule):
         pattern = ctx.policy.compliance
         if pattern is None:
             return
-        matched = [f"{t.category}/{t.name}" for t in vm.tags if pattern.search(t.name) or pattern.search(t.category)]
+        matched = [f"{t.category}/{t.name}" for t in vm.tags
+                   if not negative(t.name) and (pattern.search(t.name) or pattern.search(t.category))]
         if matched:
             yield Hit(f"compliance tag {matched[0]}", {"tags": first(matched)})
 
@@ -45,7 +54,7 @@ class ComplianceAttribute(Rule):
         if pattern is None:
             return
         matched = {key: value for key, value in vm.custom_attributes.items()
-                   if value.strip().lower() not in _NEGATIVE and (pattern.search(key) or pattern.search(value))}
+                   if not negative(value) and (pattern.search(key) or pattern.search(value))}
         if matched:
             key = next(iter(matched))
             yield Hit(f"compliance attribute {key}={matched[key]}", {"custom_attributes": matched})

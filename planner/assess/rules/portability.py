@@ -53,7 +53,7 @@ class LicenceDongle(Rule):
 
 
 class SerialPort(Rule):
-    """The VM has a serial port (a host device, pipe, file or network console)."""
+    """The VM has a serial port wired to a host device, a pipe or the network (not one that only logs to a file)."""
 
     id = "POR003"
     criterion = P
@@ -62,7 +62,9 @@ class SerialPort(Rule):
                    "network protocol, or keep the VM.")
 
     def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
-        ports = [{"label": p.label, "backing": p.backing, "target": p.target} for p in vm.devices.serial_ports]
+        # A file-backed port only captures console output (kernel log): nothing outside the VM depends on it.
+        ports = [{"label": p.label, "backing": p.backing, "target": p.target} for p in vm.devices.serial_ports
+                 if p.backing != "file"]
         if ports:
             yield Hit(f"{len(ports)} serial port(s)", {"serial_ports": first(ports)})
 

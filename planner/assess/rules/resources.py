@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from planner.assess.base import Criterion, Hit, Rule, Severity
 from planner.assess.context import RuleContext
-from planner.assess.rules._helpers import cpu_percent, memory_used_mib, powered_on
+from planner.assess.rules._helpers import cpu_percent, cpu_used, memory_used_mib, powered_on
 from planner.models import PowerState, Vm
 
 R = Criterion.RESOURCE_UTILIZATION
@@ -148,8 +148,9 @@ class NoUsageData(Rule):
     remediation = "Collect again while VMware Tools runs, or run `planner discover`, to size from real use."
 
     def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
-        if powered_on(vm) and vm.usage.cpu_mhz is None and memory_used_mib(vm, ctx) is None:
-            yield Hit("no usage data", {"usage": vm.usage.model_dump(exclude_none=True)})
+        if powered_on(vm) and cpu_used(vm, ctx)[0] is None and memory_used_mib(vm, ctx) is None:
+            yield Hit("no usage data (none collected, or all-zero quickStats)",
+                      {"usage": vm.usage.model_dump(exclude_none=True)})
 
 
 RULES: tuple[type[Rule], ...] = (PoweredOff, Template, HugeVcpu, HugeMemory, CpuReservation, MemoryReservation,

@@ -80,7 +80,8 @@ def test_issue_catalogue_is_covered() -> None:
     """Each trait the issue lists maps to a rule that exists (a guard against silently dropping one)."""
     traits = {
         "non-Linux guest": "ARC001", "Windows desktop": "ARC002", "unknown OS": "ARC003", "32-bit": "ARC004",
-        "end-of-life": "ARC005", "USB": "POR001", "serial": "POR003", "parallel": "POR004",
+        "end-of-life": "ARC005", "very old release": "ARC006", "USB": "POR001", "serial": "POR003",
+        "parallel": "POR004",
         "PCI passthrough": "POR005", "vGPU": "POR006", "RDM physical": "POR007", "RDM virtual": "POR008",
         "multi-writer": "POR009", "independent": "POR010", "connected ISO": "POR011", "snapshots": "POR012",
         "consolidation": "POR013", "huge vCPU": "RES003", "huge memory": "RES004", "reservations": "RES005",

@@ -207,3 +207,19 @@ def test_single_pass_uses_index_not_scans() -> None:
     result = assess_estate(estate)
     pinned = [r.vm for r in result.vms if any(f.rule == "POR019" for f in r.findings)]
     assert pinned == [f"vm{i}" for i in range(0, 200, 2)]
+
+
+def test_unspecified_other_guest_type_is_unknown_not_a_blocker() -> None:
+    # "Other (64-bit)" means nobody set the guest OS type (often a Linux appliance): investigate, don't condemn.
+    generic = {"family": "other", "configured_id": "otherGuest64", "configured_name": "Other (64-bit)",
+               "tools_id": None, "tools_name": None}
+    result = one(make_vm(guest=generic))
+    rules = {f.rule for f in result.findings}
+    assert "ARC001" not in rules and "ARC003" in rules
+    assert (result.fit, result.strategy) == (Fit.UNKNOWN, Strategy.INVESTIGATE)
+    # a real non-Linux "other" (NetWare) stays a blocker, and tools that know better win
+    netware = {"family": "other", "configured_id": "netware6Guest", "configured_name": "Novell NetWare 6.x",
+               "tools_id": None, "tools_name": None}
+    assert "ARC001" in {f.rule for f in one(make_vm(guest=netware)).findings}
+    told = dict(generic, family="unknown", tools_id="debian12_64Guest", tools_name="Debian GNU/Linux 12 (64-bit)")
+    assert one(make_vm(guest=told)).os_family.value == "linux"

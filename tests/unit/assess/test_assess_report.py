@@ -7,7 +7,7 @@ import io
 import json
 
 from planner.assess import FORMAT_VERSION, assess_estate, render
-from planner.assess.report import csv_cell, md_cell, table_view
+from planner.assess.report import csv_cell, md_cell, plain_cell, rule_summary, table_view, to_table
 from planner.models import Estate
 from tests.unit.assess.conftest import make_estate, make_facts, make_vm
 
@@ -107,3 +107,72 @@ def test_sizing_respects_minimums_and_totals() -> None:
     moving = [a for a in assessment.vms if a.strategy.value in ("containerize", "refactor")]
     assert totals["vms"] == len(moving)
     assert totals["vcpu"] == round(sum(a.sizing.reclaimable_vcpu for a in moving), 2)
+
+
+TERMINAL_HOSTILE = "ops\x1b]0;owned\x07\x1b[2J-box\nfake-vm  100 containerize\u202eevil[red]x[/red]"
+
+
+def test_table_neutralises_terminal_escapes_and_line_breaks() -> None:
+    text = render(assess_estate(make_estate([make_vm(name=TERMINAL_HOSTILE)])), "table")
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "\\x1b]0;owned\\x07\\x1b[2J-box\\nfake-vm" in text, "shown as visible escapes, on one line"
+    assert "[red]x[/red]" in text
+    row = next(line for line in text.splitlines() if "ops" in line)
+    assert "fake-vm" in row, "a newline in a VM name must not start a new (fake) row"
+    assert plain_cell("plain name-01") == "plain name-01"
+
+
+def test_markdown_and_csv_cover_c1_controls_separators_and_padded_formulas() -> None:
+    assert md_cell("a\x85b\u2028c\u202ed") == "a b c d"
+    assert csv_cell("  =HYPERLINK(1)") == "'  =HYPERLINK(1)"
+    assert csv_cell("\n=1") == "'\n=1" and csv_cell("\uff1dSUM(A1)") == "'\uff1dSUM(A1)"
+    assert csv_cell("web 01") == "web 01"
+
+
+def test_all_zero_quickstats_of_a_running_vm_are_no_data_not_zero_use() -> None:
+    # A running 64 GiB VM whose quickStats are all 0 (stats not collected) was sized at 0.1 core / 128 MiB.
+    vm = make_vm(memory_mib=65536, num_cpu=8, usage={"cpu_mhz": 0, "guest_memory_mib": 0, "host_memory_mib": 0})
+    result = assess_estate(make_estate([vm])).vms[0]
+    s = result.sizing
+    assert (s.cpu_request_cores, s.memory_request_mib) == (8.0, 65536)
+    assert (s.cpu_basis, s.memory_basis) == ("allocation", "allocation")
+    assert s.reclaimable_vcpu == 0 and s.reclaimable_memory_gib == 0
+    rules = {f.rule for f in result.findings}
+    assert "RES009" in rules and "RES007" not in rules and "RES008" not in rules
+
+
+def test_sizing_memory_falls_back_to_consumed_when_active_is_zero() -> None:
+    vm = make_vm(memory_mib=8192, usage={"cpu_mhz": 240, "guest_memory_mib": 0, "host_memory_mib": 4096})
+    s = assess_estate(make_estate([vm])).vms[0].sizing
+    assert (s.memory_request_mib, s.memory_basis) == (5120, "quickstats")
+    assert s.cpu_basis == "quickstats" and s.cpu_request_cores == 0.15
+
+
+def test_sizing_never_negative_or_above_allocation() -> None:
+    vms = [make_vm(name="neg", usage={"cpu_mhz": -50, "guest_memory_mib": -1, "host_memory_mib": None}),
+           make_vm(name="hot", num_cpu=2, memory_mib=2048, usage={"cpu_mhz": 99999, "guest_memory_mib": 99999}),
+           make_vm(name="facts0")]
+    facts = {"facts0": make_facts({"memory_used_mib": 0, "cpu_used_cores": 0.0})}
+    for result in assess_estate(make_estate(vms), facts=facts).vms:
+        s = result.sizing
+        assert 0 < s.cpu_request_cores <= s.cpu_limit_cores <= (s.allocated_vcpu or 1e9), result.vm
+        assert 0 < s.memory_request_mib <= s.memory_limit_mib <= (s.allocated_memory_mib or 1e9), result.vm
+        assert s.reclaimable_vcpu >= 0 and s.reclaimable_memory_gib >= 0
+    by = {r.vm: r.sizing for r in assess_estate(make_estate(vms), facts=facts).vms}
+    assert by["neg"].cpu_basis == by["neg"].memory_basis == "allocation"
+    assert by["facts0"].memory_basis == "quickstats", "0 MiB used from discovery is a failed read, not a fact"
+
+
+def test_table_wraps_findings_at_rule_boundaries_within_the_width() -> None:
+    noisy = make_vm(name="noisy", num_cpu=64, memory_mib=1048576, cpu_reservation_mhz=1000,
+                    memory_reservation_mib=1024, secure_boot=True, latency_sensitivity="high", cpu_affinity=[0, 1],
+                    devices={"usb_devices": [{"label": "USB 1"}],
+                             "parallel_ports": [{"label": "LPT1", "backing": "device"}]})
+    text = to_table(assess_estate(make_estate([noisy, make_vm()])), width=100)
+    lines = text.splitlines()
+    assert all(len(line) <= 100 for line in lines), [line for line in lines if len(line) > 100]
+    findings = rule_summary(assess_estate(make_estate([noisy])).vms[0]).split(", ")
+    assert len(findings) > 6
+    body = "\n".join(lines)
+    for item in findings:
+        assert item in body, f"{item!r} was split across lines"
