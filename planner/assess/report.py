@@ -12,6 +12,7 @@ import html
 import io
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -20,7 +21,7 @@ from rich.cells import cell_len
 
 from planner.assess.base import Severity
 from planner.assess.engine import FORMAT_VERSION, Assessment, VmAssessment
-from planner.assess.fit import Fit
+from planner.assess.fit import Fit, Strategy
 
 
 class ReportFormat(StrEnum):
@@ -125,30 +126,43 @@ class TableRow:
 
 @dataclass(frozen=True, slots=True)
 class FitGroup:
-    fit: Fit
+    fit: Fit | None
+    """None for the group of excluded VMs (templates): not workloads, so not counted under any fit."""
     count: int
     rows: list[TableRow]
 
+    @property
+    def title(self) -> str:
+        return f"{self.fit.value if self.fit else 'excluded (templates)'} ({self.count})"
+
+
+def _rows(members: list[VmAssessment]) -> list[TableRow]:
+    return [TableRow(r.vm, r.score, r.strategy.value, rule_summary(r), r.sizing.cpu_request_cores,
+                     r.sizing.memory_request_mib) for r in sorted(members, key=lambda r: (-r.score, r.vm))]
+
 
 def table_view(assessment: Assessment) -> list[FitGroup]:
-    """VMs grouped by fit (best first) with counts; rows sorted by score then name."""
+    """Workloads grouped by fit (best first) with counts, rows by score then name; excluded VMs last."""
     groups: dict[Fit, list[VmAssessment]] = {fit: [] for fit in FIT_ORDER}
+    excluded = []
     for result in assessment.vms:
-        groups[result.fit].append(result)
-    view = []
-    for fit in FIT_ORDER:
-        members = sorted(groups[fit], key=lambda r: (-r.score, r.vm))
-        if members:
-            view.append(FitGroup(fit, len(members), [
-                TableRow(r.vm, r.score, r.strategy.value, rule_summary(r), r.sizing.cpu_request_cores,
-                         r.sizing.memory_request_mib) for r in members]))
+        if result.strategy is Strategy.EXCLUDE:
+            excluded.append(result)
+        else:
+            groups[result.fit].append(result)
+    view = [FitGroup(fit, len(groups[fit]), _rows(groups[fit])) for fit in FIT_ORDER if groups[fit]]
+    if excluded:
+        view.append(FitGroup(None, len(excluded), _rows(excluded)))
     return view
 
 
 def _summary_lines(assessment: Assessment) -> list[str]:
     reclaim = assessment.reclaimable()
-    fits = ", ".join(f"{fit.value} {count}" for fit, count in assessment.by_fit().items())
+    workloads = Counter(r.fit for r in assessment.vms if r.strategy is not Strategy.EXCLUDE)
+    fits = ", ".join(f"{fit.value} {workloads[fit]}" for fit in FIT_ORDER if workloads[fit])
     strategies = ", ".join(f"{s.value} {count}" for s, count in assessment.by_strategy().items())
+    excluded = len(assessment.vms) - sum(workloads.values())
+    fits += f"; {excluded} excluded (templates)" if excluded else ""
     return [f"{len(assessment.vms)} VMs — fit: {fits or '-'}", f"strategy: {strategies or '-'}",
             f"reclaimable if the {reclaim['vms']} containerize/refactor VMs move: {reclaim['vcpu']:g} vCPU, "
             f"{reclaim['memory_gib']:g} GiB memory"]
@@ -157,7 +171,7 @@ def _summary_lines(assessment: Assessment) -> list[str]:
 def to_markdown(assessment: Assessment) -> str:
     lines = ["# Containerization assessment", "", *(f"- {line}" for line in _summary_lines(assessment)), ""]
     for group in table_view(assessment):
-        lines += [f"## {group.fit.value} ({group.count})", "",
+        lines += [f"## {group.title}", "",
                   "| VM | score | strategy | findings (low and above) | CPU request | memory request MiB |",
                   "|---|---:|---|---|---:|---:|"]
         lines += [f"| {md_cell(r.vm)} | {r.score} | {r.strategy} | {md_cell(r.findings) or '-'} | "
@@ -203,7 +217,7 @@ def to_table(assessment: Assessment, width: int = 140) -> str:
                   for i, (header, _) in enumerate(_TABLE_COLUMNS)]
         others = sum(w for i, w in enumerate(widths) if i != 3) + 2 * (len(widths) - 1)
         widths[3] = max(len("findings"), min(widths[3], width - others))
-        out += [f"{group.fit.value} ({group.count})",
+        out += [group.title,
                 "  ".join(_pad(h, w, a) for (h, a), w in zip(_TABLE_COLUMNS, widths, strict=True)).rstrip(),
                 "  ".join("-" * w for w in widths)]
         for row in rows:

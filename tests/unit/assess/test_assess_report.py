@@ -68,11 +68,11 @@ def test_table_groups_by_fit_with_counts() -> None:
     assessment = assess_estate(_estate())
     groups = table_view(assessment)
     assert sum(g.count for g in groups) == 5
-    assert [g.fit.value for g in groups] == sorted([g.fit.value for g in groups], key=[
-        "excellent", "good", "moderate", "poor", "none", "unknown"].index)
+    fits = [g.fit.value for g in groups if g.fit is not None]
+    assert fits == sorted(fits, key=["excellent", "good", "moderate", "poor", "none", "unknown"].index)
     text = render(assessment, "table")
     for group in groups:
-        assert f"{group.fit.value} ({group.count})" in text
+        assert group.title in text
     assert "[link]" in text, "rich markup in VM names is printed literally, not interpreted"
     assert "reclaimable if the" in text
 
@@ -176,3 +176,18 @@ def test_table_wraps_findings_at_rule_boundaries_within_the_width() -> None:
     body = "\n".join(lines)
     for item in findings:
         assert item in body, f"{item!r} was split across lines"
+
+
+def test_templates_are_listed_apart_not_counted_under_a_fit() -> None:
+    from planner.models import Estate
+    from planner.resources import example_estate_path
+
+    example = Estate.model_validate_json(example_estate_path().read_text())
+    assessment = assess_estate(example)
+    groups = table_view(assessment)
+    assert groups[-1].fit is None and groups[-1].title.startswith("excluded (templates)")
+    assert {row.strategy for row in groups[-1].rows} == {"exclude"}
+    assert all(row.strategy != "exclude" for group in groups[:-1] for row in group.rows)
+    text = render(assessment, "table")
+    templates = sum(1 for vm in example.vms if vm.template)
+    assert f"{templates} excluded (templates)" in text
