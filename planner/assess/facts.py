@@ -12,6 +12,7 @@ stored with a snapshot) without importing the discovery stage: stages meet only 
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -90,7 +91,8 @@ class GuestFacts(_Facts):
     )
     container_runtimes: list[str] = Field(default_factory=list, description="e.g. docker, containerd, podman")
     data_dirs: dict[str, int] = Field(
-        default_factory=dict, description="bytes of local data by service or data path, e.g. {'/var/lib/pgsql': 5e10}"
+        default_factory=dict,
+        description="bytes of local data by service (or data path if unknown), e.g. {'postgresql': 5e10}",
     )
     memory_used_mib: int | None = Field(default=None, ge=0, description="MemTotal - MemAvailable, for sizing")
     cpu_used_cores: float | None = Field(default=None, ge=0, description="average busy cores, for sizing")
@@ -98,13 +100,65 @@ class GuestFacts(_Facts):
 
 _UNREACHED = {"unreachable", "failed"}
 _SELINUX = {"enforcing", "permissive", "disabled"}
+_RUNNING = {"active", "activating", "reloading"}
+SERVICE_OF_DIR = {
+    "/var/lib/mysql": "mysql", "/var/lib/mariadb": "mariadb", "/var/lib/pgsql": "postgresql",
+    "/var/lib/postgresql": "postgresql", "/var/lib/mongodb": "mongodb", "/var/lib/redis": "redis",
+    "/var/lib/elasticsearch": "elasticsearch", "/var/lib/opensearch": "opensearch", "/var/lib/rabbitmq": "rabbitmq",
+    "/var/lib/cassandra": "cassandra", "/var/lib/kafka": "kafka", "/var/lib/zookeeper": "zookeeper",
+    "/var/lib/influxdb": "influxdb", "/var/lib/couchdb": "couchdb", "/var/lib/etcd": "etcd", "/var/lib/ldap": "ldap",
+    "/var/lib/jenkins": "jenkins", "/var/lib/docker": "docker", "/var/lib/containers": "podman",
+    "/var/opt/mssql": "mssql", "/u01/app/oracle": "oracle", "/opt/oracle": "oracle", "/var/www": "www", "/srv": "srv",
+}
+"""Data directories discovery sizes, by the service they belong to (``data_dirs`` is keyed by service)."""
 
 
-def _cron(line: str) -> CronEntry:
+def _argv(args: str) -> list[str]:
+    try:
+        return shlex.split(args)
+    except ValueError:  # unbalanced quotes in a process's arguments
+        return args.split()
+
+
+def _cron(source: str, line: str) -> dict[str, Any] | None:
+    """One crontab line; ``None`` for variable assignments and malformed lines. System crontabs (/etc/crontab,
+    /etc/cron.d/*) carry a user field after the schedule; a user's crontab is named after the user."""
     parts = line.split()
-    if parts and parts[0].startswith("@"):
-        return CronEntry(schedule=parts[0], command=" ".join(parts[1:]))
-    return CronEntry(schedule=" ".join(parts[:5]), command=" ".join(parts[5:]))
+    if not parts or "=" in parts[0]:
+        return None
+    if parts[0].startswith("@"):
+        schedule, rest = parts[0], parts[1:]
+    elif len(parts) >= 6:
+        schedule, rest = " ".join(parts[:5]), parts[5:]
+    else:
+        return None
+    user: str | None = None
+    if source == "/etc/crontab" or source.startswith("/etc/cron.d/"):
+        user, rest = (rest[0], rest[1:]) if rest else (None, rest)
+    elif source:
+        user = source.rsplit("/", 1)[-1]
+    if not rest:
+        return None
+    return {"user": user, "schedule": schedule, "command": " ".join(rest)}
+
+
+def _protocol(value: object) -> str | None:
+    text = str(value or "tcp").lower()
+    return "tcp" if text.startswith("tcp") else "udp" if text.startswith("udp") else None
+
+
+def _unit_runs(unit: Mapping[str, Any]) -> bool:
+    """Enabled or running: active (or about to be), a running sub-state, or enabled without being loaded."""
+    return (unit.get("active") in _RUNNING or unit.get("sub") == "running" or unit.get("load") == "enabled"
+            or (unit.get("active") is None and unit.get("sub") is None))
+
+
+def _data_dirs(sizes: Mapping[str, int]) -> dict[str, int]:
+    by_service: dict[str, int] = {}
+    for path, size in sizes.items():
+        key = SERVICE_OF_DIR.get(path, path)
+        by_service[key] = by_service.get(key, 0) + int(size)
+    return by_service
 
 
 def facts_from_discovery(document: Mapping[str, Any]) -> GuestFacts | None:
@@ -113,28 +167,30 @@ def facts_from_discovery(document: Mapping[str, Any]) -> GuestFacts | None:
         return None
     os_release = document.get("os") or {}
     selinux = (document.get("selinux") or "").lower() or None
+    listeners = [{"address": item["address"], "port": item["port"], "process": item.get("process"), "protocol": proto}
+                 for item in document.get("listeners", [])
+                 if (proto := _protocol(item.get("protocol"))) is not None]
+    crontab = [entry for item in document.get("crontabs", []) if item.get("line")
+               and (entry := _cron(str(item.get("source") or ""), str(item["line"]))) is not None]
     return GuestFacts.model_validate({
         "os_id": os_release.get("id"),
         "os_version": os_release.get("version_id"),
         "kernel": document.get("kernel"),
         "arch": document.get("arch"),
         "processes": [{"user": p.get("user"), "exe": p.get("exe"),
-                       "cmdline": (p.get("args") or "").split() or [p.get("comm") or ""]}
+                       "cmdline": _argv(p.get("args") or "") or [p.get("comm") or ""]}
                       for p in document.get("processes", [])],
-        "listeners": [{"address": item["address"], "port": item["port"], "process": item.get("process"),
-                       "protocol": "udp" if str(item.get("protocol", "tcp")).startswith("udp") else "tcp"}
-                      for item in document.get("listeners", [])],
+        "listeners": listeners,
         "mounts": [{"fstype": m["fstype"], "source": m.get("device", ""), "target": m.get("mountpoint", "")}
                    for m in document.get("mounts", [])],
-        "packages": [p["name"] for p in document.get("packages", [])],
-        "systemd_units": [u["name"] for u in document.get("systemd_units", [])
-                          if u.get("active") in (None, "active", "activating", "reloading")],
-        "crontab": [_cron(c["line"]).model_dump() for c in document.get("crontabs", []) if c.get("line")],
+        "packages": sorted({p["name"] for p in document.get("packages", [])}),
+        "systemd_units": sorted({u["name"] for u in document.get("systemd_units", []) if _unit_runs(u)}),
+        "crontab": crontab,
         "hosts_entries": document.get("hosts_entries", []),
         "selinux": selinux if selinux in _SELINUX else None,
         "kernel_modules": document.get("kernel_modules", []),
         "container_runtimes": document.get("container_runtimes", []),
-        "data_dirs": document.get("data_dirs", {}),
+        "data_dirs": _data_dirs(document.get("data_dirs") or {}),
         "memory_used_mib": document.get("memory_used_mib"),
         "cpu_used_cores": document.get("cpu_used_cores"),
     })

@@ -13,11 +13,11 @@ from rich.table import Table
 from planner.cli.common import TableOrJson, console, dump_json, emit, err_console, load_snapshot, open_store
 from planner.discovery.flows import read_flows
 from planner.discovery.inventory import inventory_yaml
-from planner.discovery.matching import match_guests
 from planner.discovery.models import DISCOVERY_FORMAT_VERSION, GuestDiscovery
 from planner.discovery.runner import DiscoveryOptions, run_discovery
 from planner.discovery.storage import save_flows, save_guests
 from planner.errors import ExecutionError, InputError, NotFoundError
+from planner.graph.matching import match_guests
 
 app = typer.Typer(help="Discover guests with Ansible, write a starter inventory, import flows.", no_args_is_help=True)
 

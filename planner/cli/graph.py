@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from io import StringIO
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -61,14 +63,29 @@ def _pins(values: list[str]) -> dict[str, int]:
     return pins
 
 
+def _wave_options(max_vms: int | None, max_vcpu: int | None, pin: list[str] | None, exclude: list[str] | None,
+                  consumers_first: bool) -> WaveOptions:
+    return WaveOptions(max_vms=max_vms, max_vcpu=max_vcpu, pins=_pins(pin or []), exclude=set(exclude or []),
+                       consumers_first=consumers_first)
+
+
+def _stored_id(ref: str | None, label: str) -> int | None:
+    """The store's id of the snapshot ``load_snapshot`` returned, or None when it came from a file (whose name may
+    well look like ``#3``: its discovery and flows are not the stored snapshot's)."""
+    if ref not in (None, "latest") and (Path(ref).exists() or ref.endswith((".json", ".xlsx", ".csv", ".zip"))):
+        return None
+    number = label.removeprefix("#")
+    return int(number) if label.startswith("#") and number.isdigit() else None
+
+
 def _analysis(snapshot: str | None, flow_files: list[Path], together: list[str], together_tag: str,
               options: WaveOptions) -> tuple[Analysis, str, dict[str, str]]:
     estate, label = load_snapshot(snapshot)
     guests: list[GuestDiscovery] = []
     flows: list[FlowRecord] = []
     fits: dict[str, str] = {}
-    if label.startswith("#"):
-        snapshot_id = int(label[1:])
+    snapshot_id = _stored_id(snapshot, label)
+    if snapshot_id is not None:
         with open_store() as store:
             guests = load_guests(store, snapshot_id)
             flows = load_flows(store, snapshot_id)
@@ -97,8 +114,7 @@ def graph_command(
     consumers_first: FlipOpt = False,
 ) -> None:
     """Export the dependency graph (VMs, grouped externals, client -> server edges) with groups and waves."""
-    options = WaveOptions(max_vms=max_vms, max_vcpu=max_vcpu, pins=_pins(pin or []), exclude=set(exclude or []),
-                          consumers_first=consumers_first)
+    options = _wave_options(max_vms, max_vcpu, pin, exclude, consumers_first)
     result, label, fits = _analysis(snapshot, flows or [], together or [], together_tag, options)
     graph = annotate(result.graph, group_of=result.groups.group_of, wave_of=result.plan.wave_of, fits=fits)
     if fmt is GraphFormat.json:
@@ -125,8 +141,7 @@ def waves_command(
     consumers_first: FlipOpt = False,
 ) -> None:
     """Plan migration waves: providers before consumers, move groups kept together, caps, pins and exclusions."""
-    options = WaveOptions(max_vms=max_vms, max_vcpu=max_vcpu, pins=_pins(pin or []), exclude=set(exclude or []),
-                          consumers_first=consumers_first)
+    options = _wave_options(max_vms, max_vcpu, pin, exclude, consumers_first)
     result, label, _fits = _analysis(snapshot, flows or [], together or [], together_tag, options)
     document = waves_document(result, snapshot=label, options=options)
     if fmt is TableOrJson.json:
@@ -140,21 +155,19 @@ def waves_command(
         marker = " [red](over cap)[/]" if wave.over_cap else ""
         table.add_row(f"{wave.number}{marker}", str(len(wave.vms)), str(wave.num_cpu), str(len(wave.groups)),
                       escape(members))
-    out = console if output is None else None
-    if out is None:
-        from io import StringIO
-
-        from rich.console import Console
-
-        buffer = StringIO()
-        Console(file=buffer, width=160, highlight=False).print(table)
-        emit(buffer.getvalue(), output)
-        return
-    out.print(table)
     risks = result.plan.risks
     permanent = sum(1 for risk in risks if risk.kind == "permanent")
-    out.print(f"{len(result.groups.groups)} move groups; {len(risks)} cutover risks ({permanent} permanent); "
-              f"excluded: {escape(', '.join(result.plan.excluded)) or 'none'}. `--format json` lists them all.")
+    summary = (f"{len(result.groups.groups)} move groups; {len(risks)} cutover risks ({permanent} permanent); "
+               f"staying behind: {escape(', '.join(result.plan.excluded)) or 'none'}. `--format json` lists them all.")
+    if output is None:
+        console.print(table)
+        console.print(summary)
+        return
+    buffer = StringIO()
+    file_console = Console(file=buffer, width=160, highlight=False)
+    file_console.print(table)
+    file_console.print(summary)
+    emit(buffer.getvalue(), output)
 
 
 def register(app: typer.Typer) -> None:

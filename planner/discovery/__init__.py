@@ -1,1 +1,1 @@
-"""Guest discovery with Ansible, guest-to-VM matching, inventories and flow imports."""
+"""Guest discovery with Ansible, starter inventories and flow imports (matching guests to VMs is the graph's job)."""

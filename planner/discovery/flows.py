@@ -95,9 +95,11 @@ def parse_row(row: dict[str, str]) -> FlowRecord:
     )
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(path: Path) -> Iterator[tuple[int, list[str], list[str]]]:
+    """(line, column names, values) per non-empty row. Undecodable bytes are kept as surrogates so the row that holds
+    them is named (a decoding error would name the line where the reader's buffer happened to end)."""
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        handle = path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}.") from exc
     with handle:
@@ -106,8 +108,10 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             header = next(reader)
         except StopIteration:
             raise InputError(f"{path} is empty; it needs a header row.") from None
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except csv.Error as exc:
             raise InputError(f"{path} line 1: {exc}") from exc
+        if any(_undecodable(name) for name in header):
+            raise InputError(f"{path} line 1: the header is not valid UTF-8.")
         names = [ALIASES.get(name.strip().lower(), name.strip().lower()) for name in header]
         missing = [column for column in REQUIRED if column not in names]
         if missing:
@@ -117,17 +121,30 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             for values in reader:
                 if not any(value.strip() for value in values):
                     continue
-                yield reader.line_num, dict(zip(names, values, strict=False))
-        except (csv.Error, UnicodeDecodeError) as exc:
+                yield reader.line_num, names, values
+        except csv.Error as exc:
             raise InputError(f"{path} line {reader.line_num + 1}: {exc}") from exc
 
 
+def _undecodable(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _row(names: list[str], values: list[str]) -> dict[str, str]:
+    """The row by column name; ``ValueError`` if it does not line up with the header or is not UTF-8."""
+    if len(values) != len(names):
+        raise ValueError(f"has {len(values)} fields; the header has {len(names)}")
+    if any(_undecodable(value) for value in values):
+        raise ValueError("is not valid UTF-8")
+    return dict(zip(names, values, strict=True))
+
+
 def read_flows(path: Path, *, skip_bad: bool = False) -> FlowImport:
-    """Every flow in the CSV file at ``path``."""
+    """Every flow in the CSV file at ``path`` (nothing is stored here: callers store all rows or none)."""
     result = FlowImport()
-    for line, row in _rows(path):
+    for line, names, values in _rows(path):
         try:
-            result.records.append(parse_row(row))
+            result.records.append(parse_row(_row(names, values)))
         except ValueError as exc:
             if not skip_bad:
                 raise InputError(f"{path} line {line}: {exc}.", hint="Fix the row, or pass --skip-bad.") from None

@@ -5,13 +5,14 @@ the guest's own addresses (the address the connection reached, and ``planner_gue
 on VMs where ``ss`` without root hides other users' processes, and on hosts sharing one network namespace.
 Connections are unioned over samples: counted, with first and last seen; the ephemeral side's port is dropped so
 the many short connections of one client to one service count as one conversation. Traffic inside the guest
-(to 127.0.0.1, ::1 or its own addresses) is left out.
+(loopback, or to its own addresses) is left out; v4-mapped addresses (``::ffff:a.b.c.d``) count as IPv4.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -41,10 +42,32 @@ def _own_addresses(raw: RawGuest, ssh_connection: str) -> list[str]:
     normal = []
     for address in own:
         try:
-            normal.append(str(ipaddress.ip_address(address)))
+            ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
         except ValueError:
             continue  # a host name in ansible_host: the SSH_CONNECTION address covers it
+        normal.append(parse.normalize_address(address))
     return list(dict.fromkeys(normal))
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _inside(socket: parse.Socket, own: set[str], listeners: Iterable[Listener]) -> bool:
+    """The peer is this guest itself: 127.0.0.1/::1, one of its own addresses, or any other loopback address
+    (127.0.1.1...) unless the guest's own address is itself a loopback one (lab guests told apart by 127.0.0.N):
+    then only a loopback peer served by one of the guest's own listeners is inside."""
+    peer = socket.peer_address
+    if peer in LOCALHOST or peer in own:
+        return True
+    if not _loopback(peer):
+        return False
+    if not any(_loopback(address) for address in own - LOCALHOST):
+        return True
+    return socket.peer_port is not None and _serves(listeners, socket.protocol, peer, socket.peer_port)
 
 
 def _is_ours(socket: parse.Socket, own: set[str]) -> bool:
@@ -89,13 +112,13 @@ def merge(raw: RawGuest) -> GuestDiscovery:
 
 
 def _identity(identity: dict[str, str], guest: GuestDiscovery) -> None:
-    uname = identity.get("uname", "").splitlines()
+    uname = identity.get("uname", "").split("\n")
     if uname:
         guest.system = uname[0].strip() or None
         guest.kernel = uname[1].strip() if len(uname) > 1 else None
         guest.arch = uname[2].strip() if len(uname) > 2 else None
     guest.os = parse.os_release(identity.get("os-release", ""))
-    names = [line.strip() for line in identity.get("hostname", "").splitlines() if line.strip()]
+    names = [line.strip() for line in identity.get("hostname", "").split("\n") if line.strip()]
     if names:
         guest.hostname = names[0]
         guest.fqdn = names[1] if len(names) > 1 else None
@@ -106,9 +129,9 @@ def _identity(identity: dict[str, str], guest: GuestDiscovery) -> None:
     guest.kernel_modules = parse.kernel_modules(identity.get("modules", ""), identity.get("modules-dep", ""))
     guest.mounts = parse.mounts(identity.get("mounts", ""))
     guest.hosts_entries = parse.hosts_entries(identity.get("hosts", ""))
-    runtimes = {line.strip().rsplit("/", 1)[-1] for line in identity.get("runtimes", "").splitlines()
+    runtimes = {line.strip().rsplit("/", 1)[-1] for line in identity.get("runtimes", "").split("\n")
                 if line.strip() and not line.strip().endswith(".sock")}
-    sockets = {line.strip() for line in identity.get("runtimes", "").splitlines() if line.strip().endswith(".sock")}
+    sockets = {line.strip() for line in identity.get("runtimes", "").split("\n") if line.strip().endswith(".sock")}
     for sock in sockets:
         runtimes.add(sock.rsplit("/", 1)[-1].removesuffix(".sock"))
     guest.container_runtimes = sorted(runtimes)
@@ -163,8 +186,8 @@ def _samples(raw: RawGuest, guest: GuestDiscovery, own: set[str]) -> None:
             elif socket.established:
                 established.append((when, socket))
     for when, socket in established:
-        if socket.peer_address in LOCALHOST or socket.peer_address in own:
-            continue  # inside the guest
+        if _inside(socket, own, listeners.values()):
+            continue
         inbound = _listens(listening, socket.protocol, socket.local_address, socket.local_port)
         if not inbound and not listening:
             inbound = not parse_ephemeral(socket.local_port) and parse_ephemeral(socket.peer_port)
@@ -196,6 +219,8 @@ def _samples(raw: RawGuest, guest: GuestDiscovery, own: set[str]) -> None:
 
 
 SESSION_COMMS = {"sh", "bash", "dash", "sudo", "su", "doas", "timeout", "sleep"}
+# Ansible's temporary copy of collect.sh (not any script of the guest that happens to be called collect.sh).
+_OUR_SCRIPT = re.compile(r"/ansible-tmp-[^/\s]+/collect\.sh (identity|packages|units|crontabs|datadirs|sample)\b")
 DATA_DIR_SERVICES = {
     "/var/lib/mysql": {"mysqld", "mariadbd"}, "/var/lib/mariadb": {"mariadbd", "mysqld"},
     "/var/lib/pgsql": {"postgres", "postmaster"}, "/var/lib/postgresql": {"postgres", "postmaster"},
@@ -216,7 +241,7 @@ def _without_discovery(processes: dict[int, Process]) -> dict[int, Process]:
     for process in processes.values():
         if process.ppid is not None:
             children.setdefault(process.ppid, []).append(process.pid)
-    ours = [pid for pid, process in processes.items() if "collect.sh" in process.args]
+    ours = [pid for pid, process in processes.items() if _OUR_SCRIPT.search(process.args)]
     drop: set[int] = set()
     stack = list(ours)
     while stack:
@@ -283,15 +308,15 @@ def _merge_windows(raw: RawGuest, guest: GuestDiscovery) -> None:
             if not isinstance(row, dict):
                 continue
             try:
-                local, lport = str(row["local"]), int(row["lport"])
-                peer, pport = str(row.get("peer") or ""), int(row.get("pport") or 0)
+                local, lport = parse.normalize_address(str(row["local"])), int(row["lport"])
+                peer, pport = parse.normalize_address(str(row.get("peer") or "")), int(row.get("pport") or 0)
             except (KeyError, TypeError, ValueError):
                 continue
             process = _text(row.get("process"))
             state = str(row.get("state", ""))
             if state.lower() == "listen" or state == "2":
                 listeners[(local, lport)] = Listener(protocol="tcp", address=local, port=lport, process=process)
-            elif peer and peer not in LOCALHOST:
+            elif peer and not _loopback(peer):
                 inbound = _serves(listeners.values(), "tcp", local, lport)
                 key = ("inbound", local, lport, peer, process) if inbound else ("outbound", peer, pport, process)
                 if key in connections:

@@ -5,26 +5,38 @@ Guest output is untrusted: it is only parsed here, never templated by Ansible or
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
 from planner.discovery.models import CronEntry, HostsEntry, Mount, OsRelease, Package, Process, SystemdUnit
 
 _SECTION = re.compile(r"^@@planner:([a-z0-9-]+)(?: (.*))?@@$")
+DATA_MARK = "|"
+"""Prefix of every data line collect.sh prints (section lines have none)."""
 NETWORK_FSTYPES = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "glusterfs", "ceph", "9p", "afs", "fuse.sshfs"}
 # ss prints users:(("name",pid=1,fd=3),...); the name is a quoted string that may contain escaped quotes.
 _SS_USER = re.compile(r'\("((?:[^"\\]|\\.)*)",pid=(\d+)')
 
 
 def sections(text: str) -> list[tuple[str, str, str]]:
-    """(name, argument, body) for every ``@@planner:NAME ARG@@`` section, in order."""
+    """(name, argument, body) for every ``@@planner:NAME ARG@@`` section, in order.
+
+    ``collect.sh`` prints every line of collected output behind a ``|``: only those lines are data, so guest
+    text (a crontab line, a file name with a newline) can never start a section. Lines are split on ``\n`` only
+    (``str.splitlines`` would also split on characters such as U+2028 inside a file name); a trailing ``\r``
+    (SSH with a terminal) is dropped; anything else (stray stderr) is ignored.
+    """
     found: list[tuple[str, str, list[str]]] = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
+        line = line.removesuffix("\r")
+        if line.startswith(DATA_MARK):
+            if found:
+                found[-1][2].append(line[1:])
+            continue
         match = _SECTION.match(line)
         if match:
             found.append((match[1], match[2] or "", []))
-        elif found:
-            found[-1][2].append(line)
     return [(name, arg, "\n".join(lines)) for name, arg, lines in found]
 
 
@@ -35,7 +47,7 @@ def section_map(text: str) -> dict[str, str]:
 
 def os_release(text: str) -> OsRelease:
     values: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         key, sep, value = line.partition("=")
         if sep and key.strip().isidentifier():
             values[key.strip()] = value.strip().strip('"').strip("'")
@@ -46,7 +58,7 @@ def os_release(text: str) -> OsRelease:
 def interface_addresses(text: str) -> list[str]:
     """Addresses from ``ip -o addr show`` (or ``hostname -I``), without prefix lengths."""
     addresses: list[str] = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         parts = line.split()
         if "inet" in parts or "inet6" in parts:
             index = parts.index("inet") if "inet" in parts else parts.index("inet6")
@@ -59,7 +71,7 @@ def interface_addresses(text: str) -> list[str]:
 
 def mounts(text: str) -> list[Mount]:
     result = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         parts = line.split()
         if len(parts) < 4:
             continue
@@ -75,7 +87,7 @@ def _unescape_octal(text: str) -> str:
 
 def hosts_entries(text: str) -> list[HostsEntry]:
     result = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         parts = line.split("#", 1)[0].split()
         if len(parts) >= 2:
             result.append(HostsEntry(address=parts[0], names=parts[1:]))
@@ -92,12 +104,12 @@ def kernel_modules(modules_text: str, dep_text: str) -> list[str]:
     """Loaded modules that are not the kernel's own: tainted out-of-tree/proprietary/unsigned (O, P, E flags), or
     installed outside ``kernel/`` (``extra/``, ``updates/``) when modules.dep is readable."""
     outside = set()
-    for path in dep_text.splitlines():
+    for path in dep_text.split("\n"):
         name = path.rsplit("/", 1)[-1].split(".ko", 1)[0].replace("-", "_")
         if path and not path.startswith(("kernel/", "/lib/modules")):
             outside.add(name)
     result = []
-    for line in modules_text.splitlines():
+    for line in modules_text.split("\n"):
         parts = line.split()
         if not parts:
             continue
@@ -109,7 +121,7 @@ def kernel_modules(modules_text: str, dep_text: str) -> list[str]:
 
 def meminfo_used_mib(text: str) -> int | None:
     values = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         key, _, rest = line.partition(":")
         digits = rest.split()
         if digits and digits[0].isdigit():
@@ -121,7 +133,7 @@ def meminfo_used_mib(text: str) -> int | None:
 
 def packages(text: str, manager: str) -> list[Package]:
     result = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         if manager == "apk":
             name, _, version = line.strip().rpartition("-")
             name, _, release = name.rpartition("-") if name.count("-") else (name, "", "")
@@ -141,13 +153,13 @@ def packages(text: str, manager: str) -> list[Package]:
 def systemd_units(units_text: str, files_text: str) -> list[SystemdUnit]:
     result = []
     seen = set()
-    for line in units_text.splitlines():
+    for line in units_text.split("\n"):
         parts = line.split(None, 4)
         if len(parts) >= 4 and parts[0].endswith(".service"):
             seen.add(parts[0])
             result.append(SystemdUnit(name=parts[0], load=parts[1], active=parts[2], sub=parts[3],
                                       description=parts[4] if len(parts) > 4 else None))
-    for line in files_text.splitlines():
+    for line in files_text.split("\n"):
         parts = line.split()
         if len(parts) >= 2 and parts[0].endswith(".service") and parts[0] not in seen and parts[1] == "enabled":
             result.append(SystemdUnit(name=parts[0], load="enabled", active="inactive", sub="dead"))
@@ -156,12 +168,12 @@ def systemd_units(units_text: str, files_text: str) -> list[SystemdUnit]:
 
 def crontabs(text: str) -> list[CronEntry]:
     return [CronEntry(source=source, line=line.strip()) for name, source, body in sections(text) if name == "cron"
-            for line in body.splitlines() if line.strip()]
+            for line in body.split("\n") if line.strip()]
 
 
 def data_dirs(text: str) -> dict[str, int]:
     result = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         size, _, path = line.partition("\t")
         if size.strip().isdigit() and path:
             result[path.strip()] = int(size) * 1024
@@ -171,17 +183,17 @@ def data_dirs(text: str) -> dict[str, int]:
 def processes(ps_text: str, comm_text: str, exe_text: str) -> list[Process]:
     """``ps -eo pid,ppid,user,args``, completed by ``ps -eo pid,comm`` and ``ls -l /proc/*/exe``."""
     comms = {}
-    for line in comm_text.splitlines():
+    for line in comm_text.split("\n"):
         pid_text, _, comm = line.strip().partition(" ")
         if pid_text.isdigit():
             comms[int(pid_text)] = comm.strip()
     exes = {}
-    for line in exe_text.splitlines():
+    for line in exe_text.split("\n"):
         match = re.search(r"/proc/(\d+)/exe -> (.*)$", line)
         if match:
             exes[int(match[1])] = match[2].removesuffix(" (deleted)")
     result = []
-    for line in ps_text.splitlines():
+    for line in ps_text.split("\n"):
         parts = line.split(None, 3)
         if len(parts) < 3 or not parts[0].isdigit():
             continue
@@ -197,7 +209,7 @@ def processes(ps_text: str, comm_text: str, exe_text: str) -> list[Process]:
 
 def cpu_times(text: str) -> tuple[int, int, int] | None:
     """(busy jiffies, total jiffies, number of CPUs) from the ``cpu`` lines of /proc/stat."""
-    total_line = next((line for line in text.splitlines() if line.startswith("cpu ")), None)
+    total_line = next((line for line in text.split("\n") if line.startswith("cpu ")), None)
     if total_line is None:
         return None
     values = [int(v) for v in total_line.split()[1:] if v.isdigit()]
@@ -205,7 +217,7 @@ def cpu_times(text: str) -> tuple[int, int, int] | None:
         return None
     idle = values[3] + (values[4] if len(values) > 4 else 0)
     total = sum(values[:8])
-    cpus = sum(1 for line in text.splitlines() if re.match(r"cpu\d+ ", line))
+    cpus = sum(1 for line in text.split("\n") if re.match(r"cpu\d+ ", line))
     return total - idle, total, max(cpus, 1)
 
 
@@ -232,12 +244,22 @@ class Socket:
         return self.state in {"ESTAB", "ESTABLISHED"}
 
 
+def normalize_address(text: str) -> str:
+    """Canonical address text: zone id dropped, v4-mapped IPv6 (``::ffff:192.0.2.1``, what a dual-stack socket
+    shows for an IPv4 peer) as IPv4; wildcards and unparsable text unchanged."""
+    address = text.strip("[]").split("%", 1)[0]
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ip)
+
+
 def _split_endpoint(text: str) -> tuple[str, int | None]:
     address, _, port = text.rpartition(":")
-    address = address.strip("[]").split("%", 1)[0]
-    if address == "*":
-        address = "*"
-    return address, int(port) if port.isdigit() else None
+    return normalize_address(address), int(port) if port.isdigit() else None
 
 
 def _protocol(netid: str) -> str | None:
@@ -249,45 +271,40 @@ def _protocol(netid: str) -> str | None:
     return None
 
 
+def _endpoints(netid: str, local_text: str, peer_text: str) -> tuple[str, str, int, str, int | None] | None:
+    """(protocol, local address, local port, peer address, peer port) of a tcp/udp socket line, else None."""
+    protocol = _protocol(netid)
+    if protocol is None:
+        return None
+    local, local_port = _split_endpoint(local_text)
+    peer, peer_port = _split_endpoint(peer_text)
+    return None if local_port is None else (protocol, local, local_port, peer, peer_port)
+
+
 def sockets_ss(text: str) -> list[Socket]:
     result = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         parts = line.split(None, 6)
-        if len(parts) < 6 or parts[0] == "Netid":
+        if len(parts) < 6 or parts[0] == "Netid" or (ends := _endpoints(parts[0], parts[4], parts[5])) is None:
             continue
-        protocol = _protocol(parts[0])
-        if protocol is None:
-            continue
-        local, local_port = _split_endpoint(parts[4])
-        peer, peer_port = _split_endpoint(parts[5])
-        if local_port is None:
-            continue
+        protocol, local, local_port, peer, peer_port = ends
         process = pid = None
-        if len(parts) > 6:
-            match = _SS_USER.search(parts[6])
-            if match:
-                process, pid = match[1].replace('\\"', '"'), int(match[2])
+        match = _SS_USER.search(parts[6]) if len(parts) > 6 else None
+        if match:
+            process, pid = match[1].replace('\\"', '"'), int(match[2])
         result.append(Socket(protocol, parts[1].upper(), local, local_port, peer, peer_port, process, pid))
     return result
 
 
 def sockets_netstat(text: str) -> list[Socket]:
     result = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         parts = line.split()
-        if len(parts) < 5:
+        if len(parts) < 5 or (ends := _endpoints(parts[0], parts[3], parts[4])) is None:
             continue
-        protocol = _protocol(parts[0])
-        if protocol is None:
-            continue
-        local, local_port = _split_endpoint(parts[3])
-        peer, peer_port = _split_endpoint(parts[4])
-        if local_port is None:
-            continue
+        protocol, local, local_port, peer, peer_port = ends
         rest = parts[5:]
-        state = ""
-        if protocol == "tcp" and rest:
-            state = rest.pop(0).upper()
+        state = rest.pop(0).upper() if protocol == "tcp" and rest else ""
         state = {"LISTEN": "LISTEN", "ESTABLISHED": "ESTAB"}.get(state, state)
         process = pid = None
         if rest and "/" in rest[0]:

@@ -96,6 +96,8 @@ class _Collector:
             raw.unreachable = True
             raw.errors.append(f"unreachable: {_message(res)}")
             return "unreachable"
+        if kind == "runner_on_failed" and "results" in res:
+            return None  # a loop's summary ("One or more items failed"): each failed item was recorded already
         if kind in {"runner_on_failed", "runner_item_on_failed"}:
             raw.errors.append(f"{step}: {_message(res)}")
             return "failed"

@@ -17,9 +17,8 @@ FLOWS_KIND = "flows"
 
 
 def save_guests(store: Store, snapshot_id: int, guests: Sequence[GuestDiscovery]) -> None:
-    """One document per guest, named by its inventory name (a later run replaces it)."""
-    for guest in guests:
-        store.save_document(snapshot_id, DISCOVERY_KIND, guest.host, guest.model_dump_json())
+    """One document per guest, named by its inventory name (a later run replaces it); all in one transaction."""
+    store.save_documents(snapshot_id, DISCOVERY_KIND, {guest.host: guest.model_dump_json() for guest in guests})
 
 
 def load_guests(store: Store, snapshot_id: int) -> list[GuestDiscovery]:

@@ -21,15 +21,17 @@ from planner.graph.observations import Observation, is_loopback, normalize_ip
 from planner.models import Estate, Vm
 
 EXTERNAL_PREFIX = "external:"
-MAX_WARNINGS = 50
+MAX_WARNINGS = 10
 MAX_EXTERNAL_ADDRESSES = 16
 
 
 def vm_node_ids(vms: list[Vm]) -> list[str]:
-    """Node id per VM (same order): the VM name, or ``name [source:moid]`` when the name is not unique."""
+    """Node id per VM (same order): the VM name, or ``name [source:moid]`` when the name is not unique. A VM
+    name that looks like an external group's id (``external:...``) is prefixed with ``vm `` so the two never mix."""
     counts = Counter(vm.name for vm in vms)
-    return [vm.name if counts[vm.name] == 1 else f"{vm.name} [{vm.source}:{vm.moid or index}]"
-            for index, vm in enumerate(vms)]
+    ids = [vm.name if counts[vm.name] == 1 else f"{vm.name} [{vm.source}:{vm.moid or index}]"
+           for index, vm in enumerate(vms)]
+    return [f"vm {node}" if node.startswith(EXTERNAL_PREFIX) else node for node in ids]
 
 
 @lru_cache(maxsize=65536)
@@ -248,11 +250,22 @@ def _build(estate: Estate, observations: Iterable[Observation], addresses: Mappi
     graph.add_edges_from((src, dst, edge.attributes()) for (src, dst), edge in edges.items())
     # External groups seen only in dropped (external-to-external) observations carry no edge: leave them out.
     graph.remove_nodes_from([node for node in list(external_addresses) if graph.degree(node) == 0])
-    warnings = [f"address {ip} is claimed by {len(nodes)} VMs ({', '.join(sorted(nodes)[:3])}...): not resolved"
-                for ip, nodes in sorted(index.ambiguous.items())[:MAX_WARNINGS]]
-    graph.graph["warnings"] = warnings
+    graph.graph["warnings"] = _ambiguity_warnings(index.ambiguous)
     graph.graph["ignored"] = dict(ignored)
     return graph
+
+
+def _ambiguity_warnings(ambiguous: Mapping[str, set[str]]) -> list[str]:
+    """One line per ambiguous address up to ``MAX_WARNINGS``, then one line for the rest (bridges such as docker0
+    exist on many VMs: hundreds of lines would bury every other warning)."""
+    lines = []
+    for ip, nodes in sorted(ambiguous.items())[:MAX_WARNINGS]:
+        names = sorted(nodes)
+        shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+        lines.append(f"address {ip} is claimed by {len(names)} VMs ({shown}): not resolved")
+    if len(ambiguous) > MAX_WARNINGS:
+        lines.append(f"... and {len(ambiguous) - MAX_WARNINGS} more addresses claimed by several VMs: not resolved")
+    return lines
 
 
 def is_external(node: str) -> bool:

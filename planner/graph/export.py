@@ -8,6 +8,7 @@ escapes like ``\\N`` stay literal), ``&`` (so entities stay literal in SVG) and 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -52,20 +53,31 @@ def to_node_link(graph: nx.DiGraph) -> dict[str, Any]:
     return data
 
 
+# Characters XML 1.0 cannot carry at all (C0 controls but tab/newline/return, surrogates, U+FFFE/U+FFFF).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with the characters XML cannot hold replaced by U+FFFD (process names come from guests)."""
+    return _XML_INVALID.sub("\ufffd", text)
+
+
 def _scalar(value: Any) -> Any:
     if isinstance(value, list | tuple | set):
-        return ",".join(str(item) for item in value)
-    return value
+        return xml_text(",".join(str(item) for item in value))
+    return xml_text(value) if isinstance(value, str) else value
 
 
 def to_graphml(graph: nx.DiGraph) -> str:
-    """GraphML; list attributes become comma-separated strings, missing values are left out."""
+    """GraphML; list attributes become comma-separated strings, missing values are left out, and text XML cannot
+    hold (control characters in names) is replaced, ids included, so the file always loads back."""
     flat = nx.DiGraph()
     flat.graph["format_version"] = GRAPH_FORMAT_VERSION
     for node, data in graph.nodes(data=True):
-        flat.add_node(node, **{key: _scalar(value) for key, value in data.items() if value is not None})
+        flat.add_node(xml_text(node), **{key: _scalar(value) for key, value in data.items() if value is not None})
     for u, v, data in graph.edges(data=True):
-        flat.add_edge(u, v, **{key: _scalar(value) for key, value in data.items() if value is not None})
+        flat.add_edge(xml_text(u), xml_text(v),
+                      **{key: _scalar(value) for key, value in data.items() if value is not None})
     buffer = io.BytesIO()
     nx.write_graphml(flat, buffer, encoding="utf-8")
     return buffer.getvalue().decode("utf-8")
@@ -92,12 +104,15 @@ def _ports_text(ports: list[str], limit: int = 3) -> str:
 
 
 def to_dot(graph: nx.DiGraph, *, title: str | None = None) -> str:
-    """Graphviz DOT: left-to-right, clients left of servers, VMs boxed by wave when waves are known."""
+    """Graphviz DOT, left to right: VMs boxed by wave (wave 1 leftmost) when waves are known, else clients left of
+    their servers; arrows always point from client to server."""
     ids = {node: f"n{index}" for index, node in enumerate(graph)}
+    has_waves = any(wave is not None for _, wave in graph.nodes(data="wave"))
+    how = ("Waves from left to right. " if has_waves else "") + "Arrows point from a client to the server it uses."
     lines = [
         "digraph planner {",
         '  graph [rankdir=LR, fontname="Helvetica", fontsize=12, nodesep=0.35, ranksep=0.9, splines=true,'
-        ' charset="UTF-8"' + (f", label={_label(title)}, labelloc=t" if title else "") + "];",
+        f' charset="UTF-8", label={_label(*([title] if title else []), how)}, labelloc=t];',
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, color="#555555"];',
         '  edge [fontname="Helvetica", fontsize=9, color="#777777", arrowsize=0.7];',
     ]
@@ -120,13 +135,17 @@ def to_dot(graph: nx.DiGraph, *, title: str | None = None) -> str:
             details.append(f"group {data['move_group']}")
         if fit:
             details.append(f"fit: {fit}")
+        if has_waves and data.get("wave") is None:
+            details.append("stays behind")
         label = _label(str(data.get("name", node)), " · ".join(details))
         font = ', fontcolor="white"' if fit in DARK_FITS else ""
         return f'{indent}{ids[node]} [fillcolor="{colour}"{font}, label={label}, tooltip={dot_string(node)}];'
 
     for wave in sorted(w for w in by_wave if w is not None):
         lines.append(f"  subgraph cluster_wave_{int(wave)} {{")
-        lines.append(f'    label="Wave {int(wave)}"; style="rounded,dashed"; color="#8888aa"; fontcolor="#333366";')
+        count = len(by_wave[wave])
+        lines.append(f'    label="Wave {int(wave)} · {count} VM{"" if count == 1 else "s"}"; style="rounded,dashed"; '
+                     'color="#8888aa"; fontcolor="#333366";')
         lines.extend(node_line(node, "    ") for node in by_wave[wave])
         lines.append("  }")
     lines.extend(node_line(node, "  ") for node in by_wave.get(None, []))
@@ -138,6 +157,12 @@ def to_dot(graph: nx.DiGraph, *, title: str | None = None) -> str:
             lines.append(f'    legend{index} [label="{fit}", fillcolor="{FIT_COLOURS[fit]}"{font}, fontsize=9, '
                          "height=0.25, width=0.8];")
         lines.append("  }")
+    # Waves read left to right: edges are laid out in wave order. With providers first, that is server -> client,
+    # drawn reversed (dir=back) so every arrow still points from the client to the server it uses.
+    waves = {node: wave for node, wave in graph.nodes(data="wave") if wave is not None}
+    later_client = sum(1 for u, v in graph.edges if u in waves and v in waves and waves[u] > waves[v])
+    earlier_client = sum(1 for u, v in graph.edges if u in waves and v in waves and waves[u] < waves[v])
+    servers_left = later_client > earlier_client
     for u, v, data in graph.edges(data=True):
         ports = list(data.get("ports") or [])
         processes = sorted(set(data.get("client_processes") or []) | set(data.get("server_processes") or []))
@@ -147,8 +172,8 @@ def to_dot(graph: nx.DiGraph, *, title: str | None = None) -> str:
         clients = list(data.get("client_processes") or [])
         who = ", ".join(clients[:2]) + (f" +{len(clients) - 2}" if len(clients) > 2 else "")
         label = _label(_ports_text(ports), who)
-        lines.append(f"  {ids[u]} -> {ids[v]} [label={label}, tooltip={dot_string(tooltip)}, "
-                     f"penwidth={width:.1f}];")
+        layout = f"{ids[v]} -> {ids[u]} [dir=back, " if servers_left else f"{ids[u]} -> {ids[v]} ["
+        lines.append(f"  {layout}label={label}, tooltip={dot_string(tooltip)}, penwidth={width:.1f}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

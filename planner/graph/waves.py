@@ -3,8 +3,9 @@
 Providers (servers) go before their consumers (clients), strictly: a group lands in a later wave than every group
 it depends on. ``consumers_first`` flips that. Each group goes to the first wave, at or after its earliest one,
 that still has room under the caps (VMs and/or vCPUs); a group larger than a cap gets a wave of its own. Pinned
-VMs put their group in the given wave; excluded VMs stay behind. Links between different waves, or to a VM staying
-behind, are cutover risks. Linear in groups + edges, apart from the (usually short) scan for a wave with room.
+VMs put their group in the given wave (their room is reserved first); an excluded VM keeps its whole move group
+behind (groups are never split). Links between different waves, or to a VM staying behind, are cutover risks.
+Linear in groups + edges, apart from the scan for a wave with room (full waves are skipped).
 """
 
 from __future__ import annotations
@@ -71,19 +72,30 @@ class WavePlan:
     warnings: list[str]
 
 
-def _size(members: list[str], graph: nx.DiGraph, exclude: set[str]) -> tuple[list[str], int]:
-    moving = [name for name in members if name not in exclude]
-    return moving, sum(int(graph.nodes[name].get("num_cpu") or 0) for name in moving)
+def _size(members: list[str], graph: nx.DiGraph) -> int:
+    return sum(int(graph.nodes[name].get("num_cpu") or 0) for name in members)
 
 
-def plan_waves(graph: nx.DiGraph, groups: GroupResult, options: WaveOptions | None = None) -> WavePlan:
-    """Assign every move group (minus excluded VMs) to a wave; list the cutover risks."""
-    options = options or WaveOptions()
-    warnings: list[str] = list(groups.warnings)
-    # Scheduling DAG: edge a -> b means "a goes before b".
-    order_dag = groups.dag if options.consumers_first else groups.dag.reverse(copy=False)
+def _staying_groups(groups: GroupResult, exclude: set[str], warnings: list[str]) -> set[int]:
+    """Groups that stay behind: a move group is never split, so excluding one member holds back all of it."""
+    staying: set[int] = set()
+    for name in sorted(exclude):
+        gid = groups.group_of.get(name)
+        if gid is None:
+            warnings.append(f"excluded VM {name} is not in the graph")
+            continue
+        staying.add(gid)
+    for gid in sorted(staying):
+        held = [name for name in groups.group(gid).members if name not in exclude]
+        if held:
+            warnings.append(f"move group {gid} stays behind with its excluded member(s); also held back: "
+                            f"{', '.join(held[:10])}{' ...' if len(held) > 10 else ''}")
+    return staying
 
-    pin_of_group: dict[int, int] = {}
+
+def _group_pins(groups: GroupResult, options: WaveOptions, staying: set[int], warnings: list[str]) -> dict[int, int]:
+    """Pinned wave per group (0-based); conflicting pins in one group keep the earliest."""
+    pinned: dict[int, int] = {}  # 1-based while collecting
     for name, wave in sorted(options.pins.items()):
         gid = groups.group_of.get(name)
         if gid is None:
@@ -92,11 +104,72 @@ def plan_waves(graph: nx.DiGraph, groups: GroupResult, options: WaveOptions | No
         if wave < 1:
             warnings.append(f"pin of {name} to wave {wave} ignored: waves count from 1")
             continue
-        previous = pin_of_group.get(gid)
+        if gid in staying:
+            warnings.append(f"pin of {name} ignored: its move group stays behind (--exclude)")
+            continue
+        previous = pinned.get(gid)
         if previous is not None and previous != wave:
             warnings.append(f"move group {gid} has conflicting pins ({previous}, {wave}); using {min(previous, wave)}")
             wave = min(previous, wave)
-        pin_of_group[gid] = wave - 1
+        pinned[gid] = wave
+    return {gid: wave - 1 for gid, wave in pinned.items()}
+
+
+class _Loads:
+    """VMs and vCPUs per wave under the caps; full waves are skipped in amortised constant time."""
+
+    def __init__(self, cap_vms: int | None, cap_cpu: int | None) -> None:
+        self.cap_vms, self.cap_cpu = cap_vms, cap_cpu
+        self.loads: list[list[int]] = []  # [vms, vcpu] per wave
+        self.skip: dict[int, int] = {}  # full wave -> a later wave to look at
+
+    def add(self, wave: int, vms: int, cpu: int) -> None:
+        while len(self.loads) <= wave:
+            self.loads.append([0, 0])
+        self.loads[wave][0] += vms
+        self.loads[wave][1] += cpu
+        if _full(self.loads[wave], self.cap_vms, self.cap_cpu):
+            self.skip[wave] = wave + 1
+
+    def over_cap(self, wave: int) -> bool:
+        used_vms, used_cpu = self.loads[wave]
+        return ((self.cap_vms is not None and used_vms > self.cap_vms)
+                or (self.cap_cpu is not None and used_cpu > self.cap_cpu))
+
+    def _open(self, wave: int) -> int:
+        """The first wave at or after ``wave`` that is not full (path-compressed)."""
+        path = []
+        while wave in self.skip:
+            path.append(wave)
+            wave = self.skip[wave]
+        for index in path:
+            self.skip[index] = wave
+        return wave
+
+    def first_fit(self, start: int, vms: int, cpu: int) -> int:
+        wave = self._open(start)
+        while not self._fits(wave, vms, cpu):
+            wave = self._open(wave + 1)
+        return wave
+
+    def _fits(self, index: int, vms: int, cpu: int) -> bool:
+        if index >= len(self.loads):
+            return True
+        used_vms, used_cpu = self.loads[index]
+        if used_vms == 0:
+            return True  # an empty wave takes any group, even one larger than a cap
+        return not ((self.cap_vms is not None and used_vms + vms > self.cap_vms)
+                    or (self.cap_cpu is not None and used_cpu + cpu > self.cap_cpu))
+
+
+def plan_waves(graph: nx.DiGraph, groups: GroupResult, options: WaveOptions | None = None) -> WavePlan:
+    """Assign every move group (except those staying behind) to a wave; list the cutover risks."""
+    options = options or WaveOptions()
+    warnings: list[str] = list(groups.warnings)
+    # Scheduling DAG: edge a -> b means "a goes before b".
+    order_dag = groups.dag if options.consumers_first else groups.dag.reverse(copy=False)
+    staying = _staying_groups(groups, set(options.exclude), warnings)
+    pin_of_group = _group_pins(groups, options, staying, warnings)
 
     order = list(nx.lexicographical_topological_sort(order_dag))
     # Latest wave a group may take so that a pinned group after it keeps its pin.
@@ -107,27 +180,16 @@ def plan_waves(graph: nx.DiGraph, groups: GroupResult, options: WaveOptions | No
             bound = min(bound, latest[after] - 1)
         latest[gid] = bound
 
-    cap_vms = options.max_vms
-    cap_cpu = options.max_vcpu
-    loads: list[list[int]] = []  # [vms, vcpu] per wave
-    first_open = 0
+    loads = _Loads(options.max_vms, options.max_vcpu)
+    # Pinned groups take their room first, so earlier-placed groups cannot push them over a cap.
+    for gid, wave in sorted(pin_of_group.items()):
+        members = groups.group(gid).members
+        loads.add(wave, len(members), _size(members, graph))
     group_wave: dict[int, int] = {}
-    over_cap: set[int] = set()
-
-    def fits(index: int, vms: int, cpu: int) -> bool:
-        if index >= len(loads):
-            return True
-        used_vms, used_cpu = loads[index]
-        if cap_vms is not None and used_vms + vms > cap_vms:
-            return used_vms == 0
-        if cap_cpu is not None and used_cpu + cpu > cap_cpu:
-            return used_vms == 0
-        return True
-
     for gid in order:
-        moving, cpu = _size(groups.group(gid).members, graph, options.exclude)
-        if not moving:
+        if gid in staying:
             continue
+        members = groups.group(gid).members
         earliest = max((group_wave[before] + 1 for before in order_dag.predecessors(gid) if before in group_wave),
                        default=0)
         if gid in pin_of_group:
@@ -136,43 +198,38 @@ def plan_waves(graph: nx.DiGraph, groups: GroupResult, options: WaveOptions | No
                 warnings.append(f"move group {gid} pinned to wave {wave + 1}, before a group it depends on "
                                 f"(earliest wave {earliest + 1})")
         else:
-            wave = max(earliest, first_open)
-            while not fits(wave, len(moving), cpu):
-                wave += 1
+            wave = loads.first_fit(earliest, len(members), _size(members, graph))
             if wave > latest[gid] and latest[gid] >= earliest:
-                wave = int(latest[gid])
-        while len(loads) <= wave:
-            loads.append([0, 0])
-        loads[wave][0] += len(moving)
-        loads[wave][1] += cpu
-        if (cap_vms is not None and loads[wave][0] > cap_vms) or (cap_cpu is not None and loads[wave][1] > cap_cpu):
-            over_cap.add(wave)
+                wave = int(latest[gid])  # no wave with room before the pinned group that needs this one
+            loads.add(wave, len(members), _size(members, graph))
         group_wave[gid] = wave
-        while first_open < len(loads) and _full(loads[first_open], cap_vms, cap_cpu):
-            first_open += 1
 
-    waves = [Wave(index + 1) for index in range(len(loads))]
+    waves = [Wave(index + 1) for index in range(len(loads.loads))]
     wave_of: dict[str, int] = {}
     for gid in sorted(group_wave, key=lambda g: (group_wave[g], g)):
         target = waves[group_wave[gid]]
-        moving, cpu = _size(groups.group(gid).members, graph, options.exclude)
+        members = groups.group(gid).members
         target.groups.append(gid)
-        target.vms.extend(moving)
-        target.num_cpu += cpu
-        for name in moving:
+        target.vms.extend(members)
+        target.num_cpu += _size(members, graph)
+        for name in members:
             wave_of[name] = target.number
-    for index in over_cap:
-        waves[index].over_cap = True
+    for index, each in enumerate(waves):
+        each.over_cap = loads.over_cap(index)
     # Pins may leave waves empty; drop them and renumber.
     if any(not each.vms for each in waves):
         kept = [each for each in waves if each.vms]
         renumber = {each.number: number for number, each in enumerate(kept, start=1)}
+        for gid, wave in sorted(pin_of_group.items()):
+            if renumber.get(wave + 1, wave + 1) != wave + 1:
+                warnings.append(f"move group {gid} pinned to wave {wave + 1} is wave {renumber[wave + 1]} once "
+                                "empty waves are dropped")
         for each in kept:
             each.number = renumber[each.number]
         wave_of = {name: renumber[number] for name, number in wave_of.items()}
         waves = kept
     group_number = {gid: each.number for each in waves for gid in each.groups}
-    excluded = sorted(name for name in groups.group_of if name in options.exclude)
+    excluded = sorted(name for gid in staying for name in groups.group(gid).members)
     risks = cutover_risks(graph, wave_of)
     return WavePlan(waves, wave_of, group_number, excluded, risks, warnings)
 

@@ -10,7 +10,7 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -190,12 +190,19 @@ class Store:
 
     def save_document(self, snapshot_id: int, kind: str, name: str, body: str) -> None:
         """Attach a JSON document (discovery facts, flows, ...) to a snapshot, replacing one of the same name."""
+        self.save_documents(snapshot_id, kind, {name: body})
+
+    def save_documents(self, snapshot_id: int, kind: str, documents: Mapping[str, str]) -> None:
+        """Attach several documents in one transaction: all of them are stored, or none."""
         self.info(snapshot_id)
+        now = datetime.now(UTC).isoformat()
+        rows = [(snapshot_id, kind, name, now, _encode(body)) for name, body in documents.items()]
         with self._transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO documents (snapshot_id, kind, name, created_at, body) VALUES (?, ?, ?, ?, ?)",
-                (snapshot_id, kind, name, datetime.now(UTC).isoformat(), _encode(body)),
-            )
+            try:
+                conn.executemany("INSERT OR REPLACE INTO documents (snapshot_id, kind, name, created_at, body) "
+                                 "VALUES (?, ?, ?, ?, ?)", rows)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
 
     def documents(self, snapshot_id: int, kind: str) -> dict[str, str]:
         rows = self._query("SELECT name, body FROM documents WHERE snapshot_id = ? AND kind = ? ORDER BY name",

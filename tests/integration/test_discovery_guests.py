@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import networkx as nx
 import pytest
 
+from planner.assess.facts import facts_by_vm
 from planner.cli import main
-from planner.discovery.convert import to_guest_facts
 from planner.discovery.storage import load_guests
 from planner.models import Estate, Nic, PowerState, Vm
 from planner.store import Store
@@ -130,7 +130,8 @@ def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
     with Store.open(db) as store:
         stored = {guest.host: guest for guest in load_guests(store, snapshot_id)}
     assert set(stored) == {"web", "app", "redis", "lost"}
-    facts = to_guest_facts(stored["redis"])
+    with Store.open(db) as store:
+        facts = facts_by_vm(store.documents(snapshot_id, "discovery").values())["cache-redis-01"]
     assert facts.os_id == "debian" and "redis" in facts.data_dirs
     assert any(listener.port == REDIS_PORT for listener in facts.listeners)
 
@@ -158,11 +159,12 @@ def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
     assert {(risk["client"], risk["server"]) for risk in waves["cutover_risks"]} == {
         ("web", "app"), ("app", "cache-redis-01")}
 
-    if shutil.which("dot"):
-        svg = tmp_path / "graph.svg"
-        _run("--db", str(db), "graph", "--format", "svg", "-o", str(svg))
-        text = html.unescape(svg.read_text())
-        assert "<svg" in text and "cache-redis-01" in text and f"tcp/{REDIS_PORT}" in text and "Wave 3" in text
+    if shutil.which("dot") is None:
+        require("graphviz", "`dot` is not on PATH (apt-get install graphviz)")
+    svg = tmp_path / "graph.svg"
+    _run("--db", str(db), "graph", "--format", "svg", "-o", str(svg))
+    text = html.unescape(svg.read_text())
+    assert "<svg" in text and "cache-redis-01" in text and f"tcp/{REDIS_PORT}" in text and "Wave 3" in text
 
 
 def test_no_reachable_host_is_an_execution_error(tmp_path):

@@ -87,3 +87,19 @@ def test_documents_attach_to_snapshots(tmp_path: Path) -> None:
         assert store.documents(info.id, "facts") == {"web1": '{"x": 2}'}
         with pytest.raises(NotFoundError):
             store.save_document(42, "facts", "a", "{}")
+
+
+def test_several_documents_are_one_transaction(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    with Store.open(path) as store:
+        info = store.save(estate("a"), origin="t")
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TRIGGER refuse AFTER INSERT ON documents WHEN NEW.name = 'bad' "
+                     "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        conn.commit()
+        conn.close()
+        with pytest.raises(StoreError, match="refused"):
+            store.save_documents(info.id, "discovery", {"good": "{}", "bad": "{}"})
+        assert store.documents(info.id, "discovery") == {}
+        store.save_documents(info.id, "discovery", {"good": "{}", "also": "{}"})
+        assert set(store.documents(info.id, "discovery")) == {"good", "also"}

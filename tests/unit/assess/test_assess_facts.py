@@ -11,7 +11,9 @@ import pytest
 from planner.assess import ASSESSMENT_DOCUMENT_KIND, assess_estate
 from planner.assess.facts import facts_by_vm, facts_from_discovery
 from planner.cli import main
+from planner.discovery.models import GuestDiscovery
 from planner.errors import InputError
+from planner.graph.report import fits_from_documents
 from planner.store import Store
 from tests.unit.assess.conftest import make_estate, make_vm
 
@@ -40,6 +42,8 @@ def test_adapter_maps_the_discovery_contract() -> None:
     assert facts.listeners[0].protocol == "tcp" and facts.mounts[0].target == "/data"
     assert facts.systemd_units == ["mariadb.service"]
     assert facts.crontab[0].schedule == "0 2 * * *"
+    assert (facts.crontab[0].user, facts.crontab[0].command) == ("root", "/usr/local/bin/backup")
+    assert facts.data_dirs == {"mysql": 80 * 1024**3}
     rules = {f.rule for f in assess_estate(make_estate(), facts={"app01": facts}).vms[0].findings}
     assert {"ARC005", "GST001", "GST002", "GST003", "GST006", "GST007", "GST008", "GST010"} <= rules
 
@@ -52,8 +56,7 @@ def test_unreached_and_unmatched_guests_give_no_facts() -> None:
 
 
 def test_adapter_accepts_discovery_models() -> None:
-    models = pytest.importorskip("planner.discovery.models")
-    guest = models.GuestDiscovery.model_validate(DISCOVERY)
+    guest = GuestDiscovery.model_validate(DISCOVERY)
     assert facts_by_vm([guest.model_dump_json()])["app01"] == facts_from_discovery(DISCOVERY)
 
 
@@ -73,6 +76,34 @@ def test_stored_snapshot_uses_discovery_and_keeps_a_summary(tmp_path: Path, caps
         summary = json.loads(store.documents(info.id, ASSESSMENT_DOCUMENT_KIND)["latest"])
     assert summary["format_version"] == 1
     assert {v["vm"]: v["strategy"] for v in summary["vms"]} == {k: v["strategy"] for k, v in data.items()}
-    report = pytest.importorskip("planner.graph.report")
-    fits = report.fits_from_documents({"latest": json.dumps(summary)})
+    fits = fits_from_documents({"latest": json.dumps(summary)})
     assert fits == {k: v["fit"] for k, v in data.items()}
+
+
+def test_adapter_details_from_the_discovery_contract() -> None:
+    """Cron user fields, argv quoting, listener protocols, unit states and data directories by service."""
+    document = {
+        **DISCOVERY,
+        "processes": [{"pid": 5, "comm": "java", "user": None, "args": "java -Dname='a b' -jar app.jar"},
+                      {"pid": 6, "comm": "odd", "args": "odd 'unbalanced"}, {"pid": 7, "comm": "kworker", "args": ""}],
+        "listeners": [{"protocol": "udp6", "address": "::", "port": 53}, {"protocol": "raw", "address": "*", "port": 0},
+                      {"protocol": "tcp", "address": "0.0.0.0", "port": 22, "process": "sshd"}],
+        "systemd_units": [{"name": "a.service", "active": "inactive", "sub": "dead", "load": "enabled"},
+                          {"name": "b.service", "active": "failed", "sub": "failed", "load": "loaded"},
+                          {"name": "c.service", "active": "active", "sub": "running", "load": "loaded"},
+                          {"name": "c.service", "active": "active", "sub": "running", "load": "loaded"}],
+        "crontabs": [{"source": "/etc/crontab", "line": "SHELL=/bin/sh"},
+                     {"source": "/etc/crontab", "line": "17 * * * * root cd / && run-parts /etc/cron.hourly"},
+                     {"source": "/var/spool/cron/crontabs/alice", "line": "@daily /home/alice/report.sh"},
+                     {"source": "/etc/cron.d/broken", "line": "0 2 * *"}],
+        "data_dirs": {"/var/lib/pgsql": 10, "/var/lib/postgresql": 5, "/data/custom": 7},
+    }
+    facts = facts_from_discovery(document)
+    assert facts is not None
+    assert facts.processes[0].cmdline == ["java", "-Dname=a b", "-jar", "app.jar"]
+    assert facts.processes[1].cmdline == ["odd", "'unbalanced"] and facts.processes[2].cmdline == ["kworker"]
+    assert [(item.protocol, item.port) for item in facts.listeners] == [("udp", 53), ("tcp", 22)]
+    assert facts.systemd_units == ["a.service", "c.service"]
+    assert [(c.user, c.schedule, c.command) for c in facts.crontab] == [
+        ("root", "17 * * * *", "cd / && run-parts /etc/cron.hourly"), ("alice", "@daily", "/home/alice/report.sh")]
+    assert facts.data_dirs == {"postgresql": 15, "/data/custom": 7}

@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 import yaml
 
 from planner.discovery.inventory import build_inventory, inventory_yaml
-from planner.discovery.matching import match_guests
 from planner.discovery.models import GuestDiscovery
+from planner.graph.matching import match_guests
 from planner.models import Estate, GuestOs, Nic, OsFamily, PowerState, Tag, Vm
+from tests.support.components import require
 
 
 def vm(name: str, *, ip: str | None = None, bios: str | None = None, hostname: str | None = None,
@@ -33,7 +34,7 @@ def test_matching_order():
                       vm("legacy", bios=bios), vm("named", ip="192.0.2.99"))
     guests = [
         GuestDiscovery(host="WEB-01"),
-        GuestDiscovery(host="10.9.9.9", hostname="db01", fqdn="db01.example.org"),
+        GuestDiscovery(host="198.51.100.9", hostname="db01", fqdn="db01.example.org"),
         GuestDiscovery(host="h3", addresses=["192.0.2.20"]),
         GuestDiscovery(host="h4", bios_uuid=swapped),
         GuestDiscovery(host="h5", planner_vm="named", addresses=["192.0.2.20"]),
@@ -41,7 +42,7 @@ def test_matching_order():
     ]
     report = match_guests(snapshot, guests)
     assert report.matched == {
-        "WEB-01": ("web-01", "inventory-name"), "10.9.9.9": ("db-01", "vm-name"), "h3": ("app-01", "guest-ip"),
+        "WEB-01": ("web-01", "inventory-name"), "198.51.100.9": ("db-01", "vm-name"), "h3": ("app-01", "guest-ip"),
         "h4": ("legacy", "bios-uuid"), "h5": ("named", "planner-vm")}
     assert report.unmatched == ["nobody"]
     assert guests[2].vm == "app-01" and guests[2].matched_by == "guest-ip"
@@ -90,7 +91,7 @@ def test_inventory_values_are_unsafe_for_ansible(tmp_path):
     assert "{" not in host and " " not in host
     assert variables["planner_vm"] == ("UNSAFE", evil)
     if shutil.which("ansible") is None:
-        return
+        require("ansible", "`ansible` is not on PATH (pip install ansible-core)")
     # Ansible itself shows the name literally (connection local: no traffic, nothing runs on 192.0.2.5).
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(text)

@@ -6,9 +6,28 @@ from planner.discovery import parse
 
 
 def test_sections_keep_arguments_and_order():
-    text = "@@planner:cron /etc/crontab@@\n* * * * * root x\n@@planner:cron /etc/cron.d/a b@@\n@@planner:time@@\n1"
+    text = "@@planner:cron /etc/crontab@@\r\n|* * * * * root x\n@@planner:cron /etc/cron.d/a b@@\n@@planner:time@@\n|1"
     assert parse.sections(text) == [("cron", "/etc/crontab", "* * * * * root x"), ("cron", "/etc/cron.d/a b", ""),
                                      ("time", "", "1")]
+
+
+def test_guest_text_cannot_open_a_section():
+    """Collected lines come behind "|": a crontab line or a file name holding a section line stays data, and a
+    U+2028 inside a name does not split a line (str.splitlines would); unprefixed stray lines are ignored."""
+    text = "\n".join([
+        "@@planner:cron /var/spool/cron/crontabs/mallory@@",
+        "|0 1 * * * true",
+        "|@@planner:cron /etc/crontab@@",
+        "stray stderr line",
+        "@@planner:exe@@",
+        "|lrwxrwxrwx 1 m m 0 Nov 29 15:00 /proc/9/exe -> /tmp/x\u2028@@planner:sockets ss@@",
+        "|@@planner:sockets ss@@",
+        "|tcp LISTEN 0 0 192.0.2.66:22 0.0.0.0:*",
+    ])
+    found = parse.sections(text)
+    assert [name for name, _, _ in found] == ["cron", "exe"]
+    assert [entry.line for entry in parse.crontabs(text)] == ["0 1 * * * true", "@@planner:cron /etc/crontab@@"]
+    assert found[1][2].count("\n") == 2
 
 
 def test_ss_lines():
@@ -29,7 +48,7 @@ def test_ss_lines():
         "tcp", "127.0.77.11", 80, "nginx", 13, True)
     assert sockets[1].established and sockets[1].process is None and sockets[1].peer_port == 8080
     assert (sockets[2].local_address, sockets[2].peer_address, sockets[2].process) == (
-        "::ffff:192.0.2.1", "2001:db8::5", 'my "app"')
+        "192.0.2.1", "2001:db8::5", 'my "app"')
     assert sockets[3].listening and sockets[3].protocol == "udp"
     assert sockets[4].local_address == "*" and sockets[4].listening
     assert not sockets[5].established and not sockets[5].listening
@@ -79,7 +98,7 @@ def test_packages_and_units_and_cron():
     units = parse.systemd_units("nginx.service loaded active running A high performance web server\n",
                                 "nginx.service enabled enabled\ncron.service enabled enabled\n")
     assert [(u.name, u.active) for u in units] == [("nginx.service", "active"), ("cron.service", "inactive")]
-    entries = parse.crontabs("@@planner:cron /var/spool/cron/crontabs/alice@@\n0 1 * * * /usr/bin/backup\n")
+    entries = parse.crontabs("@@planner:cron /var/spool/cron/crontabs/alice@@\n|0 1 * * * /usr/bin/backup\n")
     assert entries[0].source.endswith("alice") and entries[0].line == "0 1 * * * /usr/bin/backup"
 
 

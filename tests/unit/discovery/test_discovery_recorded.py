@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from planner.discovery.convert import to_guest_facts
-from planner.discovery.matching import match_guests
+from planner.assess.facts import facts_by_vm
 from planner.discovery.merge import merge
 from planner.discovery.models import GuestStatus, RawGuest, RawSample
 from planner.graph import analyse, graph_from_sources
+from planner.graph.matching import match_guests
 from planner.models import Estate, PowerState, Vm
 
 DATA = Path(__file__).parent / "data"
@@ -75,8 +75,10 @@ def test_graph_groups_and_waves_from_recorded_facts(guests):
     assert result.plan.wave_of == {"redis": 1, "app": 2, "web": 3}
 
 
-def test_to_guest_facts(guests):
-    facts = to_guest_facts(guests["web"])
+def test_guest_facts_from_the_stored_document(guests):
+    """The assessment reads the stored JSON document (stages meet through data, not imports)."""
+    guest = guests["web"].model_copy(update={"vm": "web-vm"})
+    facts = facts_by_vm([guest.model_dump_json()])["web-vm"]
     assert facts.os_id == "debian" and facts.os_version == "12"
     assert {(listener.port, listener.process) for listener in facts.listeners} == {(22, "sshd"), (80, "nginx")}
     assert "nginx" in facts.packages and facts.data_dirs.get("www")
@@ -109,8 +111,9 @@ def test_windows_best_effort():
 
 
 def _sample(when: int, sockets: str, tool: str = "ss") -> RawSample:
-    text = (f"@@planner:time@@\n{when}\n@@planner:sockets {tool}@@\n{sockets}\n"
-            "@@planner:ps@@\n  1 0 root /sbin/init\n@@planner:comm@@\n  1 systemd\n@@planner:exe@@\n")
+    data = "\n".join("|" + line for line in sockets.split("\n"))
+    text = (f"@@planner:time@@\n|{when}\n@@planner:sockets {tool}@@\n{data}\n"
+            "@@planner:ps@@\n|  1 0 root /sbin/init\n@@planner:comm@@\n|  1 systemd\n@@planner:exe@@\n")
     return RawSample(received=datetime.fromtimestamp(when, tz=UTC), text=text)
 
 
@@ -130,7 +133,7 @@ def test_vm_without_root_short_lived_connections_and_netstat():
         "tcp ESTAB 0 0 192.0.2.30:5432 192.0.2.20:41002",
     ])
     netstat_3 = "tcp 0 0 192.0.2.30:5432 192.0.2.20:41003 ESTABLISHED -"
-    raw = RawGuest(host="db-01", reached_address="192.0.2.30", sections={"identity": "@@planner:uname@@\nLinux\n"},
+    raw = RawGuest(host="db-01", reached_address="192.0.2.30", sections={"identity": "@@planner:uname@@\n|Linux\n"},
                    samples=[_sample(1000, ss_1), _sample(1060, ss_2), _sample(1120, netstat_3, "netstat")])
     guest = merge(raw)
     assert guest.listeners == []  # 0.0.0.0 without an owner could be anyone's (shared network namespaces)
@@ -142,3 +145,41 @@ def test_vm_without_root_short_lived_connections_and_netstat():
     assert app.last_seen == datetime.fromtimestamp(1120, tz=UTC)
     assert conns[("outbound", "192.0.2.99", None, 443)].count == 1
     assert conns[("outbound", "192.0.2.99", None, 443)].process == "curl"
+
+
+def test_dual_stack_sockets_and_loopback_peers_on_a_vm():
+    """A Java service on a dual-stack socket shows IPv4 peers as ::ffff:a.b.c.d; without root its process is hidden,
+    so only the (normalised) own address attributes it. Loopback peers other than 127.0.0.1 (Debian's 127.0.1.1
+    host name entry) are inside the guest on a VM reached at a real address."""
+    ss = "\n".join([
+        "tcp LISTEN 0 128 *:8080 *:*",
+        "tcp ESTAB 0 0 [::ffff:192.0.2.30]:8080 [::ffff:192.0.2.20]:41000",
+        'tcp ESTAB 0 0 127.0.0.1:40200 127.0.1.1:8080 users:(("curl",pid=70,fd=3))',
+        'tcp ESTAB 0 0 192.0.2.30:40300 [::ffff:192.0.2.99]:5432 users:(("java",pid=71,fd=9))',
+    ])
+    raw = RawGuest(host="app-01", reached_address="192.0.2.30", sections={"identity": "@@planner:uname@@\n|Linux\n"},
+                   samples=[_sample(1000, ss)])
+    conns = {(c.direction, c.peer_address, c.local_port, c.peer_port) for c in merge(raw).connections}
+    assert conns == {("inbound", "192.0.2.20", 8080, None), ("outbound", "192.0.2.99", None, 5432)}
+
+
+def test_lab_guests_on_loopback_addresses_keep_their_edges():
+    """Guests told apart by 127.0.0.N: another guest's loopback address is a peer, the guest's own is not."""
+    ss = "\n".join([
+        "tcp LISTEN 0 128 127.0.77.12:8078 0.0.0.0:* users:((\"python3\",pid=5,fd=3))",
+        'tcp ESTAB 0 0 127.0.0.1:40200 127.0.77.13:6377 users:(("python3",pid=5,fd=4))',
+        'tcp ESTAB 0 0 127.0.0.1:40201 127.0.77.12:8078 users:(("curl",pid=6,fd=3))',
+    ])
+    raw = RawGuest(host="app", reached_address="127.0.77.12", sections={"identity": "@@planner:uname@@\n|Linux\n"},
+                   samples=[_sample(1000, ss)])
+    assert [(c.direction, c.peer_address, c.peer_port) for c in merge(raw).connections] == [
+        ("outbound", "127.0.77.13", 6377)]
+
+
+def test_a_guest_script_named_collect_sh_is_not_mistaken_for_discovery():
+    ps = ("@@planner:ps@@\n|  1 0 root /sbin/init\n|  40 1 root /bin/sh /opt/backup/collect.sh --all\n"
+          "|  41 40 root rsync -a /data /backup\n"
+          "|  50 1 root /bin/sh /root/.ansible/tmp/ansible-tmp-1.2-3-4/collect.sh sample\n|  51 50 root ss -tunap\n")
+    raw = RawGuest(host="h", sections={"identity": "@@planner:uname@@\n|Linux\n"},
+                   samples=[RawSample(received=datetime(2026, 11, 2, tzinfo=UTC), text=ps)])
+    assert [p.pid for p in merge(raw).processes] == [1, 40, 41]

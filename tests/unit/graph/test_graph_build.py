@@ -85,3 +85,16 @@ def test_discovered_connections_from_both_ends_count_once():
     assert edge["first_seen"] == seen.isoformat()
     # the inbound socket's peer is 127.0.0.1 (inside some guest): no edge from it
     assert len(list(from_discovery(app, "app"))) == 1
+
+
+def test_ambiguous_addresses_are_reported_briefly():
+    """Shared addresses (a docker0 bridge on every VM) resolve to nothing; a few lines name them, one sums up."""
+    vms = [make_vm(f"vm{i}", f"198.51.100.{i + 1}") for i in range(4)]
+    extra = {f"vm{i}": [f"192.0.2.{n}" for n in range(1, 31)] for i in range(4)}
+    extra["vm0"].append("203.0.113.9")
+    extra["vm1"].append("203.0.113.9")
+    graph = build_graph(make_estate(*vms), [flow("198.51.100.1", "192.0.2.5", 80)], addresses=extra)
+    warnings = graph.graph["warnings"]
+    assert len(warnings) == 11 and warnings[-1].startswith("... and 21 more addresses")
+    assert warnings[0] == "address 192.0.2.1 is claimed by 4 VMs (vm0, vm1, vm2 ...): not resolved"
+    assert ("vm0", "external:192.0.2.0/24") in graph.edges

@@ -99,3 +99,54 @@ def test_externals_never_move(three_tier):
     result = analyse(graph)
     assert all(not node.startswith("external:") for node in result.groups.group_of)
     assert not result.plan.risks
+
+
+def test_pins_within_one_group_agree():
+    """Two members of one move group pinned to the same wave: that wave, and no conflict reported."""
+    estate = make_estate(*(make_vm(n, f"192.0.2.{i}") for i, n in enumerate("abc", start=1)))
+    graph = build_graph(estate, [flow("192.0.2.1", "192.0.2.2", 80), flow("192.0.2.2", "192.0.2.1", 80)])
+    plan = analyse(graph, options=WaveOptions(pins={"a": 2, "b": 2})).plan
+    assert plan.wave_of["a"] == plan.wave_of["b"] == 2
+    assert not any("conflicting" in w for w in plan.warnings)
+    plan = analyse(graph, options=WaveOptions(pins={"a": 3, "b": 2})).plan
+    assert plan.wave_of["a"] == 2 and any("conflicting pins (3, 2); using 2" in w for w in plan.warnings)
+
+
+def test_pinned_room_is_reserved_under_caps():
+    """Groups placed before a pinned one (in topological order) must not push its wave over the cap."""
+    estate = make_estate(*(make_vm(n) for n in ("a", "b", "c")))
+    graph = build_graph(estate, [])
+    plan = plan_waves(graph, move_groups(graph), WaveOptions(max_vms=2, pins={"c": 1}))
+    assert "c" in plan.waves[0].vms and [len(w.vms) for w in plan.waves] == [2, 1]
+    assert not any(w.over_cap for w in plan.waves)
+
+
+def test_excluding_a_member_keeps_the_whole_move_group_behind():
+    estate = make_estate(*(make_vm(n, f"192.0.2.{i}") for i, n in enumerate("abc", start=1)))
+    graph = build_graph(estate, [flow("192.0.2.1", "192.0.2.2", 80), flow("192.0.2.2", "192.0.2.1", 80),
+                                 flow("192.0.2.3", "192.0.2.1", 443)])
+    plan = analyse(graph, options=WaveOptions(exclude={"a", "ghost"}, pins={"b": 1})).plan
+    assert plan.excluded == ["a", "b"] and plan.wave_of == {"c": 1}
+    assert any("also held back: b" in w for w in plan.warnings)
+    assert any("excluded VM ghost is not in the graph" in w for w in plan.warnings)
+    assert any("pin of b ignored" in w for w in plan.warnings)
+    assert {(r.client, r.server, r.kind) for r in plan.risks} == {("c", "a", "permanent")}
+
+
+def test_renumbered_pin_is_reported():
+    estate = make_estate(make_vm("a"), make_vm("b"))
+    plan = analyse(build_graph(estate, []), options=WaveOptions(pins={"b": 4})).plan
+    assert plan.wave_of == {"a": 1, "b": 2}
+    assert any("pinned to wave 4 is wave 2" in w for w in plan.warnings)
+
+
+def test_full_waves_are_skipped_and_caps_hold():
+    """Many consumers of one deep provider with a small cap: every wave within the cap, providers first."""
+    vms = [make_vm(f"p{i}", f"192.0.2.{i + 1}") for i in range(5)]
+    vms += [make_vm(f"c{i:03d}", nic_ip=f"198.51.100.{i + 1}") for i in range(200)]
+    chain = [flow(f"192.0.2.{i + 1}", f"192.0.2.{i + 2}", 80) for i in range(4)]
+    consumers = [flow(f"198.51.100.{i + 1}", "192.0.2.1", 80) for i in range(200)]
+    graph = build_graph(make_estate(*vms), chain + consumers)
+    plan = plan_waves(graph, move_groups(graph), WaveOptions(max_vms=7))
+    assert all(len(w.vms) <= 7 for w in plan.waves)
+    assert all(plan.wave_of[f"c{i:03d}"] > plan.wave_of["p0"] > plan.wave_of["p4"] for i in range(200))

@@ -1,50 +1,65 @@
 #!/bin/sh
-# planner guest discovery: read-only collection with standard tools. Usage: collect.sh SECTION
-# Prints sections introduced by "@@planner:NAME[ ARG]@@" lines; planner parses them on the controller.
+# planner guest discovery: read-only collection with standard tools. Usage: collect.sh SECTION [BUDGET_SECONDS]
+# Prints sections introduced by "@@planner:NAME[ ARG]@@" lines. Every line of collected output is printed with a
+# leading "|" (see q), so nothing a guest's users control (file names, crontab lines, process names) can pass for a
+# section line; planner parses this on the controller. Commands that can block (name lookups, D-Bus, package
+# databases, du) run under `timeout` where it exists.
 # Nothing is installed, written (besides Ansible's own temporary copy of this script) or changed.
 LC_ALL=C
 export LC_ALL
 PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
 section() { printf '@@planner:%s@@\n' "$*"; }
+q() { awk '{ print "|" $0 }'; }
 have() { command -v "$1" >/dev/null 2>&1; }
+# bounded SECONDS COMMAND...: the command, stopped after SECONDS where a `timeout` command works
+if timeout -k 2 5 true >/dev/null 2>&1; then TIMEOUT="timeout -k 2"
+elif timeout 5 true >/dev/null 2>&1; then TIMEOUT="timeout"
+else TIMEOUT=""; fi
+bounded() {
+  limit=$1; shift
+  if [ -n "$TIMEOUT" ]; then $TIMEOUT "$limit" "$@"; else "$@"; fi
+}
 
 identity() {
-  section uname; uname -s; uname -r; uname -m
-  section os-release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
-  section hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname; hostname -f 2>/dev/null || true
-  section ssh-connection; printf '%s\n' "${SSH_CONNECTION:-}"
+  section uname; { uname -s; uname -r; uname -m; } | q
+  section os-release; { cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null; } | q
+  section hostname
+  { hostname 2>/dev/null || cat /proc/sys/kernel/hostname; bounded 5 hostname -f 2>/dev/null || true; } | q
+  section ssh-connection; printf '%s\n' "${SSH_CONNECTION:-}" | q
   section addresses
-  if have ip; then ip -o addr show 2>/dev/null; else hostname -I 2>/dev/null; fi
-  section product-uuid; cat /sys/class/dmi/id/product_uuid 2>/dev/null || true
+  { if have ip; then ip -o addr show 2>/dev/null; else hostname -I 2>/dev/null; fi; } | q
+  section product-uuid; { cat /sys/class/dmi/id/product_uuid 2>/dev/null || true; } | q
   section selinux
-  if have getenforce; then getenforce 2>/dev/null
-  elif [ -r /sys/fs/selinux/enforce ]; then cat /sys/fs/selinux/enforce; fi
-  section modules; cat /proc/modules 2>/dev/null || true
-  section modules-dep; cut -d: -f1 "/lib/modules/$(uname -r)/modules.dep" 2>/dev/null || true
-  section mounts; cat /proc/mounts 2>/dev/null || true
-  section hosts; cat /etc/hosts 2>/dev/null || true
+  { if have getenforce; then getenforce 2>/dev/null
+    elif [ -r /sys/fs/selinux/enforce ]; then cat /sys/fs/selinux/enforce; fi; } | q
+  section modules; { cat /proc/modules 2>/dev/null || true; } | q
+  section modules-dep; { cut -d: -f1 "/lib/modules/$(uname -r)/modules.dep" 2>/dev/null || true; } | q
+  section mounts; { cat /proc/mounts 2>/dev/null || true; } | q
+  section hosts; { cat /etc/hosts 2>/dev/null || true; } | q
   section runtimes
-  for tool in docker podman containerd crio cri-o ctr runc crun lxc lxd kubelet nerdctl; do
-    command -v "$tool" 2>/dev/null || true
-  done
-  for sock in /var/run/docker.sock /run/docker.sock /run/containerd/containerd.sock /run/podman/podman.sock \
-              /var/run/crio/crio.sock; do
-    [ -S "$sock" ] && printf '%s\n' "$sock"
-  done
-  section meminfo; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo 2>/dev/null || true
+  {
+    for tool in docker podman containerd crio cri-o ctr runc crun lxc lxd kubelet nerdctl; do
+      command -v "$tool" 2>/dev/null || true
+    done
+    for sock in /var/run/docker.sock /run/docker.sock /run/containerd/containerd.sock /run/podman/podman.sock \
+                /var/run/crio/crio.sock; do
+      [ -S "$sock" ] && printf '%s\n' "$sock"
+    done
+  } | q
+  section meminfo; { grep -E '^(MemTotal|MemAvailable):' /proc/meminfo 2>/dev/null || true; } | q
 }
 
 packages() {
   if have dpkg-query; then
     section packages dpkg
-    dpkg-query -W -f='${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n' 2>/dev/null
+    bounded 120 dpkg-query -W -f='${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n' 2>/dev/null | q
   elif have rpm; then
     section packages rpm
-    rpm -qa --qf '%{NAME}\t%{VERSION}-%{RELEASE}\t%{ARCH}\tii\n' 2>/dev/null
+    bounded 120 rpm -qa --qf '%{NAME}\t%{VERSION}-%{RELEASE}\t%{ARCH}\tii\n' 2>/dev/null | q
   elif have apk; then
     section packages apk
-    apk info -v 2>/dev/null
+    bounded 120 apk info -v 2>/dev/null | q
   fi
 }
 
@@ -52,42 +67,57 @@ units() {
   have systemctl || return 0
   [ -d /run/systemd/system ] || return 0
   section units
-  systemctl list-units --type=service --all --no-legend --no-pager --plain 2>/dev/null
+  bounded 20 systemctl list-units --type=service --all --no-legend --no-pager --plain 2>/dev/null | q
   section unit-files
-  systemctl list-unit-files --type=service --no-legend --no-pager 2>/dev/null
+  bounded 20 systemctl list-unit-files --type=service --no-legend --no-pager 2>/dev/null | q
 }
 
 crontabs() {
   for file in /etc/crontab /etc/cron.d/* /var/spool/cron/crontabs/* /var/spool/cron/*; do
     [ -f "$file" ] && [ -r "$file" ] || continue
+    case "$file" in *'
+'*|*@@*) continue ;; esac  # a file name that could not be one section argument
     section cron "$file"
-    grep -v -E '^[[:space:]]*(#|$)' "$file" 2>/dev/null || true
+    { grep -v -E '^[[:space:]]*(#|$)' "$file" 2>/dev/null || true; } | q
   done
 }
 
+# on_network_fs DIR: DIR is, or is below, an NFS/CIFS/... mount (du there could hang on a dead server)
+on_network_fs() {
+  awk -v d="$1" '$3 ~ /^(nfs|nfs4|cifs|smb3|smbfs|glusterfs|ceph|9p|afs|fuse\.sshfs)$/ \
+    && (d == $2 || index(d, $2 "/") == 1) { found = 1 } END { exit !found }' /proc/mounts 2>/dev/null
+}
+
 datadirs() {
+  # The whole section stays within BUDGET seconds (the task's own timeout is larger): later directories are
+  # skipped once it is spent, rather than losing every size to the task timeout.
+  budget=${1:-150}
+  start=$(date +%s)
   section datadirs
   for dir in /var/lib/mysql /var/lib/mariadb /var/lib/pgsql /var/lib/postgresql /var/lib/mongodb /var/lib/redis \
              /var/lib/elasticsearch /var/lib/opensearch /var/lib/rabbitmq /var/lib/cassandra /var/lib/kafka \
              /var/lib/zookeeper /var/lib/influxdb /var/lib/couchdb /var/lib/etcd /var/lib/ldap /var/lib/jenkins \
              /var/lib/docker /var/lib/containers /var/opt/mssql /u01/app/oracle /opt/oracle /var/www /srv; do
     [ -d "$dir" ] || continue
-    if have timeout; then timeout 60 du -sxk "$dir" 2>/dev/null; else du -sxk "$dir" 2>/dev/null; fi
+    on_network_fs "$dir" && continue
+    left=$((budget - ($(date +%s) - start)))
+    [ "$left" -gt 0 ] || break
+    bounded "$left" du -sxk "$dir" 2>/dev/null | q
   done
   true
 }
 
 sample() {
-  section time; date +%s
-  section stat; grep '^cpu' /proc/stat 2>/dev/null || true
+  section time; date +%s | q
+  section stat; { grep '^cpu' /proc/stat 2>/dev/null || true; } | q
   if have ss; then
-    section sockets ss; ss -tunap 2>/dev/null
+    section sockets ss; bounded 30 ss -tunap 2>/dev/null | q
   elif have netstat; then
-    section sockets netstat; netstat -tunap 2>/dev/null
+    section sockets netstat; bounded 30 netstat -tunap 2>/dev/null | q
   fi
-  section ps; ps -ww -eo pid=,ppid=,user:32=,args= 2>/dev/null || ps -eo pid=,ppid=,user=,args=
-  section comm; ps -ww -eo pid=,comm= 2>/dev/null
-  section exe; ls -l /proc/[0-9]*/exe 2>/dev/null || true
+  section ps; { ps -ww -eo pid=,ppid=,user:32=,args= 2>/dev/null || ps -eo pid=,ppid=,user=,args=; } | q
+  section comm; ps -ww -eo pid=,comm= 2>/dev/null | q
+  section exe; { ls -l /proc/[0-9]*/exe 2>/dev/null || true; } | q
 }
 
 case "${1:-}" in
@@ -95,8 +125,8 @@ case "${1:-}" in
   packages) packages ;;
   units) units ;;
   crontabs) crontabs ;;
-  datadirs) datadirs ;;
+  datadirs) datadirs "${2:-}" ;;
   sample) sample ;;
-  *) echo "usage: $0 identity|packages|units|crontabs|datadirs|sample" >&2; exit 2 ;;
+  *) echo "usage: $0 identity|packages|units|crontabs|datadirs [BUDGET]|sample" >&2; exit 2 ;;
 esac
 exit 0
