@@ -276,16 +276,17 @@ def test_unwritable_store_fails_before_collecting(vcsim: Vcsim, tmp_path: Path, 
 
 def test_interrupt_stops_promptly_and_stores_nothing(vcsim_factory: Callable[..., Vcsim], seeded_db: Path,
                                                      password_file: Path) -> None:
-    """Ctrl-C during a slow collect (300 ms per call) exits 130 at once, without waiting for running reads."""
+    """Ctrl-C during a slow collect (1 s per call, so it lasts well over 20 s) exits 130 at once, without waiting
+    for the reads still running."""
     import signal
     import subprocess
     import sys
     import time
 
-    server = vcsim_factory(vm=2, delay_ms=300)
+    server = vcsim_factory(vm=2, delay_ms=1000)
     proc = subprocess.Popen([sys.executable, "-m", "planner", *collect_args(server, seeded_db, password_file)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3.0)  # logged in, reading
+    time.sleep(5.0)  # logged in (4 calls), reading
     assert proc.poll() is None
     started = time.monotonic()
     proc.send_signal(signal.SIGINT)
