@@ -10,22 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli import main
 from planner.models import Estate
 from planner.store import Store
+from tests.support.cli import run_planner as run
 from tests.support.vcsim import Vcsim
 
 pytestmark = pytest.mark.vcsim
 
 PASSWORD = "s3cr3t-Pa55"
-
-
-def run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 @pytest.fixture

@@ -16,23 +16,15 @@ from typing import Any
 import pytest
 
 from planner.audit.diff import diff_estates
-from planner.cli import main
 from planner.models import Estate
 from planner.store import Store
+from tests.support.cli import run_planner as _run
 from tests.support.seed import seed_estate
 from tests.unit.rvtools.builders import vm_traits, write_export
 
 pytestmark = pytest.mark.vcsim
 
 ESTATE_JSON = Path(__file__).resolve().parents[2] / "inventories" / "example" / "estate.json"
-
-
-def _run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli import main
+from tests.support.cli import run_planner as run
 from tests.unit.assess.conftest import make_estate, make_vm
 
 
@@ -18,12 +18,6 @@ def snapshot(tmp_path: Path) -> Path:
                                                                 "configured_id": "windows2019srv_64Guest"})])
     path.write_text(estate.model_dump_json(), encoding="utf-8")
     return path
-
-
-def run(args: list[str]) -> int:
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    return int(info.value.code or 0)
 
 
 def test_json_to_stdout(snapshot: Path, capsys: pytest.CaptureFixture[str]) -> None:

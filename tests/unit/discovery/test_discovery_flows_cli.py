@@ -15,6 +15,7 @@ from planner.discovery.storage import load_flows, save_flows
 from planner.errors import InputError
 from planner.models import Estate, PowerState, Vm
 from planner.store import Store
+from tests.support.cli import run_planner
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "flows.csv"
 
@@ -127,9 +128,7 @@ def test_collector_turns_events_into_raw_guests():
 
 
 def run_cli(*args: str) -> int:
-    with pytest.raises(SystemExit) as exited:
-        main(list(args))
-    return int(exited.value.code or 0)
+    return run_planner(list(args))
 
 
 def test_cli_import_flows_then_waves(tmp_path, capsys):
