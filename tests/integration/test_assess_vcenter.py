@@ -10,7 +10,6 @@ RES008, PRF003, PRF004) are switched off by the policy the test passes, as a tea
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,8 @@ import pytest
 
 from planner.cli import main
 from planner.models import Estate
-from planner.resources import example_estate_path
 from planner.store import Store
-from tests.support.seed import SeedResult, seed_estate
+from tests.support.seed import SeedResult
 from tests.support.vcsim import Vcsim
 
 pytestmark = pytest.mark.vcsim
@@ -73,15 +71,6 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     "tmpl-rhel7-base": ("exclude", [("RES002", "resource-utilization", "info", "template")]),
     "tmpl-win2016-base": ("exclude", [("RES002", "resource-utilization", "info", "template")]),
 }
-
-
-@pytest.fixture
-def seeded(vcsim_factory: Callable[..., Vcsim], tmp_path: Path) -> tuple[Vcsim, Estate, SeedResult]:
-    server = vcsim_factory(dc=1, cluster=1, host=1, vm=0)
-    expected = Estate.model_validate_json(example_estate_path().read_text())
-    result = seed_estate(server.connect(), expected, workdir=str(tmp_path / "datastores"),
-                         rest=(server.host, server.port, server.user, server.password, server.ssl_context()))
-    return server, expected, result
 
 
 def run(args: list[str]) -> None:

@@ -7,7 +7,6 @@ Each VM is compared trait by trait, for exactly the traits the seeder could stor
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,8 @@ import pytest
 
 from planner.cli import main
 from planner.models import Estate
-from planner.resources import example_estate_path
 from planner.store import Store
-from tests.support.seed import TRAIT_FIELDS, SeedResult, seed_estate
+from tests.support.seed import TRAIT_FIELDS, SeedResult
 from tests.support.vcsim import Vcsim
 
 pytestmark = pytest.mark.vcsim
@@ -67,15 +65,6 @@ def normalise(trait: str, value: Any) -> Any:
     if isinstance(value, list) and value and isinstance(value[0], dict):
         return _without(value, {"label"})
     return value
-
-
-@pytest.fixture
-def seeded(vcsim_factory: Callable[..., Vcsim], tmp_path: Path) -> tuple[Vcsim, Estate, SeedResult]:
-    server = vcsim_factory(dc=1, cluster=1, host=1, vm=0)
-    expected = Estate.model_validate_json(example_estate_path().read_text())
-    result = seed_estate(server.connect(), expected, workdir=str(tmp_path / "datastores"),
-                         rest=(server.host, server.port, server.user, server.password, server.ssl_context()))
-    return server, expected, result
 
 
 def collect(server: Vcsim, tmp_path: Path) -> Estate:
