@@ -27,6 +27,12 @@ class InputError(PlannerError):
     exit_code = 3
 
 
+class UsageError(InputError):
+    """Options that cannot go together, or a required one that is missing (a usage error, like typer's own)."""
+
+    exit_code = 2
+
+
 class NotFoundError(PlannerError):
     """A snapshot, file or object the user named does not exist."""
 

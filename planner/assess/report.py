@@ -22,6 +22,7 @@ from rich.cells import cell_len
 from planner.assess.base import Severity
 from planner.assess.engine import FORMAT_VERSION, Assessment, VmAssessment
 from planner.assess.fit import Fit, Strategy
+from planner.text import printable
 
 
 class ReportFormat(StrEnum):
@@ -102,8 +103,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e
 def plain_cell(text: Any) -> str:
     """Untrusted text made safe for a terminal table: control characters, escape sequences, line breaks and
     bidi overrides are shown as ``\\xNN``/``\\uNNNN`` escapes instead of acting on the terminal or the layout."""
-    value = "" if text is None else str(text)
-    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), value)
+    return printable(text)
 
 
 def md_cell(text: Any) -> str:

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from planner import __version__
 from planner.cli import inventory
 from planner.cli.common import err_console, options
 from planner.errors import PlannerError
+from planner.text import printable
 
 EXIT_INTERRUPTED = 130
 
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     except PlannerError as exc:
         if options.debug:
             traceback.print_exc()
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        err_console.print(Text.assemble(("error:", "bold red"), " ", printable(str(exc))))
         sys.exit(exc.exit_code)
     except _EXITS as exc:
         sys.exit(getattr(exc, "exit_code", 0))

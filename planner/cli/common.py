@@ -10,15 +10,23 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from planner import fileio
 from planner.models import Estate
 from planner.resources import example_estate_path
 from planner.sources import load_estate_file
 from planner.store import Store, default_db_path
+from planner.text import printable
 
-console = Console(highlight=False)
+
+def _stdout_width() -> int | None:
+    """A terminal decides its own width; piped output gets room enough never to cut or fold data."""
+    return None if sys.stdout.isatty() else PIPED_WIDTH
+
+
+PIPED_WIDTH = 240
+console = Console(highlight=False, width=_stdout_width())
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # messages are never hard-wrapped
 
 
@@ -54,9 +62,14 @@ def snapshot_arg_help() -> str:
             "bundled example estate, or a snapshot or RVTools file.")
 
 
+def safe(value: object) -> Text:
+    """Untrusted text for a rich table cell or message: never read as markup, unprintable characters escaped."""
+    return Text(printable(value))
+
+
 def warn(message: str) -> None:
     """One warning line on stderr; the text is shown as is, never read as markup."""
-    err_console.print(f"warning: {escape(message)}", soft_wrap=True)
+    err_console.print(Text.assemble("warning: ", printable(message)))
 
 
 def load_snapshot(ref: str | None) -> tuple[Estate, str]:
@@ -83,4 +96,4 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.flush()
     else:
         fileio.write_text(output, text)
-        err_console.print(f"wrote {output}")
+        err_console.print(safe(f"wrote {output}"))

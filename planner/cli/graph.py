@@ -27,8 +27,9 @@ from planner.discovery.flows import read_flows
 from planner.discovery.models import FlowRecord, GuestDiscovery
 from planner.discovery.storage import load_flows, load_guests
 from planner.errors import InputError
-from planner.graph import Analysis, WaveOptions, analyse, graph_from_sources
+from planner.graph import Analysis, analyse, graph_from_sources
 from planner.graph.export import annotate, render_svg, to_dot, to_graphml, to_node_link
+from planner.graph.policy import WaveSettings, load_wave_policy
 from planner.graph.report import fits_from_documents, waves_document
 
 
@@ -44,13 +45,19 @@ OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="File to 
 FlowsOpt = Annotated[list[Path] | None, typer.Option("--flows", help="Also use this flow CSV (repeatable).")]
 TogetherOpt = Annotated[list[str] | None, typer.Option(
     "--together", help="Comma-separated VM names that move together (repeatable).")]
-TogetherTagOpt = Annotated[str, typer.Option(
-    "--together-tag", help="VMs sharing a tag of this category move together ('' to turn off).")]
+TogetherTagOpt = Annotated[list[str] | None, typer.Option(
+    "--together-tag", help="VMs sharing a tag of this category move together (repeatable; default move-group unless "
+    "the policy names categories; '' drops the categories named before it).", show_default=False)]
 MaxVmsOpt = Annotated[int | None, typer.Option("--max-vms", min=1, help="At most this many VMs per wave.")]
 MaxCpuOpt = Annotated[int | None, typer.Option("--max-vcpu", min=1, help="At most this many vCPUs per wave.")]
 PinOpt = Annotated[list[str] | None, typer.Option("--pin", help="VM=WAVE: put the VM's group in that wave.")]
 ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", help="A VM that stays behind (repeatable).")]
-FlipOpt = Annotated[bool, typer.Option("--consumers-first", help="Move consumers before their providers.")]
+FlipOpt = Annotated[bool | None, typer.Option(
+    "--consumers-first/--providers-first", help="Move consumers before their providers, or providers first "
+    "(default: the policy's order, else providers first).", show_default=False)]
+PolicyOpt = Annotated[Path | None, typer.Option(
+    "--policy", help="Wave policy YAML (examples/waves.yaml): options given here override its single values and add "
+    "to its lists.", show_default=False)]
 
 
 def _pins(values: list[str]) -> dict[str, int]:
@@ -63,10 +70,15 @@ def _pins(values: list[str]) -> dict[str, int]:
     return pins
 
 
-def _wave_options(max_vms: int | None, max_vcpu: int | None, pin: list[str] | None, exclude: list[str] | None,
-                  consumers_first: bool) -> WaveOptions:
-    return WaveOptions(max_vms=max_vms, max_vcpu=max_vcpu, pins=_pins(pin or []), exclude=set(exclude or []),
-                       consumers_first=consumers_first)
+def _settings(policy: Path | None, together: list[str] | None, together_tag: list[str] | None, max_vms: int | None,
+              max_vcpu: int | None, pin: list[str] | None, exclude: list[str] | None,
+              consumers_first: bool | None) -> WaveSettings:
+    """The wave policy file (if any) with the command-line options laid over it."""
+    options = WaveSettings(
+        consumers_first=consumers_first, max_vms=max_vms, max_vcpu=max_vcpu, pins=_pins(pin or []),
+        exclude=list(exclude or []), tag_categories=together_tag,
+        together=[[name.strip() for name in item.split(",") if name.strip()] for item in together or []])
+    return (load_wave_policy(policy).settings() if policy else WaveSettings()).overlay(options)
 
 
 def _stored_id(ref: str | None, label: str) -> int | None:
@@ -78,8 +90,8 @@ def _stored_id(ref: str | None, label: str) -> int | None:
     return int(number) if label.startswith("#") and number.isdigit() else None
 
 
-def _analysis(snapshot: str | None, flow_files: list[Path], together: list[str], together_tag: str,
-              options: WaveOptions) -> tuple[Analysis, str, dict[str, str]]:
+def _analysis(snapshot: str | None, flow_files: list[Path],
+              settings: WaveSettings) -> tuple[Analysis, str, dict[str, str]]:
     estate, label = load_snapshot(snapshot)
     guests: list[GuestDiscovery] = []
     flows: list[FlowRecord] = []
@@ -93,8 +105,8 @@ def _analysis(snapshot: str | None, flow_files: list[Path], together: list[str],
     for path in flow_files:
         flows.extend(read_flows(path).records)
     graph = graph_from_sources(estate, guests, flows)
-    declared = [[name.strip() for name in item.split(",") if name.strip()] for item in together]
-    result = analyse(graph, together=declared, together_tag=together_tag or None, options=options)
+    result = analyse(graph, together=settings.together, together_tag=settings.categories(),
+                     options=settings.wave_options())
     for warning in [*graph.graph.get("warnings", []), *result.plan.warnings]:
         err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     return result, label, fits
@@ -106,16 +118,17 @@ def graph_command(
     output: OutputOpt = None,
     flows: FlowsOpt = None,
     together: TogetherOpt = None,
-    together_tag: TogetherTagOpt = "move-group",
+    together_tag: TogetherTagOpt = None,
     max_vms: MaxVmsOpt = None,
     max_vcpu: MaxCpuOpt = None,
     pin: PinOpt = None,
     exclude: ExcludeOpt = None,
-    consumers_first: FlipOpt = False,
+    consumers_first: FlipOpt = None,
+    policy: PolicyOpt = None,
 ) -> None:
     """Export the dependency graph (VMs, grouped externals, client -> server edges) with groups and waves."""
-    options = _wave_options(max_vms, max_vcpu, pin, exclude, consumers_first)
-    result, label, fits = _analysis(snapshot, flows or [], together or [], together_tag, options)
+    settings = _settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first)
+    result, label, fits = _analysis(snapshot, flows or [], settings)
     graph = annotate(result.graph, group_of=result.groups.group_of, wave_of=result.plan.wave_of, fits=fits)
     if fmt is GraphFormat.json:
         emit(dump_json(to_node_link(graph)), output)
@@ -133,17 +146,18 @@ def waves_command(
     output: OutputOpt = None,
     flows: FlowsOpt = None,
     together: TogetherOpt = None,
-    together_tag: TogetherTagOpt = "move-group",
+    together_tag: TogetherTagOpt = None,
     max_vms: MaxVmsOpt = None,
     max_vcpu: MaxCpuOpt = None,
     pin: PinOpt = None,
     exclude: ExcludeOpt = None,
-    consumers_first: FlipOpt = False,
+    consumers_first: FlipOpt = None,
+    policy: PolicyOpt = None,
 ) -> None:
     """Plan migration waves: providers before consumers, move groups kept together, caps, pins and exclusions."""
-    options = _wave_options(max_vms, max_vcpu, pin, exclude, consumers_first)
-    result, label, _fits = _analysis(snapshot, flows or [], together or [], together_tag, options)
-    document = waves_document(result, snapshot=label, options=options)
+    settings = _settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first)
+    result, label, _fits = _analysis(snapshot, flows or [], settings)
+    document = waves_document(result, snapshot=label, options=settings.wave_options())
     if fmt is TableOrJson.json:
         emit(dump_json(document), output)
         return

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from planner.audit.export import ExportFormat, export_estate
 from planner.audit.summary import EstateSummary, summarize
@@ -19,11 +20,13 @@ from planner.cli.common import (
     err_console,
     load_snapshot,
     open_store,
+    safe,
     snapshot_arg_help,
     warn,
 )
-from planner.errors import InputError
+from planner.errors import InputError, UsageError
 from planner.sources import load_estate_file
+from planner.text import printable
 
 app = typer.Typer(help="Audit: collect, import, list, show, export and diff estate snapshots.", no_args_is_help=True)
 
@@ -44,8 +47,8 @@ def list_snapshots(fmt: FormatOpt = TableOrJson.table) -> None:
         return
     table = Table("id", "collected at (UTC)", "origin", "sources", "VMs", "label")
     for info in snapshots:
-        table.add_row(str(info.id), info.collected_at.strftime("%Y-%m-%d %H:%M:%S"), info.origin,
-                      ", ".join(info.sources), str(info.vm_count), info.label or "")
+        table.add_row(str(info.id), info.collected_at.strftime("%Y-%m-%d %H:%M:%S"), safe(info.origin),
+                      safe(", ".join(info.sources)), str(info.vm_count), safe(info.label or ""))
     console.print(table)
 
 
@@ -54,13 +57,14 @@ def _counts_table(title: str, counts: dict[str, int]) -> Table:
     table.add_column(title.split(" ")[-1])
     table.add_column("VMs", justify="right")
     for key, value in counts.items():
-        table.add_row(key, str(value))
+        table.add_row(safe(key), str(value))
     return table
 
 
 def _print_summary(summary: EstateSummary, label: str) -> None:
-    console.print(f"[bold]Snapshot {label}[/] — sources: {', '.join(summary.sources) or '-'}; "
-                  f"collected {summary.collected_at}")
+    console.print(Text.assemble((f"Snapshot {printable(label)}", "bold"),
+                                f" — sources: {printable(', '.join(summary.sources)) or '-'}; "
+                                f"collected {summary.collected_at}"))
     console.print(f"{summary.vms} VMs (+{summary.templates} templates), {summary.hosts} hosts, "
                   f"{summary.clusters} clusters, {summary.datastores} datastores, {summary.networks} networks; "
                   f"{summary.total_vcpu} vCPU, {summary.total_memory_gib} GiB memory, "
@@ -71,8 +75,8 @@ def _print_summary(summary: EstateSummary, label: str) -> None:
     largest = Table("VM", "vCPU", "memory GiB", "disk GiB", "cluster", "power", title="Largest VMs",
                     title_justify="left")
     for row in summary.largest:
-        largest.add_row(row["name"], str(row["num_cpu"] or "-"), str(row["memory_gib"]), str(row["provisioned_gib"]),
-                        row["cluster"] or "-", row["power_state"] or "-")
+        largest.add_row(safe(row["name"]), str(row["num_cpu"] or "-"), str(row["memory_gib"]),
+                        str(row["provisioned_gib"]), safe(row["cluster"] or "-"), row["power_state"] or "-")
     console.print(largest)
 
 
@@ -91,26 +95,41 @@ def show(
         _print_summary(summary, label)
 
 
+def plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _export_format(fmt: ExportFormat | None, output: Path | None) -> ExportFormat:
+    """The format asked for, else the one the output file's extension names, else JSON; never a mismatch."""
+    by_suffix = {f".{f.value}": f for f in ExportFormat}.get(output.suffix.lower()) if output else None
+    if fmt is not None and by_suffix is not None and fmt is not by_suffix:
+        raise UsageError(f"--format {fmt.value} does not match the output file {output}; change one of them.")
+    chosen = fmt or by_suffix or ExportFormat.json
+    if chosen is ExportFormat.xlsx and output is None:
+        raise UsageError("xlsx export needs an output file: add -o FILE.xlsx.")
+    return chosen
+
+
 @app.command("export", context_settings=SNAPSHOT_COMMAND)
 def export(
     snapshot: SnapshotArg = None,
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="json: the full snapshot; csv: one row per "
-                                              "VM; xlsx: an audit workbook, one sheet per collection.")]
-    = ExportFormat.json,
+    fmt: Annotated[ExportFormat | None, typer.Option("--format", "-f", help="json: the full snapshot; csv: one row "
+                                                     "per VM; xlsx: an audit workbook, one sheet per collection. "
+                                                     "Default: from the -o extension, else json.",
+                                                     show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (stdout for json/csv if "
                                                  "omitted).")] = None,
 ) -> None:
     """Export a snapshot as JSON, CSV or an xlsx workbook."""
+    chosen = _export_format(fmt, output)
     estate, _label = load_snapshot(snapshot)
     if output is None:
-        if fmt is ExportFormat.xlsx:
-            raise InputError("xlsx export needs an output file: add -o FILE.xlsx.")
         from planner.audit.export import to_csv
 
-        emit(estate.model_dump_json(indent=2) + "\n" if fmt is ExportFormat.json else to_csv(estate), None)
+        emit(estate.model_dump_json(indent=2) + "\n" if chosen is ExportFormat.json else to_csv(estate), None)
         return
-    export_estate(estate, fmt, output)
-    err_console.print(f"wrote {output} ({len(estate.vms)} VMs, {fmt.value})")
+    export_estate(estate, chosen, output)
+    err_console.print(safe(f"wrote {output} ({len(estate.vms)} VMs, {chosen.value})"))
 
 
 @app.command("import")
@@ -118,16 +137,29 @@ def import_(
     path: Annotated[Path, typer.Argument(help="A planner snapshot JSON, or an RVTools export (.xlsx, a folder of "
                                          "RVTools_tab*.csv files, or a .zip of them).")],
     label: Annotated[str | None, typer.Option(help="A label for the snapshot.")] = None,
+    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Store a snapshot even if it holds no VM.")]
+    = False,
     fmt: FormatOpt = TableOrJson.table,
 ) -> None:
     """Import a snapshot file or an RVTools export into the store."""
-    estate = load_estate_file(path, on_warning=warn)
+    warnings: list[str] = []
+
+    def note(message: str) -> None:
+        warnings.append(message)
+        warn(message)
+
+    estate = load_estate_file(path, on_warning=note)
+    if not estate.vms and not allow_empty:
+        raise InputError(f"{path} holds no VM; nothing was stored.",
+                         hint="Check that it is the right export, or pass --allow-empty to store it anyway.")
     with open_store() as store:
         info = store.save(estate, origin=f"import:{path.name}", label=label)
     if fmt is TableOrJson.json:
-        emit(dump_json({"format_version": 1, "snapshot": info.as_dict()}), None)
+        emit(dump_json({"format_version": 1, "snapshot": info.as_dict(), "warnings": warnings}), None)
     else:
-        err_console.print(f"stored snapshot {info.id}: {info.vm_count} VMs from {path}")
+        templates = sum(1 for vm in estate.vms if vm.template)
+        err_console.print(safe(f"stored snapshot {info.id}: {info.vm_count - templates} VMs"
+                               f"{f' (+{templates} template{plural(templates)})' if templates else ''} from {path}"))
 
 
 def _register_commands() -> None:

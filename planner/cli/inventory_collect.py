@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from planner.cli.common import TableOrJson, dump_json, emit, err_console, open_store, warn
-from planner.errors import InputError
+from planner.cli.common import TableOrJson, dump_json, emit, err_console, open_store, safe, warn
+from planner.errors import UsageError
 from planner.sources.vcenter import ConnectionFlags, collect, load_config_file, resolve_servers
 from planner.sources.vcenter.collect import Progress as ProgressCallback
 from planner.sources.vcenter.settings import current_env
@@ -77,7 +77,7 @@ def collect_command(
                                           ("--password-file", password_file), ("--insecure/--verify", insecure),
                                           ("--ca-file", ca_file)) if value]
         if given:
-            raise InputError(f"--config lists the vCenters with their settings; it cannot be combined with "
+            raise UsageError(f"--config lists the vCenters with their settings; it cannot be combined with "
                              f"{', '.join(given)}.")
         servers = load_config_file(config, env, _prompt())
     else:
@@ -86,7 +86,7 @@ def collect_command(
         servers = resolve_servers(flags, env, _prompt())
     for settings in servers:
         if not settings.verify_tls:
-            err_console.print(f"warning: TLS certificate verification is off for {settings.address}.")
+            warn(f"TLS certificate verification is off for {settings.address}.")
     with open_store() as store:  # opened first: a bad --db fails before a long collect, not after
         with _progress() as progress:
             estate, warnings = collect(servers, page_size=page_size, progress=progress)
@@ -96,8 +96,8 @@ def collect_command(
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": info.as_dict(), "warnings": warnings}), None)
     else:
-        err_console.print(f"stored snapshot {info.id}: {info.vm_count} VMs, {len(estate.hosts)} hosts from "
-                          f"{', '.join(s.address for s in servers)}")
+        err_console.print(safe(f"stored snapshot {info.id}: {info.vm_count} VMs, {len(estate.hosts)} hosts from "
+                                  f"{', '.join(s.address for s in servers)}"))
 
 
 def register(app: typer.Typer) -> None:

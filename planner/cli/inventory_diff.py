@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,15 +13,13 @@ from rich.text import Text
 
 from planner.audit.diff import EstateDiff, diff_estates
 from planner.cli.common import SNAPSHOT_COMMAND, TableOrJson, dump_json, emit, load_snapshot, snapshot_arg_help
-
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-"""Control characters (an ESC would drive the terminal) and invisible or bidi formatting characters."""
+from planner.text import printable
 
 
 def plain(value: Any) -> Text:
     """Untrusted text (VM names, host names, labels) as a table cell: never read as rich markup, and
     unprintable characters shown as `\\xNN` / `\\uNNNN` escapes."""
-    return Text(_UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], str(value)))
+    return Text(printable(value))
 
 
 def _short(value: Any) -> str:

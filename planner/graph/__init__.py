@@ -41,12 +41,14 @@ def graph_from_sources(estate: Estate, guests: Sequence[GuestDiscovery] = (),
     return build_graph(estate, observations(), addresses=addresses)
 
 
-def analyse(graph: nx.DiGraph, *, together: Iterable[Iterable[str]] = (), together_tag: str | None = "move-group",
-            options: WaveOptions | None = None) -> Analysis:
-    """Move groups (cycles + declared "together" groups + VMs sharing a ``together_tag`` tag) and waves."""
+def analyse(graph: nx.DiGraph, *, together: Iterable[Iterable[str]] = (),
+            together_tag: str | Sequence[str] | None = "move-group", options: WaveOptions | None = None) -> Analysis:
+    """Move groups (cycles + declared "together" groups + VMs sharing a tag of a ``together_tag`` category, one
+    category or several) and waves."""
     declared = [list(group) for group in together]
-    if together_tag:
-        declared += together_from_tags(graph, together_tag)
+    for category in [together_tag] if isinstance(together_tag, str) else together_tag or ():
+        if category:
+            declared += together_from_tags(graph, category)
     with paused_gc():
         groups = move_groups(graph, declared)
         return Analysis(graph, groups, plan_waves(graph, groups, options))

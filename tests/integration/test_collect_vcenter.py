@@ -251,7 +251,7 @@ def test_config_file_cannot_be_mixed_with_flags(vcsim: Vcsim, db: Path, password
     config = tmp_path / "vcenters.yaml"
     config.write_text(f"vcenters:\n  - server: 127.0.0.1:{vcsim.port}\n    user: auditor\n"
                       f"    password_file: {password_file}\n    ca_file: {vcsim.cert_path}\n")
-    assert run(["--db", str(db), "inventory", "collect", "--config", str(config), "--insecure"]) == 3
+    assert run(["--db", str(db), "inventory", "collect", "--config", str(config), "--insecure"]) == 2
     assert "cannot be combined with --insecure" in capsys.readouterr().err
     assert run(["--db", str(db), "inventory", "collect", "--config", str(config)]) == 0
     assert snapshot_count(db) == 1

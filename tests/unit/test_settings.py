@@ -139,3 +139,26 @@ def test_config_paths_relative_to_file_and_strict_booleans(tmp_path: Path) -> No
     config.write_text("vcenters:\n  - server: vc\n    user: a\n    password_file: vc.pass\n    insecure: maybe\n")
     with pytest.raises(InputError, match=r"vcenters\[0\].insecure: expected true or false"):
         load_config_file(config, {}, None)
+
+
+@pytest.mark.parametrize("env", [{"VMWARE_HOST": "bad host!!"}, {"VSPHERE_SERVER": "vc 01"},
+                                 {"GOVC_URL": "https://u:p@bad host/sdk"}])
+def test_invalid_host_names_are_input_errors(env: dict[str, str]) -> None:
+    with pytest.raises(InputError, match="is not a host name, IP address or https URL") as caught:
+        resolve(ConnectionFlags(user="u"), env)
+    assert caught.value.exit_code == 3 and ":p@" not in str(caught.value)
+
+
+def test_missing_files_are_not_found(tmp_path: Path) -> None:
+    from planner.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="password file"):
+        resolve(ConnectionFlags(servers=["vc"], user="u", password_file=tmp_path / "nope"))
+    with pytest.raises(NotFoundError, match="config file"):
+        load_config_file(tmp_path / "nope.yaml", {}, None)
+
+
+def test_no_vcenter_is_a_usage_error() -> None:
+    with pytest.raises(InputError) as caught:
+        resolve()
+    assert caught.value.exit_code == 2

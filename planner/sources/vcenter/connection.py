@@ -18,6 +18,7 @@ from planner.errors import (
     AuthenticationError,
     ConnectError,
     InputError,
+    NotFoundError,
     PermissionDeniedError,
     PlannerError,
     TlsError,
@@ -37,7 +38,7 @@ def ssl_context(settings: ServerSettings) -> ssl.SSLContext:
         return context
     if settings.ca_file is not None:
         if not settings.ca_file.is_file():
-            raise InputError(f"the CA file {settings.ca_file} does not exist.")
+            raise NotFoundError(f"the CA file {settings.ca_file} does not exist.")
         try:
             return ssl.create_default_context(cafile=str(settings.ca_file))
         except ssl.SSLError as exc:
@@ -62,11 +63,19 @@ def translate_errors(settings: ServerSettings, stage: str) -> Iterator[None]:
     try:
         yield
     except ssl.SSLCertVerificationError as exc:
-        raise TlsError(
-            f"the TLS certificate of {where} could not be verified ({exc.verify_message}).",
-            hint="Pass --ca-file with the vCenter's CA certificate, or --insecure to skip verification "
-                 "(not recommended).",
-        ) from exc
+        if "mismatch" in (exc.verify_message or ""):
+            hint = (f"The certificate is not issued for {settings.host}: connect with the name it carries (see its "
+                    "subject alternative names), or add that name to your DNS.")
+        else:
+            hint = ("Pass --ca-file with the vCenter's CA certificate, or --insecure to skip verification "
+                    "(not recommended).")
+        raise TlsError(f"the TLS certificate of {where} could not be verified ({exc.verify_message}).",
+                       hint=hint) from exc
+    except ssl.SSLError as exc:
+        if "WRONG_VERSION_NUMBER" not in str(exc) or not logging_in:
+            raise _lost(where, stage, exc) from exc
+        raise ConnectError(f"{where} does not speak HTTPS (is it a plain-HTTP port?).",
+                           hint="vCenter's API is on HTTPS, port 443 unless changed.") from exc
     except vim.fault.InvalidLogin as exc:
         raise AuthenticationError(f"{where} rejected the user name or password for {settings.user}.") from exc
     except vim.fault.NotAuthenticated as exc:
@@ -82,7 +91,7 @@ def translate_errors(settings: ServerSettings, stage: str) -> Iterator[None]:
         reason = exc.strerror if getattr(exc, "strerror", None) else str(exc) or type(exc).__name__
         raise ConnectError(f"cannot reach {where}: {reason}.",
                            hint="Check the host name, port and network path.") from exc
-    except (http.client.HTTPException, ConnectionError, ssl.SSLError, OSError) as exc:
+    except (http.client.HTTPException, ConnectionError, OSError) as exc:
         raise _lost(where, stage, exc) from exc
     except vmodl.MethodFault as exc:
         message = getattr(exc, "msg", "") or type(exc).__name__

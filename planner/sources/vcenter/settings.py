@@ -7,6 +7,7 @@ hides them, and are never written anywhere.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from planner.errors import InputError
+from planner.errors import InputError, NotFoundError, UsageError
 
 
 class Secret:
@@ -90,8 +91,10 @@ def _port(name: str, value: str | None) -> int | None:
 def env_families(env: Mapping[str, str]) -> list[EnvSettings]:
     """The three families users already have, in precedence order: Ansible, govc, Terraform."""
     families: list[EnvSettings] = []
-    vmware = EnvSettings("VMWARE_*", host=env.get("VMWARE_HOST") or None, port=_port("VMWARE_PORT",
-                         env.get("VMWARE_PORT")), user=env.get("VMWARE_USER") or None)
+    vmware = EnvSettings("VMWARE_*", user=env.get("VMWARE_USER") or None)
+    if env.get("VMWARE_HOST"):
+        vmware.host, vmware.port, _user, _password = parse_address(env["VMWARE_HOST"], "VMWARE_HOST")
+    vmware.port = _port("VMWARE_PORT", env.get("VMWARE_PORT")) or vmware.port
     if env.get("VMWARE_PASSWORD"):
         vmware.password = Secret(env["VMWARE_PASSWORD"])
     if env.get("VMWARE_VALIDATE_CERTS"):
@@ -109,7 +112,9 @@ def env_families(env: Mapping[str, str]) -> list[EnvSettings]:
         govc.insecure = _flag("GOVC_INSECURE", env["GOVC_INSECURE"])
     families.append(govc)
 
-    vsphere = EnvSettings("VSPHERE_*", host=env.get("VSPHERE_SERVER") or None, user=env.get("VSPHERE_USER") or None)
+    vsphere = EnvSettings("VSPHERE_*", user=env.get("VSPHERE_USER") or None)
+    if env.get("VSPHERE_SERVER"):
+        vsphere.host, vsphere.port, _user, _password = parse_address(env["VSPHERE_SERVER"], "VSPHERE_SERVER")
     if env.get("VSPHERE_PASSWORD"):
         vsphere.password = Secret(env["VSPHERE_PASSWORD"])
     if env.get("VSPHERE_ALLOW_UNVERIFIED_SSL"):
@@ -118,21 +123,30 @@ def env_families(env: Mapping[str, str]) -> list[EnvSettings]:
     return families
 
 
+_HOST = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})|[0-9a-fA-F:.]+")
+"""A DNS name or an IPv4/IPv6 literal (urlsplit gives IPv6 without brackets)."""
+
+
 def parse_address(value: str, what: str) -> tuple[str, int | None, str | None, Secret | None]:
     """Host, port, user and password of `host`, `host:port` or a URL. Errors name `what`, never the value,
     which may hold a password."""
-    parts = urlsplit(value if "://" in value else f"https://{value}")
-    if not parts.hostname:
-        raise InputError(f"{what} is not a host name or URL.")
+    parts = urlsplit(value.strip() if "://" in value else f"https://{value.strip()}")
+    host = parts.hostname
+    if not host or not _HOST.fullmatch(host):
+        shown = f" (host part {host!r})" if host else ""
+        raise InputError(f"{what} is not a host name, IP address or https URL{shown}.",
+                         hint="Write it as vc.example.com, vc.example.com:8443 or https://vc.example.com/sdk.")
     try:
         port = parts.port
     except ValueError:
-        raise InputError(f"{what} has an invalid port (host {parts.hostname}).") from None
+        raise InputError(f"{what} has an invalid port (host {host}).") from None
     password = Secret(unquote(parts.password)) if parts.password else None
-    return parts.hostname, port, unquote(parts.username) if parts.username else None, password
+    return host, port, unquote(parts.username) if parts.username else None, password
 
 
 def _read_password_file(path: Path) -> Secret:
+    if not path.exists():
+        raise NotFoundError(f"the password file {path} does not exist.")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -180,7 +194,7 @@ def resolve_servers(flags: ConnectionFlags, env: Mapping[str, str], prompt: Prom
     else:
         family = _credential_family(families, None)
         if family is None or family.host is None:
-            raise InputError("no vCenter given: pass --server HOST (repeatable), --config FILE, or set VMWARE_HOST, "
+            raise UsageError("no vCenter given: pass --server HOST (repeatable), --config FILE, or set VMWARE_HOST, "
                              "GOVC_URL or VSPHERE_SERVER.")
         targets = [(family.host, None, None, None)]
     file_password = _read_password_file(flags.password_file) if flags.password_file else None
@@ -218,6 +232,8 @@ def load_config_file(path: Path, env: Mapping[str, str], prompt: Prompt | None) 
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
+        if not path.exists():
+            raise NotFoundError(f"the config file {path} does not exist.") from exc
         raise InputError(f"cannot read the config file {path}: {exc.strerror}.") from exc
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: not valid YAML: {exc}.") from exc
