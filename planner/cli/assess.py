@@ -9,15 +9,31 @@ import typer
 
 from planner.assess import ASSESSMENT_DOCUMENT_KIND, ReportFormat, run_assessment
 from planner.cli.common import SNAPSHOT_COMMAND, emit, load_snapshot, open_store, snapshot_arg_help
+from planner.errors import UsageError
 
 DISCOVERY_KIND = "discovery"
 
 
+_BY_SUFFIX = {".json": ReportFormat.json, ".csv": ReportFormat.csv, ".md": ReportFormat.markdown,
+              ".markdown": ReportFormat.markdown, ".txt": ReportFormat.table}
+
+
+def _report_format(fmt: ReportFormat | None, output: Path | None) -> ReportFormat:
+    """The format asked for, else the one the output file's extension names, else the table; never a mismatch."""
+    by_suffix = _BY_SUFFIX.get(output.suffix.lower()) if output else None
+    if fmt is not None and by_suffix is not None and fmt is not by_suffix:
+        raise UsageError(f"--format {fmt.value} does not match the output file {output}; change one of them.")
+    return fmt or by_suffix or ReportFormat.table
+
+
 def assess(
     snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
-    policy: Annotated[Path | None, typer.Option("--policy", help="Policy YAML (defaults: examples/policy.yaml).",
+    policy: Annotated[Path | None, typer.Option("--policy", help="Policy YAML; without it the built-in defaults "
+                                                "apply (shown, commented, in the project's examples/policy.yaml).",
                                                 show_default=False)] = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.table,
+    fmt: Annotated[ReportFormat | None, typer.Option("--format", "-f", help="Output format (default: from the -o "
+                                                     "extension — .json .csv .md — else table).",
+                                                     show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.",
                                                 show_default=False)] = None,
 ) -> None:
@@ -25,13 +41,14 @@ def assess(
 
     For a stored snapshot, guest facts from `planner discover` are used, and the verdicts are kept with it.
     """
+    chosen = _report_format(fmt, output)  # a format/extension clash fails before any work
     estate, label = load_snapshot(snapshot)
     snapshot_id = int(label[1:]) if label.startswith("#") else None
     discovery: list[str] = []
     if snapshot_id is not None:
         with open_store() as store:
             discovery = list(store.documents(snapshot_id, DISCOVERY_KIND).values())
-    result = run_assessment(estate, policy, fmt, discovery)
+    result = run_assessment(estate, policy, chosen, discovery)
     emit(result.text, output)
     if snapshot_id is not None:
         with open_store() as store:

@@ -89,8 +89,10 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             migrate(conn)
         except (sqlite3.Error, OSError, RuntimeError) as exc:
+            newer = isinstance(exc, RuntimeError)
             raise StoreError(f"cannot open the snapshot store {path}: {exc}.",
-                             hint="Check the path given by --db or PLANNER_DB.") from exc
+                             hint="Upgrade planner to read it." if newer else
+                             "Check the path given by --db or PLANNER_DB.") from exc
         return cls(path, conn)
 
     def __enter__(self) -> Store:

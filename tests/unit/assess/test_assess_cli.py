@@ -53,3 +53,14 @@ def test_unknown_format_is_a_usage_error(snapshot: Path, capsys: pytest.CaptureF
     assert run(["assess", str(snapshot), "--format", "xml"]) == 2
     err = capsys.readouterr().err
     assert "Invalid value for '--format'" in err and "internal error" not in err
+
+
+def test_format_follows_the_output_extension(snapshot: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["assess", str(snapshot), "-o", str(tmp_path / "a.json")]) == 0
+    assert isinstance(json.loads((tmp_path / "a.json").read_text()), list)
+    assert run(["assess", str(snapshot), "-o", str(tmp_path / "a.md")]) == 0
+    assert (tmp_path / "a.md").read_text().startswith("# Containerization assessment")
+    assert run(["assess", str(snapshot), "-f", "csv", "-o", str(tmp_path / "b.json")]) == 2
+    assert "does not match the output file" in capsys.readouterr().err
+    assert not (tmp_path / "b.json").exists()
