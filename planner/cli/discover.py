@@ -2,27 +2,80 @@
 
 from __future__ import annotations
 
+import io
+from collections import Counter
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
+from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from planner.cli.common import TableOrJson, console, dump_json, emit, err_console, load_snapshot, open_store
+from planner.cli.common import (
+    SNAPSHOT_COMMAND,
+    TableOrJson,
+    console,
+    dump_json,
+    emit,
+    err_console,
+    load_snapshot,
+    open_store,
+    snapshot_arg_help,
+)
 from planner.discovery.flows import read_flows
-from planner.discovery.inventory import inventory_yaml
+from planner.discovery.inventory import build_inventory, inventory_yaml
 from planner.discovery.models import DISCOVERY_FORMAT_VERSION, GuestDiscovery
-from planner.discovery.runner import DiscoveryOptions, run_discovery
-from planner.discovery.storage import save_flows, save_guests
+from planner.discovery.runner import DiscoveryOptions, resolve_inventory, run_discovery
+from planner.discovery.storage import REACHED, SavedGuests, save_flows, save_guests
 from planner.errors import ExecutionError, InputError, NotFoundError
 from planner.graph.matching import match_guests
+from planner.models import Estate
 
 app = typer.Typer(help="Discover guests with Ansible, write a starter inventory, import flows.", no_args_is_help=True)
 
-SnapshotOpt = Annotated[str | None, typer.Option(
-    "--snapshot", "-s", help="Stored snapshot to enrich: an id, `latest` (default) or -1.")]
+SnapshotArg = Annotated[str | None, typer.Argument(
+    metavar="SNAPSHOT", show_default=False,
+    help="Stored snapshot: an id from `inventory list`, `latest` (default) or `-1` for the one before.")]
+SnapshotAlias = Annotated[str | None, typer.Option(
+    "--snapshot", "-s", hidden=True, help="The same as the SNAPSHOT argument (older form, still accepted).")]
+FormatOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")]
+SNAPSHOT_FILE_SUFFIXES = (".json", ".xlsx", ".csv", ".zip")
+
+
+class InventoryFormat(StrEnum):
+    yaml = "yaml"
+    json = "json"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _one_snapshot(argument: str | None, alias: str | None) -> str | None:
+    if argument is not None and alias is not None and argument != alias:
+        raise InputError(f"two snapshots given: {argument} and --snapshot {alias}.", hint="Give one.")
+    return argument if argument is not None else alias
+
+
+def _stored_snapshot(ref: str | None) -> tuple[int, Estate] | None:
+    """The stored snapshot results are attached to, with its estate; None when the store holds none and the user
+    named none (results are then only printed). A snapshot *file* cannot hold stored data."""
+    if ref == "example" or (ref not in (None, "latest")
+                            and (Path(ref).exists() or ref.endswith(SNAPSHOT_FILE_SUFFIXES))):
+        raise InputError(f"{ref} is a snapshot file: discovery results and flows are stored with a snapshot in the "
+                         "store, not in a file.",
+                         hint="Import it first (`planner inventory import FILE`), then give its id or `latest`.")
+    try:
+        estate, label = load_snapshot(ref)
+    except NotFoundError:
+        if ref not in (None, "latest"):
+            raise
+        return None
+    return int(label.removeprefix("#")), estate
 
 
 class _HostProgress:
@@ -46,115 +99,155 @@ class _HostProgress:
         self.progress.update(row, advance=1, description=f"[{colour}]{escape(host)}[/] {escape(step)}")
 
 
-def _store_target(ref: str | None) -> int | None:
-    """The stored snapshot to attach results to, or None when the store has none (results are then only printed)."""
-    with open_store() as store:
-        try:
-            return store.resolve(ref)
-        except NotFoundError:
-            if ref not in (None, "latest"):
-                raise
-            return None
-
-
-@app.command("run")
+@app.command("run", context_settings=SNAPSHOT_COMMAND)
 def run(
-    inventory: Annotated[str, typer.Option("--inventory", "-i", help="Ansible inventory (file, directory, or "
-                                           "comma-separated hosts).")],
-    snapshot: SnapshotOpt = None,
+    inventory: Annotated[str, typer.Option("--inventory", "-i", help="Ansible inventory: a file, a directory, or a "
+                                           "comma-separated host list (`host1,host2,`; one host needs the comma).")],
+    snapshot: SnapshotArg = None,
+    snapshot_alias: SnapshotAlias = None,
     limit: Annotated[str | None, typer.Option("--limit", "-l", help="Ansible host pattern to limit to.")] = None,
-    forks: Annotated[int, typer.Option("--forks", "-f", min=1, help="Hosts in parallel.")] = 10,
+    forks: Annotated[int, typer.Option("--forks", min=1, help="Hosts in parallel.")] = 10,
     samples: Annotated[int, typer.Option("--samples", min=1, help="Connection samples per host.")] = 3,
     interval: Annotated[float, typer.Option("--interval", min=0, help="Seconds between samples.")] = 5.0,
     timeout: Annotated[int, typer.Option("--timeout", min=1, help="Seconds per task per host.")] = 60,
     become: Annotated[bool, typer.Option("--become/--no-become", help="Use the inventory's become method (root "
                                          "sees every socket's process).")] = False,
-    fmt: Annotated[TableOrJson, typer.Option("--format", help="Output format.")] = TableOrJson.table,
+    fmt: FormatOpt = TableOrJson.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the output here.")] = None,
 ) -> None:
-    """Discover guests over Ansible (read-only) and store the facts with the snapshot."""
-    target = _store_target(snapshot)
-    estate = None
-    if target is not None:
-        with open_store() as store:
-            estate = store.load(target)
-    options = DiscoveryOptions(inventory=inventory, limit=limit, forks=forks, samples=samples, interval=interval,
-                               task_timeout=timeout, become=become)
+    """Discover guests over Ansible (read-only) and store the facts with a stored snapshot (default: latest)."""
+    stored = _stored_snapshot(_one_snapshot(snapshot, snapshot_alias))
+    target, estate = stored if stored is not None else (None, None)
+    options = DiscoveryOptions(inventory=resolve_inventory(inventory), limit=limit, forks=forks, samples=samples,
+                               interval=interval, task_timeout=timeout, become=become)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=False) as progress:
         result = run_discovery(options, _HostProgress(progress, options.steps_per_host()))
     report = match_guests(estate, result.guests) if estate is not None else None
-    if target is not None:
-        with open_store() as store:
-            save_guests(store, target, result.guests)
-        err_console.print(f"stored discovery of {len(result.guests)} hosts with snapshot #{target}")
-    else:
+    reached = [guest for guest in result.guests if guest.status in REACHED]
+    saved = SavedGuests()
+    if target is None:
         err_console.print("[yellow]warning:[/] the store holds no snapshot: results are not stored or matched "
                           "(import or collect a snapshot first).")
+    elif not reached:
+        err_console.print(f"nothing stored: no host could be discovered; snapshot #{target} keeps any discovery "
+                          "it had.")
+    else:
+        with open_store() as store:
+            saved = save_guests(store, target, result.guests)
+        err_console.print(f"stored discovery of {_plural(len(saved.stored), 'host')} with snapshot #{target}")
+        for host, last_seen in saved.kept_earlier.items():
+            when = f" (last seen {last_seen:%Y-%m-%d %H:%M:%S} UTC)" if last_seen else ""
+            err_console.print(f"[yellow]{escape(host)}:[/] not discovered this time; its facts from an earlier "
+                              f"run{when} are kept and the failure is recorded separately.", soft_wrap=True)
     for line in report.ambiguities if report else []:
         err_console.print(f"[yellow]ambiguous:[/] {escape(line)}", soft_wrap=True)
     if fmt is TableOrJson.json:
         emit(dump_json({
             "format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}" if target else None,
-            "wall_seconds": round(result.seconds, 3),
+            "wall_seconds": round(result.seconds, 3), "stored": saved.stored,
+            "kept_earlier": {host: seen.isoformat() if seen else None for host, seen in saved.kept_earlier.items()},
             "guests": [guest.model_dump(mode="json") for guest in result.guests],
             "unmatched": report.unmatched if report else [], "ambiguities": report.ambiguities if report else [],
         }), output)
         _fail_if_none_reached(result.guests)
         return
     table = Table("host", "status", "VM", "matched by", "processes", "listeners", "connections", "samples", "s")
+    for column in table.columns:
+        column.overflow = "fold"  # never cut a host name or status with an ellipsis
     for guest in result.guests:
         colour = {"ok": "green", "partial": "yellow"}.get(guest.status.value, "red")
-        table.add_row(escape(guest.host), f"[{colour}]{guest.status.value}[/]", escape(guest.vm or "-"),
+        status = guest.status.value + (" (earlier facts kept)" if guest.host in saved.kept_earlier else "")
+        table.add_row(escape(guest.host), f"[{colour}]{status}[/]", escape(guest.vm or "-"),
                       guest.matched_by or "-", str(len(guest.processes)), str(len(guest.listeners)),
                       str(len(guest.connections)), str(guest.samples), f"{guest.duration_seconds or 0:.1f}")
-    console.print(table)
+    counts = Counter(guest.status.value for guest in result.guests)
+    summary = (f"{_plural(len(result.guests), 'host')} in {result.seconds:.1f} s: "
+               + ", ".join(f"{counts[status]} {status}" for status in ("ok", "partial", "unreachable", "failed")
+                           if counts[status]))
+    if output is not None:
+        text = Console(file=io.StringIO(), width=_NO_LIMIT, highlight=False, no_color=True)
+        text.print(table, width=_table_width(text, table))
+        text.print(summary)
+        emit(cast(io.StringIO, text.file).getvalue(), output)
+    else:
+        console.print(table, width=None if console.is_terminal else _table_width(console, table))
+        console.print(summary)
     for guest in result.guests:
         for error in guest.errors:
             err_console.print(f"[yellow]{escape(guest.host)}:[/] {escape(error)}", soft_wrap=True)
-    console.print(f"{len(result.guests)} hosts in {result.seconds:.1f} s")
     _fail_if_none_reached(result.guests)
+
+
+_NO_LIMIT = 10_000
+
+
+def _table_width(target: Console, table: Table) -> int:
+    """The table's natural width: piped or written to a file, a table is never squeezed to 80 columns."""
+    return Measurement.get(target, target.options.update_width(_NO_LIMIT), table).maximum
 
 
 def _fail_if_none_reached(guests: list[GuestDiscovery]) -> None:
     """Exit 10 when no host could be discovered at all (their errors were printed or written)."""
-    if guests and not any(guest.status.value in {"ok", "partial"} for guest in guests):
-        raise ExecutionError(f"none of the {len(guests)} hosts could be discovered.",
+    if guests and not any(guest.status in REACHED for guest in guests):
+        raise ExecutionError("the host could not be discovered." if len(guests) == 1
+                             else f"none of the {len(guests)} hosts could be discovered.",
                              hint="Check the connection settings in the inventory (see the errors above).")
 
 
-@app.command("inventory")
+@app.command("inventory", context_settings=SNAPSHOT_COMMAND)
 def inventory(
-    snapshot: Annotated[str | None, typer.Argument(help="Snapshot (id, latest, -1, or a file).")] = None,
+    snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
+    fmt: Annotated[InventoryFormat, typer.Option("--format", "-f", help="yaml: an Ansible inventory; json: the "
+                                                 "same data with format_version and the VMs lacking an IP.")]
+    = InventoryFormat.yaml,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the inventory here.")] = None,
 ) -> None:
     """Write an Ansible inventory (YAML) of the snapshot's powered-on VMs to start discovery from."""
-    estate, _label = load_snapshot(snapshot)
-    text, skipped = inventory_yaml(estate)
-    emit(text, output)
+    estate, label = load_snapshot(snapshot)
+    if fmt is InventoryFormat.json:
+        data, skipped = build_inventory(estate)
+        emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": label, "inventory": data,
+                        "no_guest_ip": skipped}), output)
+    else:
+        text, skipped = inventory_yaml(estate)
+        emit(text, output)
     if skipped:
-        err_console.print(f"[yellow]{len(skipped)} powered-on VMs have no guest IP[/] (set ansible_host yourself): "
-                          f"{escape(', '.join(skipped[:10]))}{' ...' if len(skipped) > 10 else ''}", soft_wrap=True)
+        err_console.print(f"[yellow]{_plural(len(skipped), 'powered-on VM')} without a guest IP[/] (set "
+                          f"ansible_host yourself): {escape(', '.join(skipped[:10]))}"
+                          f"{' ...' if len(skipped) > 10 else ''}", soft_wrap=True)
 
 
-@app.command("import-flows")
+@app.command("import-flows", context_settings=SNAPSHOT_COMMAND)
 def import_flows(
     path: Annotated[Path, typer.Argument(help="Flow CSV: src_ip, dst_ip, dst_port [, src_port, protocol, bytes, "
                                          "packets, first_seen, last_seen].")],
-    snapshot: SnapshotOpt = None,
+    snapshot: SnapshotArg = None,
+    snapshot_alias: SnapshotAlias = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Skip bad rows (counted) instead of failing.")] = False,
+    fmt: FormatOpt = TableOrJson.table,
 ) -> None:
-    """Import flows (NetFlow or network-insight exports) into a stored snapshot."""
+    """Import flows (NetFlow or network-insight exports) into a stored snapshot (default: latest)."""
+    ref = _one_snapshot(snapshot, snapshot_alias)
     result = read_flows(path, skip_bad=skip_bad)
+    if not result.records:
+        raise InputError(f"{path} holds no usable flow.")
+    stored = _stored_snapshot(ref)
+    if stored is None:
+        raise NotFoundError("the store holds no snapshot to import flows into.",
+                            hint="Import or collect a snapshot first (`planner inventory import` / `collect`).")
+    target = stored[0]
     with open_store() as store:
-        target = store.resolve(snapshot)
-        if not result.records:
-            raise InputError(f"{path} holds no usable flow.")
         save_flows(store, target, path.name, result.records)
-    err_console.print(f"imported {len(result.records)} flows from {escape(path.name)} into snapshot #{target}"
-                      + (f"; skipped {result.skipped} bad rows" if result.skipped else ""))
+    if fmt is TableOrJson.json:
+        emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}", "source": path.name,
+                        "flows": len(result.records), "skipped": result.skipped, "problems": result.problems}), None)
+    else:
+        err_console.print(f"imported {_plural(len(result.records), 'flow')} from {escape(path.name)} into snapshot "
+                      f"#{target}" + (f"; skipped {_plural(result.skipped, 'bad row')}" if result.skipped else ""),
+                      soft_wrap=True)
     for problem in result.problems:
-        err_console.print(f"  skipped {escape(problem)}")
+        err_console.print(f"  skipped {escape(problem)}", soft_wrap=True)
 
 
 def register(root: typer.Typer) -> None:

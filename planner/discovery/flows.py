@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from planner.discovery.models import FlowRecord
-from planner.errors import InputError
+from planner.errors import InputError, NotFoundError
 
 REQUIRED = ("src_ip", "dst_ip", "dst_port")
 OPTIONAL = ("src_port", "protocol", "bytes", "packets", "first_seen", "last_seen")
@@ -100,6 +100,8 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str], list[str]]]:
     them is named (a decoding error would name the line where the reader's buffer happened to end)."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
+    except FileNotFoundError:
+        raise NotFoundError(f"flow file {path} does not exist.", hint="Check the path.") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}.") from exc
     with handle:

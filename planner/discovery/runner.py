@@ -8,7 +8,10 @@ reported as they progress, and an unreachable or failing host is recorded while 
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -20,7 +23,7 @@ from typing import Any
 
 from planner.discovery.merge import merge
 from planner.discovery.models import GuestDiscovery, RawGuest, RawSample
-from planner.errors import ExecutionError, InputError
+from planner.errors import ExecutionError, InputError, NotFoundError
 
 PLAYBOOK_DIR = Path(__file__).resolve().parent / "playbooks"
 PLAYBOOK = PLAYBOOK_DIR / "discover.yml"
@@ -29,6 +32,7 @@ SECTION_TASKS = {"identity", "packages", "units", "crontabs", "datadirs"}
 WINDOWS_TASKS = {"windows identity": "identity", "windows services": "services", "windows iis sites": "iis"}
 LINUX_TASK_COUNT = 6  # connection + identity, packages, units, crontabs, datadirs; samples come on top
 MAX_ERROR = 300
+INVENTORY_TIMEOUT = 300  # seconds for `ansible-inventory --list` (dynamic inventories may query a server)
 
 ProgressCallback = Callable[[str, str, str], None]
 """``progress(host, step, status)``; status is ok | failed | skipped | unreachable | sample."""
@@ -36,7 +40,8 @@ ProgressCallback = Callable[[str, str, str], None]
 
 @dataclass
 class DiscoveryOptions:
-    inventory: str
+    inventory: str | dict[str, Any]
+    """``-i`` as the user gave it, or what ``resolve_inventory`` made of it."""
     limit: str | None = None
     forks: int = 10
     samples: int = 1
@@ -139,11 +144,8 @@ def run_discovery(options: DiscoveryOptions, progress: ProgressCallback | None =
         raise ExecutionError("ansible-playbook is not on PATH.",
                              hint="planner depends on ansible-core; reinstall planner into this environment.")
     inventory = options.inventory
-    if not Path(inventory).exists() and "," not in inventory:
-        raise InputError(f"inventory {inventory} does not exist.",
-                         hint="Give an Ansible inventory file or directory (`planner discover inventory` writes one).")
-    if Path(inventory).exists():
-        inventory = str(Path(inventory).resolve())
+    if isinstance(inventory, str):
+        inventory = resolve_inventory(inventory)
     work = Path(tempfile.mkdtemp(prefix="planner-discover-"))
     collector = _Collector(progress)
     extravars = {"planner_samples": options.samples, "planner_interval": options.interval,
@@ -173,6 +175,64 @@ def run_discovery(options: DiscoveryOptions, progress: ProgressCallback | None =
         if options.keep_artifacts is not None:
             shutil.copytree(work, options.keep_artifacts, dirs_exist_ok=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def resolve_inventory(text: str) -> str | dict[str, Any]:
+    """What ansible-runner gets for ``-i TEXT``: an existing file or directory (absolute path), or the inventory
+    of a comma-separated host list (``host1,host2,``, ``host:port``) as Ansible itself reads it.
+
+    Raises ``NotFoundError`` for a path that does not exist, ``InputError`` when Ansible cannot read it as an
+    inventory or it lists no host.
+    """
+    path = Path(text).expanduser()
+    if path.exists():
+        _ansible_inventory(str(path.resolve()), text)
+        return str(path.resolve())
+    if "," not in text:
+        raise NotFoundError(f"inventory {text} does not exist.",
+                            hint="Give an Ansible inventory file or directory (`planner discover inventory` writes "
+                                 "one), or a comma-separated host list such as `host1,host2,`.")
+    listed = _ansible_inventory(text, text)
+    hostvars = listed.get("_meta", {}).get("hostvars", {})
+    hosts = {str(host): dict(hostvars.get(host) or {}) for host in listed.get("ungrouped", {}).get("hosts", [])}
+    return {"all": {"hosts": hosts}}
+
+
+def _ansible_inventory(source: str, shown: str) -> dict[str, Any]:
+    """``ansible-inventory --list`` of the source: Ansible's own reading of it, or a one-sentence InputError."""
+    binary = shutil.which("ansible-inventory")
+    if binary is None:
+        raise ExecutionError("ansible-inventory is not on PATH.",
+                             hint="planner depends on ansible-core; reinstall planner into this environment.")
+    env = {**os.environ, "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1", "ANSIBLE_NOCOLOR": "1",
+           "ANSIBLE_DEPRECATION_WARNINGS": "0"}
+    try:
+        proc = subprocess.run([binary, "-i", source, "--list"], capture_output=True, text=True, env=env,
+                              check=False, timeout=INVENTORY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ExecutionError(f"ansible-inventory did not read {shown} within {INVENTORY_TIMEOUT} s.",
+                             hint="Check the inventory's plugins or scripts (they may wait for a server).") from None
+    listed: dict[str, Any] = {}
+    if proc.returncode == 0:
+        try:
+            listed = json.loads(proc.stdout)
+        except ValueError:
+            listed = {}
+    if proc.returncode != 0 or not listed:
+        reasons = [line.split("Failed to parse inventory:", 1)[1].strip() for line in proc.stderr.splitlines()
+                   if line.startswith("Failed to parse inventory:")]
+        reason = f" ({reasons[0]})" if reasons else ""
+        raise InputError(f"{shown} is not an Ansible inventory{reason}.",
+                         hint="Give an INI or YAML inventory file, a directory of them, or a comma-separated host "
+                              "list such as `host1,host2,` (`planner discover inventory` writes a YAML one).")
+    if not listed.get("_meta", {}).get("hostvars") and not _any_host(listed):
+        raise InputError(f"inventory {shown} lists no host.",
+                         hint="Add hosts to it (`planner discover inventory` writes one from a snapshot).")
+    return listed
+
+
+def _any_host(listed: dict[str, Any]) -> bool:
+    return any(isinstance(group, dict) and group.get("hosts") for name, group in listed.items() if name != "_meta")
 
 
 def _tail(result: Any, lines: int = 15) -> str:

@@ -183,3 +183,19 @@ def test_no_reachable_host_is_an_execution_error(tmp_path):
     guests = json.loads(out.read_text())["guests"]
     assert [(guest["host"], guest["status"]) for guest in guests] == [("lost-a", "unreachable"),
                                                                       ("lost-b", "unreachable")]
+
+
+def test_a_comma_separated_host_list_is_an_inventory(tmp_path, capsys):
+    """`-i 127.0.77.19,127.0.77.20:PORT` is Ansible's host-list form, not inventory file text (no docker needed)."""
+    if shutil.which("ansible-playbook") is None:
+        require("ansible", "ansible-playbook is not on PATH (pip install ansible-core ansible-runner)")
+    out = tmp_path / "discovery.json"
+    with pytest.raises(SystemExit) as exited:
+        main(["--db", str(tmp_path / "planner.db"), "discover", "run", "-i", f"127.0.77.19,127.0.77.20:{SSH_PORT}",
+              "--samples", "1", "--interval", "0", "-f", "json", "-o", str(out)])
+    assert exited.value.code == 10  # nothing listens there: both unreachable, nothing stored
+    guests = json.loads(out.read_text())["guests"]
+    assert [guest["host"] for guest in guests] == ["127.0.77.19", "127.0.77.20"]
+    assert all(guest["status"] == "unreachable" for guest in guests)
+    assert f"port {SSH_PORT}" in guests[1]["errors"][0]
+    assert "Could not resolve hostname" not in capsys.readouterr().err

@@ -142,7 +142,7 @@ def test_cli_import_flows_then_waves(tmp_path, capsys):
     assert run_cli("--db", db, "discover", "import-flows", str(flows)) == 3
     assert "line 5" in capsys.readouterr().err
     assert run_cli("--db", db, "discover", "import-flows", str(flows), "--skip-bad") == 0
-    assert "skipped 1 bad rows" in capsys.readouterr().err
+    assert "skipped 1 bad row\n" in capsys.readouterr().err
     assert run_cli("--db", db, "waves", "--format", "json") == 0
     document = json.loads(capsys.readouterr().out)
     assert document["format_version"] == 1
