@@ -26,11 +26,11 @@ from planner.cli.common import (
 from planner.discovery.flows import read_flows
 from planner.discovery.models import FlowRecord, GuestDiscovery
 from planner.discovery.storage import load_flows, load_guests
-from planner.errors import InputError
-from planner.graph import Analysis, analyse, graph_from_sources
+from planner.errors import InputError, UsageError
+from planner.graph import Analysis, analyse, graph_from_sources, is_external
 from planner.graph.export import annotate, render_svg, to_dot, to_graphml, to_node_link
-from planner.graph.policy import WaveSettings, load_wave_policy
-from planner.graph.report import fits_from_documents, waves_document
+from planner.graph.policy import STAY_BEHIND_STRATEGIES, WaveSettings, check_names, load_wave_policy
+from planner.graph.report import fits_from_documents, strategies_by_node, strategies_from_documents, waves_document
 
 
 class GraphFormat(StrEnum):
@@ -55,6 +55,9 @@ ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", help="A VM th
 FlipOpt = Annotated[bool | None, typer.Option(
     "--consumers-first/--providers-first", help="Move consumers before their providers, or providers first "
     "(default: the policy's order, else providers first).", show_default=False)]
+IncludeOpt = Annotated[list[str] | None, typer.Option(
+    "--include-strategy", help="Plan the VMs of these assessed strategies too (keep-vm, retire, exclude, or all; "
+    "comma-separated, repeatable). By default they stay behind.", show_default=False)]
 PolicyOpt = Annotated[Path | None, typer.Option(
     "--policy", help="Wave policy YAML (examples/waves.yaml): options given here override its single values and add "
     "to its lists.", show_default=False)]
@@ -66,19 +69,55 @@ def _pins(values: list[str]) -> dict[str, int]:
         name, sep, wave = value.rpartition("=")
         if not sep or not name or not wave.strip().isdigit():
             raise InputError(f"--pin {value!r} is not VM=WAVE (e.g. --pin db-01=2).")
+        if int(wave) < 1:
+            raise UsageError(f"--pin {value}: waves count from 1 (e.g. --pin {name}=1).")
         pins[name] = int(wave)
     return pins
 
 
-def _settings(policy: Path | None, together: list[str] | None, together_tag: list[str] | None, max_vms: int | None,
-              max_vcpu: int | None, pin: list[str] | None, exclude: list[str] | None,
-              consumers_first: bool | None) -> WaveSettings:
-    """The wave policy file (if any) with the command-line options laid over it."""
-    options = WaveSettings(
-        consumers_first=consumers_first, max_vms=max_vms, max_vcpu=max_vcpu, pins=_pins(pin or []),
-        exclude=list(exclude or []), tag_categories=together_tag,
-        together=[[name.strip() for name in item.split(",") if name.strip()] for item in together or []])
-    return (load_wave_policy(policy).settings() if policy else WaveSettings()).overlay(options)
+def _strategies(values: list[str]) -> list[str]:
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    allowed = [*STAY_BEHIND_STRATEGIES, "all"]
+    for name in names:
+        if name not in allowed:
+            raise UsageError(f"--include-strategy {name}: not one of {', '.join(allowed)}.")
+    return names
+
+
+class _Settings:
+    """The wave policy file (if any) and the command-line options, kept apart until VM names are checked."""
+
+    def __init__(self, policy: Path | None, together: list[str] | None, together_tag: list[str] | None,
+                 max_vms: int | None, max_vcpu: int | None, pin: list[str] | None, exclude: list[str] | None,
+                 consumers_first: bool | None, include: list[str] | None) -> None:
+        self.policy = policy
+        self.command_line = WaveSettings(
+            consumers_first=consumers_first, max_vms=max_vms, max_vcpu=max_vcpu, pins=_pins(pin or []),
+            exclude=list(exclude or []), tag_categories=together_tag, include_strategies=_strategies(include or []),
+            together=[[name.strip() for name in item.split(",") if name.strip()] for item in together or []])
+        self.file = load_wave_policy(policy).settings() if policy else None
+        self.merged = (self.file or WaveSettings()).overlay(self.command_line)
+
+    def check_names(self, known: set[str]) -> None:
+        if self.file is not None:
+            check_names(self.file, known, origin=str(self.policy))
+        check_names(self.command_line, known)
+
+    def describe(self) -> dict[str, object]:
+        return {**self.merged.describe(), "policy": str(self.policy) if self.policy else None}
+
+
+_GRAPH_EXTENSIONS = {".json": "json", ".graphml": "graphml", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
+_WAVES_EXTENSIONS = {".json": "json", ".txt": "table", ".text": "table"}
+
+
+def _output_format(given: str | None, output: Path | None, extensions: dict[str, str], default: str) -> str:
+    """``--format``, else the one ``-o``'s extension names, else the default; both given and at odds: usage error."""
+    implied = extensions.get(output.suffix.lower()) if output is not None else None
+    if given is not None and implied is not None and given != implied:
+        raise UsageError(f"--format {given} does not match the extension of -o {output} ({implied}): drop one or "
+                         "make them agree.")
+    return given or implied or default
 
 
 def _stored_id(ref: str | None, label: str) -> int | None:
@@ -90,31 +129,43 @@ def _stored_id(ref: str | None, label: str) -> int | None:
     return int(number) if label.startswith("#") and number.isdigit() else None
 
 
-def _analysis(snapshot: str | None, flow_files: list[Path],
-              settings: WaveSettings) -> tuple[Analysis, str, dict[str, str]]:
+class _Result:
+    def __init__(self, analysis: Analysis, label: str, fits: dict[str, str], assessment: bool) -> None:
+        self.analysis, self.label, self.fits, self.assessment = analysis, label, fits, assessment
+
+
+def _analysis(snapshot: str | None, flow_files: list[Path], settings: _Settings) -> _Result:
     estate, label = load_snapshot(snapshot)
     guests: list[GuestDiscovery] = []
     flows: list[FlowRecord] = []
-    fits: dict[str, str] = {}
+    assessments: dict[str, str] = {}
     snapshot_id = _stored_id(snapshot, label)
     if snapshot_id is not None:
         with open_store() as store:
             guests = load_guests(store, snapshot_id)
             flows = load_flows(store, snapshot_id)
-            fits = fits_from_documents(store.documents(snapshot_id, "assessment"))
+            assessments = store.documents(snapshot_id, "assessment")
     for path in flow_files:
         flows.extend(read_flows(path).records)
     graph = graph_from_sources(estate, guests, flows)
-    result = analyse(graph, together=settings.together, together_tag=settings.categories(),
-                     options=settings.wave_options())
+    settings.check_names({node for node in graph if not is_external(node)})
+    strategies = strategies_by_node(graph, strategies_from_documents(assessments))
+    merged = settings.merged
+    if not strategies and merged.stay_behind_strategies():
+        where = f"snapshot {label}" if snapshot_id is not None else "a snapshot file (import it to assess it)"
+        err_console.print(f"note: no stored assessment for {escape(where)}: every VM is planned; run `planner "
+                          "assess` first to keep keep-vm/retire VMs out of the waves", soft_wrap=True)
+    result = analyse(graph, together=merged.together, together_tag=merged.categories(),
+                     options=merged.wave_options(strategies))
     for warning in [*graph.graph.get("warnings", []), *result.plan.warnings]:
         err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
-    return result, label, fits
+    return _Result(result, label, fits_from_documents(assessments), bool(strategies))
 
 
 def graph_command(
     snapshot: SnapshotArg = None,
-    fmt: Annotated[GraphFormat, typer.Option("--format", "-f", help="Output format.")] = GraphFormat.json,
+    fmt: Annotated[GraphFormat | None, typer.Option(
+        "--format", "-f", help="Output format (default: from -o's extension, else json).", show_default=False)] = None,
     output: OutputOpt = None,
     flows: FlowsOpt = None,
     together: TogetherOpt = None,
@@ -124,25 +175,30 @@ def graph_command(
     pin: PinOpt = None,
     exclude: ExcludeOpt = None,
     consumers_first: FlipOpt = None,
+    include_strategy: IncludeOpt = None,
     policy: PolicyOpt = None,
 ) -> None:
     """Export the dependency graph (VMs, grouped externals, client -> server edges) with groups and waves."""
-    settings = _settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first)
-    result, label, fits = _analysis(snapshot, flows or [], settings)
-    graph = annotate(result.graph, group_of=result.groups.group_of, wave_of=result.plan.wave_of, fits=fits)
-    if fmt is GraphFormat.json:
+    chosen = GraphFormat(_output_format(fmt, output, _GRAPH_EXTENSIONS, GraphFormat.json))
+    settings = _Settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
+                         include_strategy)
+    outcome = _analysis(snapshot, flows or [], settings)
+    result = outcome.analysis
+    graph = annotate(result.graph, group_of=result.groups.group_of, wave_of=result.plan.wave_of, fits=outcome.fits)
+    if chosen is GraphFormat.json:
         emit(dump_json(to_node_link(graph)), output)
-    elif fmt is GraphFormat.graphml:
+    elif chosen is GraphFormat.graphml:
         emit(to_graphml(graph), output)
     else:
-        dot_text = to_dot(graph, title=f"planner — dependencies of snapshot {label}")
-        text = dot_text if fmt is GraphFormat.dot else render_svg(dot_text, node_count=graph.number_of_nodes())
+        dot_text = to_dot(graph, title=f"planner — dependencies of snapshot {outcome.label}")
+        text = dot_text if chosen is GraphFormat.dot else render_svg(dot_text, node_count=graph.number_of_nodes())
         emit(text, output)
 
 
 def waves_command(
     snapshot: SnapshotArg = None,
-    fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")] = TableOrJson.table,
+    fmt: Annotated[TableOrJson | None, typer.Option(
+        "--format", "-f", help="Output format (default: json for -o *.json, else table).", show_default=False)] = None,
     output: OutputOpt = None,
     flows: FlowsOpt = None,
     together: TogetherOpt = None,
@@ -152,13 +208,17 @@ def waves_command(
     pin: PinOpt = None,
     exclude: ExcludeOpt = None,
     consumers_first: FlipOpt = None,
+    include_strategy: IncludeOpt = None,
     policy: PolicyOpt = None,
 ) -> None:
     """Plan migration waves: providers before consumers, move groups kept together, caps, pins and exclusions."""
-    settings = _settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first)
-    result, label, _fits = _analysis(snapshot, flows or [], settings)
-    document = waves_document(result, snapshot=label, options=settings.wave_options())
-    if fmt is TableOrJson.json:
+    chosen = TableOrJson(_output_format(fmt, output, _WAVES_EXTENSIONS, TableOrJson.table))
+    settings = _Settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
+                         include_strategy)
+    outcome = _analysis(snapshot, flows or [], settings)
+    result, label = outcome.analysis, outcome.label
+    document = waves_document(result, snapshot=label, options=settings.describe(), assessment=outcome.assessment)
+    if chosen is TableOrJson.json:
         emit(dump_json(document), output)
         return
     table = Table(title=f"Waves of snapshot {label}", title_justify="left")
@@ -172,7 +232,7 @@ def waves_command(
     risks = result.plan.risks
     permanent = sum(1 for risk in risks if risk.kind == "permanent")
     summary = (f"{len(result.groups.groups)} move groups; {len(risks)} cutover risks ({permanent} permanent); "
-               f"staying behind: {escape(', '.join(result.plan.excluded)) or 'none'}. `--format json` lists them all.")
+               f"staying behind: {_staying_text(result)}. `--format json` lists them all.")
     if output is None:
         console.print(table)
         console.print(summary)
@@ -182,6 +242,20 @@ def waves_command(
     file_console.print(table)
     file_console.print(summary)
     emit(buffer.getvalue(), output)
+
+
+def _staying_text(result: Analysis) -> str:
+    """``17 — keep-vm 12: a, b…; exclude 1: c; held back with an excluded VM 1: d`` (rich markup escaped)."""
+    by_reason: dict[str, list[str]] = {}
+    for each in result.plan.staying:
+        label = {"strategy": f"strategy {each.strategy}", "exclude": "--exclude",
+                 "move-group": "held back with an excluded VM"}.get(each.reason, each.reason)
+        by_reason.setdefault(label, []).append(each.vm)
+    if not by_reason:
+        return "none"
+    parts = [f"{label} ({len(vms)}): " + ", ".join(vms[:12]) + (f" … +{len(vms) - 12}" if len(vms) > 12 else "")
+             for label, vms in sorted(by_reason.items())]
+    return escape(f"{len(result.plan.staying)} VMs — " + "; ".join(parts))
 
 
 def register(app: typer.Typer) -> None:

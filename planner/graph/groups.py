@@ -7,7 +7,7 @@ a DAG of groups. Everything is linear in nodes + edges (networkx condensation, u
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -74,12 +74,15 @@ def together_from_tags(graph: nx.DiGraph, category: str = TOGETHER_TAG_CATEGORY)
     return [members for _, members in sorted(by_tag.items())]
 
 
-def move_groups(graph: nx.DiGraph, together: Iterable[Iterable[str]] = ()) -> GroupResult:
-    """Move groups of the graph's VMs (externals never move) with the DAG between them."""
-    vms = [node for node in graph if not is_external(node)]
+def move_groups(graph: nx.DiGraph, together: Iterable[Iterable[str]] = (),
+                leave_out: Collection[str] = ()) -> GroupResult:
+    """Move groups of the graph's VMs (externals never move) with the DAG between them. VMs in ``leave_out`` (they
+    stay behind whatever happens) are in no group, and ``together`` lists naming them are taken without them."""
+    left_out = set(leave_out)
+    vms = [node for node in graph if not is_external(node) and node not in left_out]
     vm_graph = nx.DiGraph()
     vm_graph.add_nodes_from(vms)
-    vm_graph.add_edges_from((u, v) for u, v in graph.edges if not is_external(u) and not is_external(v))
+    vm_graph.add_edges_from((u, v) for u, v in graph.edges if u in vm_graph and v in vm_graph)
     condensed = nx.condensation(vm_graph)
     scc_of: dict[str, int] = condensed.graph["mapping"]
     warnings: list[str] = []
@@ -88,7 +91,7 @@ def move_groups(graph: nx.DiGraph, together: Iterable[Iterable[str]] = ()) -> Gr
     merged_by_together: set[int] = set()
     for declared in together:
         members = [name for name in declared if name in scc_of]
-        missing = [name for name in declared if name not in scc_of]
+        missing = [name for name in declared if name not in scc_of and name not in left_out]
         if missing:
             warnings.append(f"'together' names VMs not in the graph: {', '.join(sorted(missing)[:5])}")
         for name in members[1:]:

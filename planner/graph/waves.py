@@ -4,7 +4,9 @@ Providers (servers) go before their consumers (clients), strictly: a group lands
 it depends on. ``consumers_first`` flips that. Each group goes to the first wave, at or after its earliest one,
 that still has room under the caps (VMs and/or vCPUs); a group larger than a cap gets a wave of its own. Pinned
 VMs put their group in the given wave (their room is reserved first); an excluded VM keeps its whole move group
-behind (groups are never split). Links between different waves, or to a VM staying behind, are cutover risks.
+behind (groups are never split). VMs that stay behind because of their assessed strategy (``stay_behind``: keep-vm,
+retire, exclude) are left out of the move groups altogether (``analyse``): they never move, so they neither hold a
+group back nor order the waves. Links between different waves, or to a VM staying behind, are cutover risks.
 Linear in groups + edges, apart from the scan for a wave with room (full waves are skipped).
 """
 
@@ -19,6 +21,8 @@ from planner.graph.build import is_external
 from planner.graph.groups import GroupResult
 
 WAVES_FORMAT_VERSION = 1
+NO_DEPENDENCY_DATA = ("no dependency data: waves are only capped, not ordered; run `planner discover run` or "
+                      "`planner discover import-flows`")
 
 
 @dataclass
@@ -30,6 +34,8 @@ class WaveOptions:
     pins: Mapping[str, int] = field(default_factory=dict)
     exclude: set[str] = field(default_factory=set)
     consumers_first: bool = False
+    stay_behind: Mapping[str, str] = field(default_factory=dict)
+    """VM -> assessed strategy, for VMs that stay behind because of it (not planned, not in any move group)."""
 
 
 @dataclass
@@ -63,25 +69,44 @@ class CutoverRisk:
 
 
 @dataclass
+class StayingVm:
+    """A VM that stays behind, and why: its assessed ``strategy``, an ``exclude``, or its ``move-group`` (a member
+    was excluded and groups are never split)."""
+
+    vm: str
+    reason: str
+    strategy: str | None = None
+    group: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"vm": self.vm, "reason": self.reason, "strategy": self.strategy, "move_group": self.group}
+
+
+@dataclass
 class WavePlan:
     waves: list[Wave]
     wave_of: dict[str, int]
     group_wave: dict[int, int]
     excluded: list[str]
+    """Every VM that stays behind, sorted (``staying`` says why)."""
     risks: list[CutoverRisk]
     warnings: list[str]
+    staying: list[StayingVm] = field(default_factory=list)
 
 
 def _size(members: list[str], graph: nx.DiGraph) -> int:
     return sum(int(graph.nodes[name].get("num_cpu") or 0) for name in members)
 
 
-def _staying_groups(groups: GroupResult, exclude: set[str], warnings: list[str]) -> set[int]:
+def _staying_groups(groups: GroupResult, exclude: set[str], stay_behind: Mapping[str, str],
+                    warnings: list[str]) -> set[int]:
     """Groups that stay behind: a move group is never split, so excluding one member holds back all of it."""
     staying: set[int] = set()
     for name in sorted(exclude):
         gid = groups.group_of.get(name)
         if gid is None:
+            if name in stay_behind:
+                continue  # stays behind anyway (its strategy)
             warnings.append(f"excluded VM {name} is not in the graph")
             continue
         staying.add(gid)
@@ -98,6 +123,10 @@ def _group_pins(groups: GroupResult, options: WaveOptions, staying: set[int], wa
     pinned: dict[int, int] = {}  # 1-based while collecting
     for name, wave in sorted(options.pins.items()):
         gid = groups.group_of.get(name)
+        if name in options.stay_behind:
+            warnings.append(f"pin of {name} ignored: it stays behind (strategy {options.stay_behind[name]}; "
+                            f"--include-strategy {options.stay_behind[name]} plans it)")
+            continue
         if gid is None:
             warnings.append(f"pinned VM {name} is not in the graph")
             continue
@@ -168,7 +197,9 @@ def plan_waves(graph: nx.DiGraph, groups: GroupResult, options: WaveOptions | No
     warnings: list[str] = list(groups.warnings)
     # Scheduling DAG: edge a -> b means "a goes before b".
     order_dag = groups.dag if options.consumers_first else groups.dag.reverse(copy=False)
-    staying = _staying_groups(groups, set(options.exclude), warnings)
+    if graph.number_of_edges() == 0 and groups.groups:
+        warnings.append(NO_DEPENDENCY_DATA)
+    staying = _staying_groups(groups, set(options.exclude), options.stay_behind, warnings)
     pin_of_group = _group_pins(groups, options, staying, warnings)
 
     order = list(nx.lexicographical_topological_sort(order_dag))
@@ -229,9 +260,22 @@ def plan_waves(graph: nx.DiGraph, groups: GroupResult, options: WaveOptions | No
         wave_of = {name: renumber[number] for name, number in wave_of.items()}
         waves = kept
     group_number = {gid: each.number for each in waves for gid in each.groups}
-    excluded = sorted(name for gid in staying for name in groups.group(gid).members)
+    held = _why_staying(groups, staying, options)
     risks = cutover_risks(graph, wave_of)
-    return WavePlan(waves, wave_of, group_number, excluded, risks, warnings)
+    return WavePlan(waves, wave_of, group_number, [each.vm for each in held], risks, warnings, held)
+
+
+def _why_staying(groups: GroupResult, staying: set[int], options: WaveOptions) -> list[StayingVm]:
+    """Every VM staying behind (sorted by name) with its reason; an explicit exclude wins over the strategy."""
+    held = {name: StayingVm(name, "strategy", strategy) for name, strategy in options.stay_behind.items()}
+    for gid in staying:
+        for name in groups.group(gid).members:
+            reason = "exclude" if name in options.exclude else "move-group"
+            held[name] = StayingVm(name, reason, options.stay_behind.get(name), gid)
+    for name in options.exclude:
+        if name in options.stay_behind:
+            held[name] = StayingVm(name, "exclude", options.stay_behind[name])
+    return [held[name] for name in sorted(held)]
 
 
 def _full(load: list[int], cap_vms: int | None, cap_cpu: int | None) -> bool:

@@ -10,7 +10,7 @@ import yaml
 from graph_helpers import flow, make_estate, make_vm
 
 from planner.errors import InputError, NotFoundError
-from planner.graph import WaveOptions, analyse, build_graph
+from planner.graph import NO_DEPENDENCY_DATA, WaveOptions, analyse, build_graph
 from planner.graph.policy import WavePolicy, WaveSettings, load_wave_policy, parse_wave_policy
 from tests.support.cli import run_planner
 
@@ -151,12 +151,15 @@ def test_command_line_overrides_the_file(tmp_path, capsys):
     path = write(tmp_path, "waves:\n  order: consumers-first\n  max_vms: 10\n  max_vcpu: 64\n"
                            "  pin: {db-pg-01: 1, db-pg-02: 2}\n  exclude: [sol-billing-01]\n")
     document, _ = waves_json(capsys, "--policy", str(path))
+    defaults = {"together": [], "tag_categories": ["move-group"], "include_strategies": [],
+                "stay_behind_strategies": ["keep-vm", "retire", "exclude"], "policy": str(path)}
     assert document["options"] == {"max_vms": 10, "max_vcpu": 64, "pins": {"db-pg-01": 1, "db-pg-02": 2},
-                                   "exclude": ["sol-billing-01"], "consumers_first": True}
+                                   "exclude": ["sol-billing-01"], "consumers_first": True, **defaults}
     document, _ = waves_json(capsys, "--policy", str(path), "--max-vms", "5", "--providers-first",
                              "--pin", "db-pg-01=3", "--exclude", "lab-plc-01")
     assert document["options"] == {"max_vms": 5, "max_vcpu": 64, "pins": {"db-pg-01": 3, "db-pg-02": 2},
-                                   "exclude": ["lab-plc-01", "sol-billing-01"], "consumers_first": False}
+                                   "exclude": ["lab-plc-01", "sol-billing-01"], "consumers_first": False,
+                                   **defaults}
     assert wave_of(document)["db-pg-01"] == 3 and set(document["excluded"]) == {"lab-plc-01", "sol-billing-01"}
 
 
@@ -174,9 +177,10 @@ def test_invalid_policy_is_exit_3_naming_the_file(tmp_path, capsys):
 
 def test_shipped_example_runs_on_the_example_estate(capsys):
     flows = str(EXAMPLE.with_name("flows.csv"))
-    for argv in (["--policy", str(EXAMPLE)], ["--policy", str(EXAMPLE), "--flows", flows]):
+    for argv, warnings in ((["--policy", str(EXAMPLE)], [NO_DEPENDENCY_DATA]),
+                           (["--policy", str(EXAMPLE), "--flows", flows], [])):
         document, err = waves_json(capsys, *argv)
-        assert not document["warnings"] and "warning" not in err
+        assert document["warnings"] == warnings and err.count("warning") == len(warnings)
         assert document["excluded"] == ["sol-billing-01"] and wave_of(document)["db-pg-01"] == 1
         assert all(wave["vm_count"] <= 10 and wave["num_cpu"] <= 64 for wave in document["waves"])
         waves = wave_of(document)
@@ -226,10 +230,22 @@ def test_pins_and_excludes_from_the_file(three_tier):
     assert [(r.client, r.kind) for r in plan.risks if r.kind == "permanent"] == [("web", "permanent")]
 
 
-def test_unknown_names_in_the_file_are_warnings(tmp_path, capsys):
-    path = write(tmp_path, "waves:\n  pin: {ghost-01: 2}\n  exclude: [ghost-02]\n"
-                           "  together: [[web-nginx-01, ghost-03]]\n")
-    document, err = waves_json(capsys, "--policy", str(path))
-    assert {"pinned VM ghost-01 is not in the graph", "excluded VM ghost-02 is not in the graph",
-            "'together' names VMs not in the graph: ghost-03"} <= set(document["warnings"])
-    assert "ghost-01" in err and "ghost-02" in err and "ghost-03" in err
+def test_unknown_names_in_the_file_are_errors_naming_file_and_key(tmp_path, capsys):
+    """A typo in an exclude would silently migrate that VM: every unknown name is an error, by key path."""
+    path = write(tmp_path, "waves:\n  pin: {ghost-01: 2}\n  exclude: [db-pg-1]\n"
+                           "  together: [[web-nginx-01, web-ngnx-02]]\n")
+    assert run_planner(["waves", "example", "--policy", str(path)]) == 3
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{path}: waves.pin.ghost-01: no VM named 'ghost-01'" in err and "ghost-01' in the snapshot;" in err
+    assert "waves.exclude[0]: no VM named 'db-pg-1' in the snapshot (did you mean db-pg-01?)" in err
+    assert "waves.together[0][1]: no VM named 'web-ngnx-02' in the snapshot (did you mean web-nginx-02?)" in err
+
+
+def test_include_strategies_in_the_file(tmp_path):
+    policy = parse_wave_policy({"waves": {"include_strategies": ["retire"]}}, "waves.yaml").settings()
+    assert policy.stay_behind_strategies() == ["keep-vm", "exclude"]
+    merged = policy.overlay(WaveSettings(include_strategies=["keep-vm"]))
+    assert merged.stay_behind_strategies() == ["exclude"]
+    assert WaveSettings(include_strategies=["all"]).stay_behind_strategies() == []
+    with pytest.raises(InputError, match=r"waves.yaml: waves.include_strategies\[0\]"):
+        parse_wave_policy({"waves": {"include_strategies": ["keepvm"]}}, "waves.yaml")
