@@ -255,7 +255,8 @@ def _staying_text(result: Analysis) -> str:
         return "none"
     parts = [f"{label} ({len(vms)}): " + ", ".join(vms[:12]) + (f" … +{len(vms) - 12}" if len(vms) > 12 else "")
              for label, vms in sorted(by_reason.items())]
-    return escape(f"{len(result.plan.staying)} VMs — " + "; ".join(parts))
+    count = len(result.plan.staying)
+    return escape(f"{count} VM{'' if count == 1 else 's'} — " + "; ".join(parts))
 
 
 def register(app: typer.Typer) -> None:

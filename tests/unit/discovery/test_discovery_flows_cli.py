@@ -150,7 +150,8 @@ def test_cli_import_flows_then_waves(tmp_path, capsys):
     assert run_cli("--db", db, "waves", "--max-vms", "1", "--pin", "broken") == 3
     table = tmp_path / "waves.txt"
     assert run_cli("--db", db, "waves", "--exclude", "web", "-o", str(table)) == 0
-    assert "3 move groups; 2 cutover risks (1 permanent); staying behind: web." in table.read_text()
+    assert "3 move groups; 2 cutover risks (1 permanent); staying behind: 1 VM — --exclude (1): web." in \
+        table.read_text()
     assert run_cli("--db", db, "graph", "--format", "dot", "-o", str(tmp_path / "g.dot")) == 0
     assert "digraph planner" in (tmp_path / "g.dot").read_text()
     assert run_cli("--db", db, "discover", "inventory", "-o", str(tmp_path / "inv.yml")) == 0
