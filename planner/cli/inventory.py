@@ -104,6 +104,8 @@ def _export_format(fmt: ExportFormat | None, output: Path | None) -> ExportForma
     by_suffix = {f".{f.value}": f for f in ExportFormat}.get(output.suffix.lower()) if output else None
     if fmt is not None and by_suffix is not None and fmt is not by_suffix:
         raise UsageError(f"--format {fmt.value} does not match the output file {output}; change one of them.")
+    if fmt is None and by_suffix is None and output is not None and output.suffix:
+        raise UsageError(f"cannot tell the export format from {output.name}: add -f json, -f csv or -f xlsx.")
     chosen = fmt or by_suffix or ExportFormat.json
     if chosen is ExportFormat.xlsx and output is None:
         raise UsageError("xlsx export needs an output file: add -o FILE.xlsx.")
