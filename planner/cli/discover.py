@@ -28,12 +28,12 @@ from planner.cli.common import (
 )
 from planner.discovery.flows import read_flows
 from planner.discovery.inventory import build_inventory, inventory_yaml
-from planner.discovery.models import DISCOVERY_FORMAT_VERSION, GuestDiscovery
 from planner.discovery.runner import DiscoveryOptions, resolve_inventory, run_discovery
 from planner.discovery.storage import REACHED, SavedGuests, save_flows, save_guests
 from planner.errors import ExecutionError, InputError, NotFoundError
 from planner.graph.matching import match_guests
 from planner.models import Estate
+from planner.models.discovery import DISCOVERY_FORMAT_VERSION, GuestDiscovery
 
 app = typer.Typer(help="Discover guests with Ansible, write a starter inventory, import flows.", no_args_is_help=True)
 

@@ -24,13 +24,13 @@ from planner.cli.common import (
     snapshot_arg_help,
 )
 from planner.discovery.flows import read_flows
-from planner.discovery.models import FlowRecord, GuestDiscovery
 from planner.discovery.storage import load_flows, load_guests
 from planner.errors import InputError, UsageError
 from planner.graph import Analysis, analyse, graph_from_sources, is_external
 from planner.graph.export import annotate, render_svg, to_dot, to_graphml, to_node_link
 from planner.graph.policy import STAY_BEHIND_STRATEGIES, WaveSettings, check_names, load_wave_policy
 from planner.graph.report import fits_from_documents, strategies_by_node, strategies_from_documents, waves_document
+from planner.models.discovery import FlowRecord, GuestDiscovery
 
 
 class GraphFormat(StrEnum):

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from planner.discovery.models import FlowRecord
 from planner.errors import InputError, NotFoundError
+from planner.models.discovery import FlowRecord
 
 REQUIRED = ("src_ip", "dst_ip", "dst_port")
 OPTIONAL = ("src_port", "protocol", "bytes", "packets", "first_seen", "last_seen")

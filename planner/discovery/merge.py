@@ -17,15 +17,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from planner.discovery import parse
-from planner.discovery.models import (
-    Connection,
-    GuestDiscovery,
-    GuestStatus,
-    Listener,
-    Process,
-    RawGuest,
-    WindowsService,
-)
+from planner.discovery.raw import RawGuest
+from planner.models.discovery import Connection, GuestDiscovery, GuestStatus, Listener, Process, WindowsService
 
 WILDCARDS = {"0.0.0.0", "::", "*", ""}  # noqa: S104 - matched against, never bound
 LOCALHOST = {"127.0.0.1", "::1"}

@@ -9,7 +9,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from planner.discovery.models import CronEntry, HostsEntry, Mount, OsRelease, Package, Process, SystemdUnit
+from planner.models.discovery import CronEntry, HostsEntry, Mount, OsRelease, Package, Process, SystemdUnit
 
 _SECTION = re.compile(r"^@@planner:([a-z0-9-]+)(?: (.*))?@@$")
 DATA_MARK = "|"

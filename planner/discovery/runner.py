@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from planner.discovery.merge import merge
-from planner.discovery.models import GuestDiscovery, RawGuest, RawSample
+from planner.discovery.raw import RawGuest, RawSample
 from planner.errors import ExecutionError, InputError, NotFoundError
+from planner.models.discovery import GuestDiscovery
 
 PLAYBOOK_DIR = Path(__file__).resolve().parent / "playbooks"
 PLAYBOOK = PLAYBOOK_DIR / "discover.yml"

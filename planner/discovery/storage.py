@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from planner.discovery.models import DISCOVERY_FORMAT_VERSION, FlowRecord, GuestDiscovery, GuestStatus
 from planner.errors import StoreError
+from planner.models.discovery import DISCOVERY_FORMAT_VERSION, FlowRecord, GuestDiscovery, GuestStatus
 from planner.store import Store
 
 DISCOVERY_KIND = "discovery"

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from planner.discovery.models import FlowRecord, GuestDiscovery
 from planner.graph.build import build_graph, external_id, is_external, paused_gc, vm_node_ids
 from planner.graph.groups import GroupResult, MoveGroup, move_groups, together_from_tags
 from planner.graph.observations import Observation, from_discovery, from_flows
@@ -22,6 +21,7 @@ from planner.graph.waves import (
     plan_waves,
 )
 from planner.models import Estate
+from planner.models.discovery import FlowRecord, GuestDiscovery
 
 __all__ = [
     "NO_DEPENDENCY_DATA", "WAVES_FORMAT_VERSION", "Analysis", "CutoverRisk", "GroupResult", "MoveGroup", "Observation",

@@ -19,10 +19,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from planner.discovery.models import GuestDiscovery
 from planner.graph.build import vm_node_ids
 from planner.graph.observations import is_loopback, normalize_ip
 from planner.models import Estate, Vm
+from planner.models.discovery import GuestDiscovery
 
 
 @dataclass

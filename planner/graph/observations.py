@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from planner.discovery.models import FlowRecord, GuestDiscovery
+from planner.models.discovery import FlowRecord, GuestDiscovery
 
 EPHEMERAL_MIN = 32768
 """Lowest port treated as ephemeral (Linux's default range starts here; Windows' at 49152)."""

@@ -11,9 +11,9 @@ import pytest
 from planner.assess import ASSESSMENT_DOCUMENT_KIND, assess_estate
 from planner.assess.facts import facts_by_vm, facts_from_discovery
 from planner.cli import main
-from planner.discovery.models import GuestDiscovery
 from planner.errors import InputError
 from planner.graph.report import fits_from_documents
+from planner.models.discovery import GuestDiscovery
 from planner.store import Store
 from tests.unit.assess.conftest import make_estate, make_vm
 

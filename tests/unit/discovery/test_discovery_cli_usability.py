@@ -12,11 +12,12 @@ import pytest
 
 from planner.cli import discover as discover_cli
 from planner.discovery.merge import merge
-from planner.discovery.models import GuestDiscovery, GuestStatus, RawGuest
+from planner.discovery.raw import RawGuest
 from planner.discovery.runner import DiscoveryOptions, DiscoveryRun, resolve_inventory
 from planner.discovery.storage import FAILURE_KIND, load_guests, save_guests
 from planner.errors import InputError, NotFoundError
 from planner.models import Estate, PowerState, Vm
+from planner.models.discovery import GuestDiscovery, GuestStatus
 from planner.store import Store
 from tests.support.cli import run_planner
 from tests.support.components import require

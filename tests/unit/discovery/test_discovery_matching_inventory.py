@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import yaml
 
 from planner.discovery.inventory import build_inventory, inventory_yaml
-from planner.discovery.models import GuestDiscovery
 from planner.graph.matching import match_guests
 from planner.models import Estate, GuestOs, Nic, OsFamily, PowerState, Tag, Vm
+from planner.models.discovery import GuestDiscovery
 from tests.support.components import require
 
 

@@ -10,10 +10,11 @@ import pytest
 
 from planner.assess.facts import facts_by_vm
 from planner.discovery.merge import merge
-from planner.discovery.models import GuestStatus, RawGuest, RawSample
+from planner.discovery.raw import RawGuest, RawSample
 from planner.graph import analyse, graph_from_sources
 from planner.graph.matching import match_guests
 from planner.models import Estate, PowerState, Vm
+from planner.models.discovery import GuestStatus
 
 DATA = Path(__file__).parent / "data"
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from graph_helpers import flow, make_estate, make_vm
 
-from planner.discovery.models import Connection, FlowRecord, GuestDiscovery
 from planner.graph import build_graph, from_discovery, from_flows, graph_from_sources, vm_node_ids
+from planner.models.discovery import Connection, FlowRecord, GuestDiscovery
 
 
 def test_edges_go_client_to_server_and_aggregate(three_tier):

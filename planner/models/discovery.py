@@ -1,4 +1,5 @@
-"""What guest discovery and flow imports produce. Pydantic v2, no I/O.
+"""What guest discovery and flow imports produce: the contract the discovery stage writes and the graph and
+assessment stages read. Pydantic v2, no I/O.
 
 ``GuestDiscovery`` is one guest's merged facts (all samples), stored as a ``discovery`` document with the snapshot
 it enriches; ``FlowRecord`` is one row of an imported flow CSV, stored in a ``flows`` document.
@@ -9,14 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from planner.models.base import Model
 
 DISCOVERY_FORMAT_VERSION = 1
 """Version of the discovery JSON contract (docs/discovery.md). Bump it on any incompatible change."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class GuestStatus(StrEnum):
@@ -29,7 +28,7 @@ class GuestStatus(StrEnum):
     FAILED = "failed"
 
 
-class OsRelease(_Model):
+class OsRelease(Model):
     id: str | None = None
     id_like: list[str] = Field(default_factory=list)
     name: str | None = None
@@ -37,7 +36,7 @@ class OsRelease(_Model):
     pretty_name: str | None = None
 
 
-class Process(_Model):
+class Process(Model):
     pid: int
     ppid: int | None = None
     user: str | None = None
@@ -46,7 +45,7 @@ class Process(_Model):
     args: str = ""
 
 
-class Listener(_Model):
+class Listener(Model):
     protocol: str = Field(description="tcp | udp")
     address: str
     port: int
@@ -54,7 +53,7 @@ class Listener(_Model):
     pid: int | None = None
 
 
-class Connection(_Model):
+class Connection(Model):
     """An established connection seen from this guest, merged over samples."""
 
     protocol: str = "tcp"
@@ -70,13 +69,13 @@ class Connection(_Model):
     last_seen: datetime | None = None
 
 
-class Package(_Model):
+class Package(Model):
     name: str
     version: str | None = None
     arch: str | None = None
 
 
-class SystemdUnit(_Model):
+class SystemdUnit(Model):
     name: str
     load: str | None = None
     active: str | None = None
@@ -84,7 +83,7 @@ class SystemdUnit(_Model):
     description: str | None = None
 
 
-class Mount(_Model):
+class Mount(Model):
     device: str
     mountpoint: str
     fstype: str
@@ -92,17 +91,17 @@ class Mount(_Model):
     network: bool = Field(default=False, description="NFS or CIFS/SMB")
 
 
-class CronEntry(_Model):
+class CronEntry(Model):
     source: str
     line: str
 
 
-class HostsEntry(_Model):
+class HostsEntry(Model):
     address: str
     names: list[str]
 
 
-class WindowsService(_Model):
+class WindowsService(Model):
     name: str
     display_name: str | None = None
     state: str | None = None
@@ -110,7 +109,7 @@ class WindowsService(_Model):
     path: str | None = None
 
 
-class GuestDiscovery(_Model):
+class GuestDiscovery(Model):
     """Everything discovery learnt about one guest; all samples merged."""
 
     format_version: int = DISCOVERY_FORMAT_VERSION
@@ -153,7 +152,7 @@ class GuestDiscovery(_Model):
     duration_seconds: float | None = Field(default=None, description="wall time of this host's discovery")
 
 
-class FlowRecord(_Model):
+class FlowRecord(Model):
     """One flow from a NetFlow / network-insight export (CSV columns in docs/discovery.md)."""
 
     src_ip: str
@@ -165,26 +164,3 @@ class FlowRecord(_Model):
     packets: int | None = None
     first_seen: datetime | None = None
     last_seen: datetime | None = None
-
-
-class RawSample(_Model):
-    """One sample's raw output (``collect.sh sample``) and when the controller received it."""
-
-    received: datetime
-    text: str
-
-
-class RawGuest(_Model):
-    """What the playbook returned for one host, before parsing (recorded in tests as it came back)."""
-
-    host: str
-    reached_address: str | None = Field(default=None, description="ansible_host, if the inventory sets it")
-    planner_vm: str | None = Field(default=None, description="planner_vm host variable")
-    extra_addresses: list[str] = Field(default_factory=list, description="planner_guest_addresses host var")
-    sections: dict[str, str] = Field(default_factory=dict, description="task (identity, packages...) -> stdout")
-    samples: list[RawSample] = Field(default_factory=list)
-    windows: dict[str, str] = Field(default_factory=dict, description="Windows task -> stdout (JSON)")
-    errors: list[str] = Field(default_factory=list)
-    unreachable: bool = False
-    started: datetime | None = None
-    finished: datetime | None = None
