@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from planner.assess.base import Severity
-from planner.errors import InputError, NotFoundError
+from planner.errors import InputError
 from planner.models import OsFamily
+from planner.validation import problems, read_yaml
 
 
 class _Strict(BaseModel):
@@ -199,30 +199,6 @@ class Policy(_Strict):
 _SECTIONS = frozenset(name for name, field in Policy.model_fields.items() if name != "version")
 
 
-def _key_path(loc: Iterable[int | str]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top level)"
-
-
-_BOUND_MESSAGES = {"greater_than": "> {gt}", "greater_than_equal": ">= {ge}", "less_than": "< {lt}",
-                   "less_than_equal": "<= {le}"}
-
-
-def _message(error: Any) -> str:
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    if kind in _BOUND_MESSAGES:
-        return "must be " + _BOUND_MESSAGES[kind].format(**ctx)
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "required"
-    message = str(error["msg"]).replace("Input should be", "must be").replace("Value error, ", "")
-    return message
-
-
 def parse_policy(document: Any, origin: str) -> Policy:
     """Validate a parsed YAML document; errors name the key path, e.g. ``thresholds.huge_memory_gib``."""
     if document is None:
@@ -234,8 +210,7 @@ def parse_policy(document: Any, origin: str) -> Policy:
     try:
         policy = Policy.model_validate(document)
     except ValidationError as exc:
-        problems = [f"{_key_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
-        raise InputError(f"{origin}: invalid policy: " + "; ".join(problems)) from exc
+        raise InputError(f"{origin}: invalid policy: {problems(exc)}") from exc
     return policy
 
 
@@ -243,17 +218,7 @@ def load_policy(path: Path | None) -> Policy:
     """The policy in ``path``, or the defaults when ``path`` is None."""
     if path is None:
         return Policy()
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise NotFoundError(f"policy file {path} does not exist.") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InputError(f"cannot read policy {path}: {reason}.") from exc
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}") from exc
+    document = read_yaml(path, "policy")
     return parse_policy(document, str(path))
 
 

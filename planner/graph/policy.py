@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from planner.errors import InputError, NotFoundError
+from planner.errors import InputError
 from planner.graph.groups import TOGETHER_TAG_CATEGORY
 from planner.graph.waves import WaveOptions
+from planner.validation import problems, read_yaml
 
 _Name = Annotated[str, Field(min_length=1)]
 STAY_BEHIND_STRATEGIES = ("keep-vm", "retire", "exclude")
@@ -146,25 +146,6 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _key_path(loc: Iterable[int | str]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top level)"
-
-
-_MESSAGES = {"greater_than_equal": "must be >= {ge}", "extra_forbidden": "unknown key", "missing": "required",
-             "too_short": "must not be empty", "string_too_short": "must not be empty",
-             "model_type": "must be a mapping", "dict_type": "must be a mapping"}
-
-
-def _message(error: Any) -> str:
-    template = _MESSAGES.get(error["type"])
-    if template is not None:
-        return template.format(**(error.get("ctx") or {}))
-    return str(error["msg"]).replace("Input should be", "must be")
-
-
 def parse_wave_policy(document: Any, origin: str) -> WavePolicy:
     """Validate a parsed YAML document (None, an empty file, means defaults)."""
     if document is None:
@@ -178,21 +159,10 @@ def parse_wave_policy(document: Any, origin: str) -> WavePolicy:
     try:
         return WavePolicy.model_validate(document)
     except ValidationError as exc:
-        problems = [f"{_key_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
-        raise InputError(f"{origin}: " + "; ".join(problems)) from exc
+        raise InputError(f"{origin}: {problems(exc)}") from exc
 
 
 def load_wave_policy(path: Path) -> WavePolicy:
     """The wave policy in ``path``."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise NotFoundError(f"wave policy file {path} does not exist.") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InputError(f"cannot read wave policy {path}: {reason}.") from exc
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}") from exc
+    document = read_yaml(path, "wave policy")
     return parse_wave_policy(document, str(path))

@@ -9,13 +9,7 @@ from pydantic import ValidationError
 
 from planner.errors import InputError
 from planner.models import SCHEMA_VERSION, Estate
-
-
-def _location(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top level)"
+from planner.validation import key_path
 
 
 def parse_snapshot(text: str, origin: str) -> Estate:
@@ -36,7 +30,7 @@ def parse_snapshot(text: str, origin: str) -> Estate:
         return Estate.model_validate(document)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = _location(tuple(first["loc"]))
+        where = key_path(first["loc"])
         extra = f" ({exc.error_count()} problems in all)" if exc.error_count() > 1 else ""
         raise InputError(f"{origin}: invalid snapshot at {where}: {first['msg']}{extra}.") from exc
 
