@@ -42,8 +42,7 @@ def assess(
     For a stored snapshot, guest facts from `planner discover` are used, and the verdicts are kept with it.
     """
     chosen = _report_format(fmt, output)  # a format/extension clash fails before any work
-    estate, label = load_snapshot(snapshot)
-    snapshot_id = int(label[1:]) if label.startswith("#") else None
+    estate, _label, snapshot_id = load_snapshot(snapshot)
     discovery: list[str] = []
     if snapshot_id is not None:
         with open_store() as store:

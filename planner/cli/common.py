@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.console import Console
 from rich.text import Text
@@ -72,17 +72,34 @@ def warn(message: str) -> None:
     err_console.print(Text.assemble("warning: ", printable(message)))
 
 
-def load_snapshot(ref: str | None) -> tuple[Estate, str]:
-    """The estate a user names, and a short label for it (`#3` or the file name)."""
+SNAPSHOT_FILE_SUFFIXES = (".json", ".xlsx", ".csv", ".zip")
+
+
+class LoadedSnapshot(NamedTuple):
+    """An estate the user named, a short label for it, and its store id (None for a file or the example)."""
+
+    estate: Estate
+    label: str
+    snapshot_id: int | None
+
+
+def names_a_file(ref: str | None) -> bool:
+    """Whether a SNAPSHOT argument names a file (or the bundled example) rather than a stored snapshot."""
     if ref == "example":
-        return load_estate_file(example_estate_path()), "example"
-    if ref is not None and ref != "latest":
+        return True
+    return ref not in (None, "latest") and (Path(ref).exists() or ref.endswith(SNAPSHOT_FILE_SUFFIXES))
+
+
+def load_snapshot(ref: str | None) -> LoadedSnapshot:
+    """The estate a user names: `#3`-labelled from the store, or labelled by its file name."""
+    if ref == "example":
+        return LoadedSnapshot(load_estate_file(example_estate_path()), "example", None)
+    if ref is not None and names_a_file(ref):
         candidate = Path(ref)
-        if candidate.exists() or ref.endswith((".json", ".xlsx", ".csv", ".zip")):
-            return load_estate_file(candidate, on_warning=warn), candidate.name
+        return LoadedSnapshot(load_estate_file(candidate, on_warning=warn), candidate.name, None)
     with open_store() as store:
         snapshot_id = store.resolve(ref)
-        return store.load(snapshot_id), f"#{snapshot_id}"
+        return LoadedSnapshot(store.load(snapshot_id), f"#{snapshot_id}", snapshot_id)
 
 
 def dump_json(data: Any) -> str:

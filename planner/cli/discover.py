@@ -23,6 +23,7 @@ from planner.cli.common import (
     emit,
     err_console,
     load_snapshot,
+    names_a_file,
     open_store,
     snapshot_arg_help,
 )
@@ -43,7 +44,6 @@ SnapshotArg = Annotated[str | None, typer.Argument(
 SnapshotAlias = Annotated[str | None, typer.Option(
     "--snapshot", "-s", hidden=True, help="The same as the SNAPSHOT argument (older form, still accepted).")]
 FormatOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")]
-SNAPSHOT_FILE_SUFFIXES = (".json", ".xlsx", ".csv", ".zip")
 
 
 class InventoryFormat(StrEnum):
@@ -64,18 +64,18 @@ def _one_snapshot(argument: str | None, alias: str | None) -> str | None:
 def _stored_snapshot(ref: str | None) -> tuple[int, Estate] | None:
     """The stored snapshot results are attached to, with its estate; None when the store holds none and the user
     named none (results are then only printed). A snapshot *file* cannot hold stored data."""
-    if ref == "example" or (ref not in (None, "latest")
-                            and (Path(ref).exists() or ref.endswith(SNAPSHOT_FILE_SUFFIXES))):
+    if names_a_file(ref):
         raise InputError(f"{ref} is a snapshot file: discovery results and flows are stored with a snapshot in the "
                          "store, not in a file.",
                          hint="Import it first (`planner inventory import FILE`), then give its id or `latest`.")
     try:
-        estate, label = load_snapshot(ref)
+        loaded = load_snapshot(ref)
     except NotFoundError:
         if ref not in (None, "latest"):
             raise
         return None
-    return int(label.removeprefix("#")), estate
+    assert loaded.snapshot_id is not None  # files were refused above
+    return loaded.snapshot_id, loaded.estate
 
 
 class _HostProgress:
@@ -204,7 +204,7 @@ def inventory(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the inventory here.")] = None,
 ) -> None:
     """Write an Ansible inventory (YAML) of the snapshot's powered-on VMs to start discovery from."""
-    estate, label = load_snapshot(snapshot)
+    estate, label, _snapshot_id = load_snapshot(snapshot)
     if fmt is InventoryFormat.json:
         data, skipped = build_inventory(estate)
         emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": label, "inventory": data,

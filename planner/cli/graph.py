@@ -120,26 +120,16 @@ def _output_format(given: str | None, output: Path | None, extensions: dict[str,
     return given or implied or default
 
 
-def _stored_id(ref: str | None, label: str) -> int | None:
-    """The store's id of the snapshot ``load_snapshot`` returned, or None when it came from a file (whose name may
-    well look like ``#3``: its discovery and flows are not the stored snapshot's)."""
-    if ref not in (None, "latest") and (Path(ref).exists() or ref.endswith((".json", ".xlsx", ".csv", ".zip"))):
-        return None
-    number = label.removeprefix("#")
-    return int(number) if label.startswith("#") and number.isdigit() else None
-
-
 class _Result:
     def __init__(self, analysis: Analysis, label: str, fits: dict[str, str], assessment: bool) -> None:
         self.analysis, self.label, self.fits, self.assessment = analysis, label, fits, assessment
 
 
 def _analysis(snapshot: str | None, flow_files: list[Path], settings: _Settings) -> _Result:
-    estate, label = load_snapshot(snapshot)
+    estate, label, snapshot_id = load_snapshot(snapshot)
     guests: list[GuestDiscovery] = []
     flows: list[FlowRecord] = []
     assessments: dict[str, str] = {}
-    snapshot_id = _stored_id(snapshot, label)
     if snapshot_id is not None:
         with open_store() as store:
             guests = load_guests(store, snapshot_id)

@@ -87,7 +87,7 @@ def show(
     top: Annotated[int, typer.Option(help="How many of the largest VMs to list.", min=0)] = 10,
 ) -> None:
     """Summarise a snapshot: counts by power state, OS family and cluster; the largest VMs."""
-    estate, label = load_snapshot(snapshot)
+    estate, label, _snapshot_id = load_snapshot(snapshot)
     summary = summarize(estate, top=top)
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": label, **summary.as_dict()}), None)
@@ -124,7 +124,7 @@ def export(
 ) -> None:
     """Export a snapshot as JSON, CSV or an xlsx workbook."""
     chosen = _export_format(fmt, output)
-    estate, _label = load_snapshot(snapshot)
+    estate = load_snapshot(snapshot).estate
     if output is None:
         from planner.audit.export import to_csv
 

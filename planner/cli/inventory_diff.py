@@ -73,8 +73,8 @@ def register(app: typer.Typer) -> None:
         = None,
     ) -> None:
         """Compare two snapshots: VMs added, removed, renamed (same UUID) and changed, field by field."""
-        old, old_label = load_snapshot(before)
-        new, new_label = load_snapshot(after)
+        old, old_label, _ = load_snapshot(before)
+        new, new_label, _ = load_snapshot(after)
         result = diff_estates(old, new, before_label=old_label, after_label=new_label)
         if fmt is TableOrJson.json:
             emit(dump_json(result.as_dict()), output)

@@ -64,3 +64,13 @@ def test_format_follows_the_output_extension(snapshot: Path, tmp_path: Path,
     assert run(["assess", str(snapshot), "-f", "csv", "-o", str(tmp_path / "b.json")]) == 2
     assert "does not match the output file" in capsys.readouterr().err
     assert not (tmp_path / "b.json").exists()
+
+
+def test_a_snapshot_file_named_like_a_stored_id_is_a_file(snapshot: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`#3.json` is a file: assessed as such, nothing read from or written to the store."""
+    named = tmp_path / "#3.json"
+    named.write_text(snapshot.read_text())
+    monkeypatch.setenv("PLANNER_DB", str(tmp_path / "store.db"))
+    assert run(["assess", str(named), "--format", "json"]) == 0
+    assert not (tmp_path / "store.db").exists()
