@@ -107,7 +107,7 @@ def synthetic_facts(estate: Estate, share: float, seed: int = 7) -> dict[str, Gu
     for vm in estate.vms:
         if vm.guest.family.value != "linux" or rng.random() >= share:
             continue
-        facts[vm.name] = GuestFacts.model_validate({
+        facts[vm.key] = GuestFacts.model_validate({
             "os_id": "rhel", "os_version": rng.choice(["8.9", "7.9", "9.3"]),
             "kernel": rng.choice(["4.18.0-513.el8.x86_64", "2.6.32-754.el6.x86_64"]), "arch": "x86_64",
             "processes": [{"user": "root", "exe": "/usr/sbin/sshd"},

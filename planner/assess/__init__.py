@@ -7,10 +7,9 @@ See docs/assessment.md for how verdicts are derived and docs/rules.md for the ca
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from planner.assess.base import Criterion, Finding, Hit, Rule, Severity
 from planner.assess.context import RuleContext
@@ -27,9 +26,11 @@ ASSESSMENT_DOCUMENT_KIND = "assessment"
 
 
 def summary_document(assessment: Assessment) -> str:
-    """Compact JSON kept with a stored snapshot: ``{"format_version", "vms": [{vm, fit, score, strategy}]}``."""
+    """Compact JSON kept with a stored snapshot: ``{"format_version", "vms": [{vm, vm_key, fit, score, strategy}]}``
+    (``vm_key`` is the VM's identity, ``Vm.key``: reports match by it, so duplicate names never collide)."""
     return json.dumps({"format_version": FORMAT_VERSION, "vms": [
-        {"vm": a.vm, "fit": a.fit.value, "score": a.score, "strategy": a.strategy.value} for a in assessment.vms]},
+        {"vm": a.vm, "vm_key": a.vm_key, "fit": a.fit.value, "score": a.score, "strategy": a.strategy.value}
+        for a in assessment.vms]},
         ensure_ascii=False, separators=(",", ":"))
 
 
@@ -42,12 +43,12 @@ class AssessOutput:
 
 
 def run_assessment(estate: Estate, policy_path: Path | None, fmt: ReportFormat | str,
-                   discovery: Iterable[str | Mapping[str, Any]] = ()) -> AssessOutput:
-    """The whole of `planner assess`: load the policy, adapt discovery documents, assess, render."""
+                   facts: Mapping[str, GuestFacts] | None = None) -> AssessOutput:
+    """The whole of `planner assess`: load the policy, assess (``facts`` keyed by ``Vm.key``), render."""
     registry = default_registry()
     policy = load_policy(policy_path)
     check_rule_ids(policy, registry.ids(), str(policy_path or "policy"))
-    assessment = assess_estate(estate, policy, facts_by_vm(discovery), registry=registry)
+    assessment = assess_estate(estate, policy, facts, registry=registry)
     return AssessOutput(render(assessment, fmt), summary_document(assessment))
 
 

@@ -36,6 +36,7 @@ class VmAssessment:
     """The verdict on one VM."""
 
     vm: str
+    vm_key: str
     source: str
     cluster: str | None
     power_state: str | None
@@ -52,6 +53,7 @@ class VmAssessment:
         return {
             "format_version": FORMAT_VERSION,
             "vm": self.vm,
+            "vm_key": self.vm_key,
             "source": self.source,
             "cluster": self.cluster,
             "power_state": self.power_state,
@@ -131,7 +133,8 @@ def assess_estate(
     *,
     registry: RuleRegistry | None = None,
 ) -> Assessment:
-    """Assess every VM (templates included, as ``exclude``). ``facts`` are keyed by exact VM name."""
+    """Assess every VM (templates included, as ``exclude``). ``facts`` are keyed by VM identity (``Vm.key``:
+    source and moid), so two VMs of the same name from two vCenters each get their own."""
     policy = policy or Policy()
     registry = registry if registry is not None else default_registry()
     compiled = compile_policy(policy, {rule.id: rule.severity for rule in registry})
@@ -145,7 +148,7 @@ def assess_estate(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        results = [_assess_vm(vm, compiled, index, facts.get(vm.name), config_rules, active) for vm in estate.vms]
+        results = [_assess_vm(vm, compiled, index, facts.get(vm.key), config_rules, active) for vm in estate.vms]
     finally:
         if collecting:
             gc.enable()
@@ -169,7 +172,7 @@ def _assess_vm(vm: Vm, compiled: CompiledPolicy, index: EstateIndex, vm_facts: G
     value = score(findings)
     fit = fit_for(value, findings, os_known)
     return VmAssessment(
-        vm=vm.name, source=vm.source, cluster=vm.cluster,
+        vm=vm.name, vm_key=vm.key, source=vm.source, cluster=vm.cluster,
         power_state=vm.power_state.value if vm.power_state else None,
         os_family=family, template=vm.template, fit=fit, score=value,
         strategy=strategy_for(fit, findings, template=vm.template, os_known=os_known),

@@ -1,17 +1,16 @@
 """Guest facts: what discovery (Ansible, inside the guest) tells the assessment beyond VM configuration.
 
-This is the input contract between discovery and the guest-level rules (``GST*``). Discovery builds one
-:class:`GuestFacts` per VM and passes them to ``assess_estate(..., facts={vm_name: GuestFacts})``.
+This is the input contract between discovery and the guest-level rules (``GST*``). One :class:`GuestFacts` per VM
+is passed to ``assess_estate(..., facts={vm.key: GuestFacts})``, keyed by VM identity (``Vm.key``).
 Every field is optional or defaults to empty, so partial discovery is fine: a rule reads only the fields
 it needs, and an empty list means "looked, found none" as far as the rules are concerned.
 
-``facts_from_discovery`` adapts one document of discovery's JSON contract (``GuestDiscovery``, format 1, as
-stored with a snapshot) without importing the discovery stage: stages meet only through documented data.
+``facts_from_discovery`` adapts one guest of discovery's contract (``planner.models.discovery.GuestDiscovery``)
+without importing the discovery stage: stages meet only through planner.models.
 """
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
@@ -19,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from planner.errors import InputError
+from planner.models.discovery import GuestDiscovery, GuestStatus, Process, SystemdUnit
 
 
 class _Facts(BaseModel):
@@ -26,17 +26,23 @@ class _Facts(BaseModel):
 
 
 class GuestProcess(_Facts):
-    """A running process (``ps -eo user,exe,args``)."""
+    """A running process (``ps -eo user,comm,exe,args``)."""
 
     user: str | None = None
     exe: str | None = Field(default=None, description="resolved executable path, e.g. /usr/sbin/mysqld")
+    comm: str | None = Field(default=None, description="the kernel's process name (ps comm, at most 15 characters)")
     cmdline: list[str] = Field(default_factory=list, description="argv")
 
     @property
     def name(self) -> str:
-        """Executable base name (from ``exe``, else argv[0])."""
-        path = self.exe or (self.cmdline[0] if self.cmdline else "")
-        return path.rsplit("/", 1)[-1]
+        """Executable base name: from ``exe``; else argv[0] when it agrees with ``comm`` (a process may rewrite its
+        argv: nginx's is ``nginx: master process …``, whose argv[0] ``nginx:`` is no program); else ``comm``."""
+        if self.exe:
+            return self.exe.rsplit("/", 1)[-1]
+        first = self.cmdline[0].rsplit("/", 1)[-1] if self.cmdline else ""
+        if not self.comm or first == self.comm or (len(self.comm) >= _COMM_LEN and first.startswith(self.comm)):
+            return first or self.comm or ""
+        return self.comm
 
 
 class GuestListener(_Facts):
@@ -98,7 +104,9 @@ class GuestFacts(_Facts):
     cpu_used_cores: float | None = Field(default=None, ge=0, description="average busy cores, for sizing")
 
 
-_UNREACHED = {"unreachable", "failed"}
+_COMM_LEN = 15
+"""The kernel truncates a process name (comm) to 15 characters."""
+_UNREACHED = {GuestStatus.UNREACHABLE, GuestStatus.FAILED}
 _SELINUX = {"enforcing", "permissive", "disabled"}
 _RUNNING = {"active", "activating", "reloading"}
 SERVICE_OF_DIR = {
@@ -120,7 +128,7 @@ def _argv(args: str) -> list[str]:
         return args.split()
 
 
-def _cron(source: str, line: str) -> dict[str, Any] | None:
+def _cron(source: str, line: str) -> CronEntry | None:
     """One crontab line; ``None`` for variable assignments and malformed lines. System crontabs (/etc/crontab,
     /etc/cron.d/*) carry a user field after the schedule; a user's crontab is named after the user."""
     parts = line.split()
@@ -139,7 +147,7 @@ def _cron(source: str, line: str) -> dict[str, Any] | None:
         user = source.rsplit("/", 1)[-1]
     if not rest:
         return None
-    return {"user": user, "schedule": schedule, "command": " ".join(rest)}
+    return CronEntry(user=user, schedule=schedule, command=" ".join(rest))
 
 
 def _protocol(value: object) -> str | None:
@@ -147,10 +155,10 @@ def _protocol(value: object) -> str | None:
     return "tcp" if text.startswith("tcp") else "udp" if text.startswith("udp") else None
 
 
-def _unit_runs(unit: Mapping[str, Any]) -> bool:
+def _unit_runs(unit: SystemdUnit) -> bool:
     """Enabled or running: active (or about to be), a running sub-state, or enabled without being loaded."""
-    return (unit.get("active") in _RUNNING or unit.get("sub") == "running" or unit.get("load") == "enabled"
-            or (unit.get("active") is None and unit.get("sub") is None))
+    return (unit.active in _RUNNING or unit.sub == "running" or unit.load == "enabled"
+            or (unit.active is None and unit.sub is None))
 
 
 def _data_dirs(sizes: Mapping[str, int]) -> dict[str, int]:
@@ -161,51 +169,59 @@ def _data_dirs(sizes: Mapping[str, int]) -> dict[str, int]:
     return by_service
 
 
-def facts_from_discovery(document: Mapping[str, Any]) -> GuestFacts | None:
-    """GuestFacts from one discovery document (a ``GuestDiscovery`` as JSON data); None if the guest was not reached."""
-    if document.get("status") in _UNREACHED:
+def _process(process: Process) -> GuestProcess:
+    return GuestProcess(user=process.user, exe=process.exe, comm=process.comm or None,
+                        cmdline=_argv(process.args or "") or ([process.comm] if process.comm else []))
+
+
+def facts_from_discovery(guest: GuestDiscovery) -> GuestFacts | None:
+    """GuestFacts from one discovered guest; None if the guest was not reached. Missing parts stay empty."""
+    if guest.status in _UNREACHED:
         return None
-    os_release = document.get("os") or {}
-    selinux = (document.get("selinux") or "").lower() or None
-    listeners = [{"address": item["address"], "port": item["port"], "process": item.get("process"), "protocol": proto}
-                 for item in document.get("listeners", [])
-                 if (proto := _protocol(item.get("protocol"))) is not None]
-    crontab = [entry for item in document.get("crontabs", []) if item.get("line")
-               and (entry := _cron(str(item.get("source") or ""), str(item["line"]))) is not None]
-    return GuestFacts.model_validate({
-        "os_id": os_release.get("id"),
-        "os_version": os_release.get("version_id"),
-        "kernel": document.get("kernel"),
-        "arch": document.get("arch"),
-        "processes": [{"user": p.get("user"), "exe": p.get("exe"),
-                       "cmdline": _argv(p.get("args") or "") or [p.get("comm") or ""]}
-                      for p in document.get("processes", [])],
-        "listeners": listeners,
-        "mounts": [{"fstype": m["fstype"], "source": m.get("device", ""), "target": m.get("mountpoint", "")}
-                   for m in document.get("mounts", [])],
-        "packages": sorted({p["name"] for p in document.get("packages", [])}),
-        "systemd_units": sorted({u["name"] for u in document.get("systemd_units", []) if _unit_runs(u)}),
-        "crontab": crontab,
-        "hosts_entries": document.get("hosts_entries", []),
-        "selinux": selinux if selinux in _SELINUX else None,
-        "kernel_modules": document.get("kernel_modules", []),
-        "container_runtimes": document.get("container_runtimes", []),
-        "data_dirs": _data_dirs(document.get("data_dirs") or {}),
-        "memory_used_mib": document.get("memory_used_mib"),
-        "cpu_used_cores": document.get("cpu_used_cores"),
-    })
+    selinux = (guest.selinux or "").lower() or None
+    return GuestFacts(
+        os_id=guest.os.id,
+        os_version=guest.os.version_id,
+        kernel=guest.kernel,
+        arch=guest.arch,
+        processes=[_process(process) for process in guest.processes],
+        listeners=[GuestListener(address=item.address, port=item.port, process=item.process, protocol=proto)
+                   for item in guest.listeners if (proto := _protocol(item.protocol)) is not None
+                   and 0 <= item.port <= 65535],
+        mounts=[GuestMount(fstype=m.fstype, source=m.device, target=m.mountpoint) for m in guest.mounts],
+        packages=sorted({package.name for package in guest.packages}),
+        systemd_units=sorted({unit.name for unit in guest.systemd_units if _unit_runs(unit)}),
+        crontab=[entry for item in guest.crontabs if item.line
+                 and (entry := _cron(item.source or "", item.line)) is not None],
+        hosts_entries=[HostsEntry(address=item.address, names=list(item.names)) for item in guest.hosts_entries],
+        selinux=selinux if selinux in _SELINUX else None,
+        kernel_modules=list(guest.kernel_modules),
+        container_runtimes=list(guest.container_runtimes),
+        data_dirs=_data_dirs(guest.data_dirs),
+        memory_used_mib=guest.memory_used_mib if guest.memory_used_mib is None or guest.memory_used_mib >= 0
+        else None,
+        cpu_used_cores=guest.cpu_used_cores if guest.cpu_used_cores is None or guest.cpu_used_cores >= 0 else None,
+    )
 
 
-def facts_by_vm(documents: Iterable[str | Mapping[str, Any]]) -> dict[str, GuestFacts]:
-    """VM name -> GuestFacts from discovery documents (JSON text or data) matched to a VM (``vm`` set)."""
+def read_guest(document: str | Mapping[str, Any] | GuestDiscovery) -> GuestDiscovery:
+    """One stored discovery document (JSON text or data) read through the ``GuestDiscovery`` contract."""
+    if isinstance(document, GuestDiscovery):
+        return document
+    try:
+        if isinstance(document, str):
+            return GuestDiscovery.model_validate_json(document)
+        return GuestDiscovery.model_validate(document)
+    except (ValueError, ValidationError) as exc:
+        raise InputError(f"unreadable discovery document: {exc}") from exc
+
+
+def facts_by_vm(documents: Iterable[str | Mapping[str, Any] | GuestDiscovery]) -> dict[str, GuestFacts]:
+    """Graph node id (``guest.vm``) -> GuestFacts, for guests matched to a VM: a convenience to inspect one
+    snapshot's discovery. The assessment itself is keyed by ``Vm.key`` (``planner.analysis`` builds that)."""
     facts: dict[str, GuestFacts] = {}
     for document in documents:
-        try:
-            data = json.loads(document) if isinstance(document, str) else document
-            vm = data.get("vm")
-            converted = facts_from_discovery(data) if vm else None
-        except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
-            raise InputError(f"unreadable discovery document: {exc}") from exc
-        if vm and converted is not None:
-            facts[vm] = converted
+        guest = read_guest(document)
+        if guest.vm and (converted := facts_from_discovery(guest)) is not None:
+            facts[guest.vm] = converted
     return facts

@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
-from planner.assess import ASSESSMENT_DOCUMENT_KIND, ReportFormat, run_assessment
-from planner.cli.common import SNAPSHOT_COMMAND, emit, load_snapshot, open_store, snapshot_arg_help
+from planner.analysis import gather_evidence
+from planner.assess import ASSESSMENT_DOCUMENT_KIND, GuestFacts, ReportFormat, run_assessment
+from planner.cli.common import SNAPSHOT_COMMAND, emit, err_console, load_snapshot, open_store, snapshot_arg_help
 from planner.errors import UsageError
-
-DISCOVERY_KIND = "discovery"
-
+from planner.text import printable
 
 _BY_SUFFIX = {".json": ReportFormat.json, ".csv": ReportFormat.csv, ".md": ReportFormat.markdown,
               ".markdown": ReportFormat.markdown, ".txt": ReportFormat.table}
@@ -43,11 +43,14 @@ def assess(
     """
     chosen = _report_format(fmt, output)  # a format/extension clash fails before any work
     estate, _label, snapshot_id = load_snapshot(snapshot)
-    discovery: list[str] = []
+    facts: dict[str, GuestFacts] = {}
     if snapshot_id is not None:
         with open_store() as store:
-            discovery = list(store.documents(snapshot_id, DISCOVERY_KIND).values())
-    result = run_assessment(estate, policy, chosen, discovery)
+            evidence = gather_evidence(estate, store, snapshot_id)
+        facts = evidence.facts
+        for note in evidence.notes():
+            err_console.print(Text.assemble("note: ", printable(note)), soft_wrap=True)
+    result = run_assessment(estate, policy, chosen, facts)
     emit(result.text, output)
     if snapshot_id is not None:
         with open_store() as store:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from planner.analysis import SnapshotAnalysis, analyse_snapshot
 from planner.cli.common import (
     SNAPSHOT_COMMAND,
     TableOrJson,
@@ -24,13 +25,11 @@ from planner.cli.common import (
     snapshot_arg_help,
 )
 from planner.discovery.flows import read_flows
-from planner.discovery.storage import load_flows, load_guests
 from planner.errors import InputError, UsageError
-from planner.graph import Analysis, analyse, graph_from_sources, is_external
+from planner.graph import Analysis
 from planner.graph.export import annotate, render_svg, to_dot, to_graphml, to_node_link
-from planner.graph.policy import STAY_BEHIND_STRATEGIES, WaveSettings, check_names, load_wave_policy
-from planner.graph.report import fits_from_documents, strategies_by_node, strategies_from_documents, waves_document
-from planner.models.discovery import FlowRecord, GuestDiscovery
+from planner.graph.policy import STAY_BEHIND_STRATEGIES, LayeredSettings, WaveSettings
+from planner.graph.report import waves_document
 
 
 class GraphFormat(StrEnum):
@@ -84,27 +83,15 @@ def _strategies(values: list[str]) -> list[str]:
     return names
 
 
-class _Settings:
+def _settings(policy: Path | None, together: list[str] | None, together_tag: list[str] | None,
+              max_vms: int | None, max_vcpu: int | None, pin: list[str] | None, exclude: list[str] | None,
+              consumers_first: bool | None, include: list[str] | None) -> LayeredSettings:
     """The wave policy file (if any) and the command-line options, kept apart until VM names are checked."""
-
-    def __init__(self, policy: Path | None, together: list[str] | None, together_tag: list[str] | None,
-                 max_vms: int | None, max_vcpu: int | None, pin: list[str] | None, exclude: list[str] | None,
-                 consumers_first: bool | None, include: list[str] | None) -> None:
-        self.policy = policy
-        self.command_line = WaveSettings(
-            consumers_first=consumers_first, max_vms=max_vms, max_vcpu=max_vcpu, pins=_pins(pin or []),
-            exclude=list(exclude or []), tag_categories=together_tag, include_strategies=_strategies(include or []),
-            together=[[name.strip() for name in item.split(",") if name.strip()] for item in together or []])
-        self.file = load_wave_policy(policy).settings() if policy else None
-        self.merged = (self.file or WaveSettings()).overlay(self.command_line)
-
-    def check_names(self, known: set[str]) -> None:
-        if self.file is not None:
-            check_names(self.file, known, origin=str(self.policy))
-        check_names(self.command_line, known)
-
-    def describe(self) -> dict[str, object]:
-        return {**self.merged.describe(), "policy": str(self.policy) if self.policy else None}
+    command_line = WaveSettings(
+        consumers_first=consumers_first, max_vms=max_vms, max_vcpu=max_vcpu, pins=_pins(pin or []),
+        exclude=list(exclude or []), tag_categories=together_tag, include_strategies=_strategies(include or []),
+        together=[[name.strip() for name in item.split(",") if name.strip()] for item in together or []])
+    return LayeredSettings.load(policy, command_line)
 
 
 _GRAPH_EXTENSIONS = {".json": "json", ".graphml": "graphml", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
@@ -120,36 +107,21 @@ def _output_format(given: str | None, output: Path | None, extensions: dict[str,
     return given or implied or default
 
 
-class _Result:
-    def __init__(self, analysis: Analysis, label: str, fits: dict[str, str], assessment: bool) -> None:
-        self.analysis, self.label, self.fits, self.assessment = analysis, label, fits, assessment
-
-
-def _analysis(snapshot: str | None, flow_files: list[Path], settings: _Settings) -> _Result:
+def _analysis(snapshot: str | None, flow_files: list[Path], settings: LayeredSettings) -> SnapshotAnalysis:
+    """The library's analysis of the snapshot named; its notes and warnings go to stderr."""
     estate, label, snapshot_id = load_snapshot(snapshot)
-    guests: list[GuestDiscovery] = []
-    flows: list[FlowRecord] = []
-    assessments: dict[str, str] = {}
-    if snapshot_id is not None:
+    extra = [record for path in flow_files for record in read_flows(path).records]
+    if snapshot_id is None:
+        outcome = analyse_snapshot(estate, label=label, settings=settings, extra_flows=extra)
+    else:
         with open_store() as store:
-            guests = load_guests(store, snapshot_id)
-            flows = load_flows(store, snapshot_id)
-            assessments = store.documents(snapshot_id, "assessment")
-    for path in flow_files:
-        flows.extend(read_flows(path).records)
-    graph = graph_from_sources(estate, guests, flows)
-    settings.check_names({node for node in graph if not is_external(node)})
-    strategies = strategies_by_node(graph, strategies_from_documents(assessments))
-    merged = settings.merged
-    if not strategies and merged.stay_behind_strategies():
-        where = f"snapshot {label}" if snapshot_id is not None else "a snapshot file (import it to assess it)"
-        err_console.print(f"note: no stored assessment for {escape(where)}: every VM is planned; run `planner "
-                          "assess` first to keep keep-vm/retire VMs out of the waves", soft_wrap=True)
-    result = analyse(graph, together=merged.together, together_tag=merged.categories(),
-                     options=merged.wave_options(strategies))
-    for warning in [*graph.graph.get("warnings", []), *result.plan.warnings]:
+            outcome = analyse_snapshot(estate, label=label, store=store, snapshot_id=snapshot_id, settings=settings,
+                                       extra_flows=extra)
+    for note in outcome.notes:
+        err_console.print(f"note: {escape(note)}", soft_wrap=True)
+    for warning in outcome.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
-    return _Result(result, label, fits_from_documents(assessments), bool(strategies))
+    return outcome
 
 
 def graph_command(
@@ -170,7 +142,7 @@ def graph_command(
 ) -> None:
     """Export the dependency graph (VMs, grouped externals, client -> server edges) with groups and waves."""
     chosen = GraphFormat(_output_format(fmt, output, _GRAPH_EXTENSIONS, GraphFormat.json))
-    settings = _Settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
+    settings = _settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
                          include_strategy)
     outcome = _analysis(snapshot, flows or [], settings)
     result = outcome.analysis
@@ -203,11 +175,12 @@ def waves_command(
 ) -> None:
     """Plan migration waves: providers before consumers, move groups kept together, caps, pins and exclusions."""
     chosen = TableOrJson(_output_format(fmt, output, _WAVES_EXTENSIONS, TableOrJson.table))
-    settings = _Settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
+    settings = _settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
                          include_strategy)
     outcome = _analysis(snapshot, flows or [], settings)
     result, label = outcome.analysis, outcome.label
-    document = waves_document(result, snapshot=label, options=settings.describe(), assessment=outcome.assessment)
+    document = waves_document(result, snapshot=label, options=settings.describe(), assessment=outcome.assessed,
+                              discovery=outcome.evidence.document())
     if chosen is TableOrJson.json:
         emit(dump_json(document), output)
         return

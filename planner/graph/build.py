@@ -19,19 +19,15 @@ import networkx as nx
 
 from planner.graph.observations import Observation, is_loopback, normalize_ip
 from planner.models import Estate, Vm
+from planner.models.identity import EXTERNAL_PREFIX, vm_display_ids
 
-EXTERNAL_PREFIX = "external:"
 MAX_WARNINGS = 10
 MAX_EXTERNAL_ADDRESSES = 16
 
 
 def vm_node_ids(vms: list[Vm]) -> list[str]:
-    """Node id per VM (same order): the VM name, or ``name [source:moid]`` when the name is not unique. A VM
-    name that looks like an external group's id (``external:...``) is prefixed with ``vm `` so the two never mix."""
-    counts = Counter(vm.name for vm in vms)
-    ids = [vm.name if counts[vm.name] == 1 else f"{vm.name} [{vm.source}:{vm.moid or index}]"
-           for index, vm in enumerate(vms)]
-    return [f"vm {node}" if node.startswith(EXTERNAL_PREFIX) else node for node in ids]
+    """Node id per VM (same order): its display id (``planner.models.identity``), the VM name where unique."""
+    return vm_display_ids(vms)
 
 
 @lru_cache(maxsize=65536)
@@ -88,6 +84,7 @@ def _vm_attributes(vm: Vm) -> dict[str, object]:
     return {
         "kind": "vm",
         "name": vm.name,
+        "vm_key": vm.key,
         "cluster": vm.cluster or "",
         "num_cpu": vm.num_cpu or 0,
         "memory_mib": vm.memory_mib or 0,
@@ -245,7 +242,7 @@ def _build(estate: Estate, observations: Iterable[Observation], addresses: Mappi
 
     for group, seen in external_addresses.items():
         if group not in graph:
-            graph.add_node(group, kind="external", name=group[len(EXTERNAL_PREFIX):], addresses=sorted(seen),
+            graph.add_node(group, kind="external", name=group[len(EXTERNAL_PREFIX):], vm_key="", addresses=sorted(seen),
                            cluster="", num_cpu=0, memory_mib=0, power_state="", os_family="", tags=[])
     graph.add_edges_from((src, dst, edge.attributes()) for (src, dst), edge in edges.items())
     # External groups seen only in dropped (external-to-external) observations carry no edge: leave them out.

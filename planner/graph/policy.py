@@ -142,6 +142,34 @@ def check_names(settings: WaveSettings, known: Collection[str], *, origin: str |
         raise InputError((f"{origin}: " if origin else "") + "; ".join(problems))
 
 
+@dataclass
+class LayeredSettings:
+    """A wave policy file's settings (if any) with the command line's laid over them, kept apart until VM names
+    are checked, so an unknown name is reported where it was given."""
+
+    command_line: WaveSettings = field(default_factory=WaveSettings)
+    file: WaveSettings | None = None
+    origin: str | None = None
+    """The policy file's path, for messages and the ``options`` block."""
+
+    @classmethod
+    def load(cls, policy: Path | None, command_line: WaveSettings) -> LayeredSettings:
+        return cls(command_line, load_wave_policy(policy).settings() if policy else None,
+                   str(policy) if policy else None)
+
+    @property
+    def merged(self) -> WaveSettings:
+        return (self.file or WaveSettings()).overlay(self.command_line)
+
+    def check_names(self, known: Collection[str]) -> None:
+        if self.file is not None:
+            check_names(self.file, known, origin=self.origin or "policy")
+        check_names(self.command_line, known)
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.merged.describe(), "policy": self.origin}
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 

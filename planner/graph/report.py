@@ -1,4 +1,5 @@
-"""The versioned JSON document of `planner waves --format json`, and fits and strategies from a stored assessment."""
+"""The versioned JSON document of `planner waves --format json`, and fits and strategies from a stored assessment
+(matched to graph nodes by VM identity)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from planner.graph.waves import WAVES_FORMAT_VERSION
 
 
 def waves_document(analysis: Analysis, *, snapshot: str, options: Mapping[str, Any],
-                   assessment: bool) -> dict[str, Any]:
+                   assessment: bool, discovery: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Waves, move groups, VMs staying behind (and why), cutover risks and warnings (contract in docs/graph.md).
     ``options`` is the merged settings (``WaveSettings.describe`` plus the policy path); ``assessment`` says whether
-    a stored assessment decided which VMs stay behind."""
+    a stored assessment decided which VMs stay behind; ``discovery`` says where the facts and flows come from and
+    how old they are (``Evidence.document``)."""
     plan = analysis.plan
     groups = []
     for group in analysis.groups.groups:
@@ -42,12 +44,13 @@ def waves_document(analysis: Analysis, *, snapshot: str, options: Mapping[str, A
         "cutover_risks": [risk.as_dict() for risk in plan.risks],
         "warnings": [*graph.graph.get("warnings", []), *plan.warnings],
         "ignored_observations": graph.graph.get("ignored", {}),
+        "discovery": dict(discovery) if discovery is not None else None,
     }
 
 
-def _assessed(documents: Mapping[str, str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(VM name, entry) from stored assessment documents, whatever their exact shape (missing parts are skipped):
-    ``{"vms": [{"name"|"vm": ..., ...}]}``, ``{"results": [...]}`` or ``{vm: {...}}``."""
+def _assessed(documents: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+    """Entries (each with a ``vm``/``name`` and maybe a ``vm_key``) from stored assessment documents, whatever their
+    exact shape (missing parts are skipped): ``{"vms": [...]}``, ``{"results": [...]}`` or ``{vm: {...}}``."""
     for body in documents.values():
         try:
             data = json.loads(body)
@@ -64,28 +67,45 @@ def _assessed(documents: Mapping[str, str]) -> Iterator[tuple[str, dict[str, Any
         elif isinstance(data, list):
             items = data
         for item in items:
-            if isinstance(item, dict) and isinstance(name := item.get("name") or item.get("vm"), str):
-                yield name, item
+            if isinstance(item, dict) and isinstance(item.get("name") or item.get("vm"), str):
+                yield item
 
 
-def _field(documents: Mapping[str, str], key: str) -> dict[str, str]:
-    return {name: item[key] for name, item in _assessed(documents) if isinstance(item.get(key), str)}
-
-
-def fits_from_documents(documents: Mapping[str, str]) -> dict[str, str]:
-    """VM name -> fit from stored assessment documents."""
-    return _field(documents, "fit")
-
-
-def strategies_from_documents(documents: Mapping[str, str]) -> dict[str, str]:
-    """VM name -> assessed strategy (``containerize``, ``keep-vm``, ``retire``…) from stored assessment documents."""
-    return _field(documents, "strategy")
-
-
-def strategies_by_node(graph: nx.DiGraph, strategies: Mapping[str, str]) -> dict[str, str]:
-    """Graph VM node -> strategy, matched by VM name (a duplicated name's nodes all take that name's strategy)."""
-    result = {}
+def _by_node(graph: nx.DiGraph, documents: Mapping[str, str], key: str) -> dict[str, str]:
+    """Graph VM node -> the entries' ``key`` field, matched by VM identity (``vm_key``). An entry without one (an
+    assessment stored before VM keys) matches by name, and only a name that is unique in the graph and in the
+    documents: two VMs of one name from two vCenters never take each other's verdict."""
+    by_key: dict[str, str] = {}
+    by_name: dict[str, list[str]] = {}
     for node, data in graph.nodes(data=True):
-        if data.get("kind") == "vm" and (strategy := strategies.get(str(data.get("name", node)))) is not None:
-            result[node] = strategy
+        if data.get("kind") == "vm":
+            by_key[str(data.get("vm_key") or "")] = node
+            by_name.setdefault(str(data.get("name", node)), []).append(node)
+    result: dict[str, str] = {}
+    legacy: dict[str, list[str]] = {}
+    for item in _assessed(documents):
+        value = item.get(key)
+        if not isinstance(value, str):
+            continue
+        vm_key = item.get("vm_key")
+        if isinstance(vm_key, str) and vm_key:
+            if (node := by_key.get(vm_key)) is not None:
+                result[node] = value
+            continue
+        legacy.setdefault(str(item.get("name") or item.get("vm")), []).append(value)
+    for name, values in legacy.items():
+        nodes = by_name.get(name, [])
+        if len(values) == 1 and len(nodes) == 1 and nodes[0] not in result:
+            result[nodes[0]] = values[0]
     return result
+
+
+def fits_by_node(graph: nx.DiGraph, documents: Mapping[str, str]) -> dict[str, str]:
+    """Graph VM node -> fit from stored assessment documents."""
+    return _by_node(graph, documents, "fit")
+
+
+def strategies_by_node(graph: nx.DiGraph, documents: Mapping[str, str]) -> dict[str, str]:
+    """Graph VM node -> assessed strategy (``containerize``, ``keep-vm``, ``retire``…) from stored assessment
+    documents."""
+    return _by_node(graph, documents, "strategy")

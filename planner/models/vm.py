@@ -192,6 +192,16 @@ class Vm(Model):
     guest_ips: list[str] = Field(default_factory=list)
 
     @property
+    def key(self) -> str:
+        """This VM's identity across snapshots and reports: ``SOURCE:MOID`` (unique even when two vCenters hold
+        VMs of the same name). Without a moid: ``SOURCE:uuid:INSTANCE-UUID``, else ``SOURCE:name:NAME``."""
+        if self.moid:
+            return f"{self.source}:{self.moid}"
+        if self.instance_uuid:
+            return f"{self.source}:uuid:{self.instance_uuid.lower()}"
+        return f"{self.source}:name:{self.name}"
+
+    @property
     def snapshot_count(self) -> int:
         """Number of snapshots in the whole tree."""
         stack = list(self.snapshots)

@@ -196,9 +196,14 @@ class Store:
 
     def save_documents(self, snapshot_id: int, kind: str, documents: Mapping[str, str]) -> None:
         """Attach several documents in one transaction: all of them are stored, or none."""
+        self.save_document_sets(snapshot_id, {kind: documents})
+
+    def save_document_sets(self, snapshot_id: int, sets: Mapping[str, Mapping[str, str]]) -> None:
+        """Attach documents of several kinds (kind -> name -> body) in one transaction: all are stored, or none."""
         self.info(snapshot_id)
         now = datetime.now(UTC).isoformat()
-        rows = [(snapshot_id, kind, name, now, _encode(body)) for name, body in documents.items()]
+        rows = [(snapshot_id, kind, name, now, _encode(body)) for kind, documents in sets.items()
+                for name, body in documents.items()]
         with self._transaction() as conn:
             try:
                 conn.executemany("INSERT OR REPLACE INTO documents (snapshot_id, kind, name, created_at, body) "
@@ -210,6 +215,12 @@ class Store:
         rows = self._query("SELECT name, body FROM documents WHERE snapshot_id = ? AND kind = ? ORDER BY name",
                            (snapshot_id, kind))
         return {name: _decode(body) for name, body in rows}
+
+    def snapshots_with(self, kind: str, *, up_to: int) -> builtins.list[int]:
+        """Ids of the snapshots (at most ``up_to``, newest first) that hold documents of ``kind``."""
+        rows = self._query("SELECT DISTINCT snapshot_id FROM documents WHERE kind = ? AND snapshot_id <= ? "
+                           "ORDER BY snapshot_id DESC", (kind, up_to))
+        return [int(row[0]) for row in rows]
 
     def _query(self, sql: str, params: tuple = ()) -> builtins.list[tuple]:
         try:

@@ -16,7 +16,7 @@ from planner.assess.engine import effective_family
 from planner.assess.facts import GuestFacts
 from planner.assess.policy import compile_policy, parse_policy
 from planner.assess.registry import builtin_registry
-from planner.models import Estate
+from planner.models import Estate, Vm
 
 CASES_DIR = Path(__file__).parent / "cases"
 GIB = 1024**3
@@ -121,3 +121,8 @@ def load_cases() -> dict[str, list[dict[str, Any]]]:
 @pytest.fixture
 def vm_factory() -> Callable[..., dict[str, Any]]:
     return make_vm
+
+
+def key_of(vm: dict[str, Any]) -> str:
+    """The identity (``Vm.key``) a VM document gets: what ``assess_estate``'s ``facts`` are keyed by."""
+    return Vm.model_validate(vm).key

@@ -19,7 +19,7 @@ from planner.assess.policy import parse_policy
 from planner.assess.registry import ENTRY_POINT_GROUP, RuleRegistry, builtin_registry, default_registry
 from planner.errors import InputError
 from planner.models import Vm
-from tests.unit.assess.conftest import make_estate, make_facts, make_vm
+from tests.unit.assess.conftest import key_of, make_estate, make_facts, make_vm
 
 UNKNOWN_GUEST = {"family": "unknown", "configured_id": None, "tools_id": None, "configured_name": None,
                  "tools_name": None}
@@ -113,8 +113,8 @@ def test_unknown_rule_id_in_policy() -> None:
 def test_guest_rules_need_facts() -> None:
     facts = make_facts({"processes": [{"user": "mysql", "exe": "/usr/sbin/mysqld"}]})
     assert "GST001" not in {f.rule for f in one().findings}
-    assert "GST001" in {f.rule for f in one(facts={"app01": facts}).findings}
-    assert "GST001" not in {f.rule for f in one(facts={"other-vm": facts}).findings}, "facts are keyed by VM name"
+    assert "GST001" in {f.rule for f in one(facts={key_of(make_vm()): facts}).findings}
+    assert "GST001" not in {f.rule for f in one(facts={"app01": facts}).findings}, "facts are keyed by Vm.key"
 
 
 def test_findings_carry_the_contract_fields() -> None:

@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 
 from planner.assess import ASSESSMENT_DOCUMENT_KIND, assess_estate
-from planner.assess.facts import facts_by_vm, facts_from_discovery
+from planner.assess.facts import GuestFacts, facts_by_vm, facts_from_discovery
 from planner.cli import main
 from planner.errors import InputError
-from planner.graph.report import fits_from_documents
 from planner.models.discovery import GuestDiscovery
 from planner.store import Store
-from tests.unit.assess.conftest import make_estate, make_vm
+from tests.unit.assess.conftest import key_of, make_estate, make_vm
 
 DISCOVERY: dict[str, Any] = {
     "format_version": 1, "host": "app01.example.com", "vm": "app01", "status": "ok",
@@ -34,8 +33,12 @@ DISCOVERY: dict[str, Any] = {
 }
 
 
+def adapt(document: dict[str, Any]) -> GuestFacts | None:
+    return facts_from_discovery(GuestDiscovery.model_validate(document))
+
+
 def test_adapter_maps_the_discovery_contract() -> None:
-    facts = facts_from_discovery(DISCOVERY)
+    facts = adapt(DISCOVERY)
     assert facts is not None
     assert (facts.os_id, facts.os_version, facts.kernel) == ("debian", "10", "4.19.0-27-amd64")
     assert [p.name for p in facts.processes] == ["systemd", "mysqld"]
@@ -44,12 +47,12 @@ def test_adapter_maps_the_discovery_contract() -> None:
     assert facts.crontab[0].schedule == "0 2 * * *"
     assert (facts.crontab[0].user, facts.crontab[0].command) == ("root", "/usr/local/bin/backup")
     assert facts.data_dirs == {"mysql": 80 * 1024**3}
-    rules = {f.rule for f in assess_estate(make_estate(), facts={"app01": facts}).vms[0].findings}
+    rules = {f.rule for f in assess_estate(make_estate(), facts={key_of(make_vm()): facts}).vms[0].findings}
     assert {"ARC005", "GST001", "GST002", "GST003", "GST006", "GST007", "GST008", "GST010"} <= rules
 
 
 def test_unreached_and_unmatched_guests_give_no_facts() -> None:
-    assert facts_from_discovery({**DISCOVERY, "status": "unreachable"}) is None
+    assert adapt({**DISCOVERY, "status": "unreachable"}) is None
     assert facts_by_vm([{**DISCOVERY, "vm": None}, json.dumps(DISCOVERY)]).keys() == {"app01"}
     with pytest.raises(InputError, match="unreadable discovery document"):
         facts_by_vm(["{not json"])
@@ -57,7 +60,29 @@ def test_unreached_and_unmatched_guests_give_no_facts() -> None:
 
 def test_adapter_accepts_discovery_models() -> None:
     guest = GuestDiscovery.model_validate(DISCOVERY)
-    assert facts_by_vm([guest.model_dump_json()])["app01"] == facts_from_discovery(DISCOVERY)
+    assert facts_by_vm([guest.model_dump_json()])["app01"] == facts_from_discovery(guest) == adapt(DISCOVERY)
+    assert facts_by_vm([guest])["app01"] == adapt(DISCOVERY)
+
+
+def test_adapter_keeps_the_process_name_when_args_rewrite_argv0() -> None:
+    """Without root, ``exe`` is unreadable: nginx's argv is ``nginx: master process …``, so its name is comm."""
+    document = {**DISCOVERY, "processes": [
+        {"pid": 10, "comm": "nginx", "user": "root", "args": "nginx: master process /usr/sbin/nginx -g daemon on;"},
+        {"pid": 11, "comm": "postgres", "user": "postgres", "args": "postgres: checkpointer"},
+        {"pid": 12, "comm": "containerd-shim", "args": "/usr/bin/containerd-shim-runc-v2 -namespace moby"},
+        {"pid": 13, "comm": "python3", "args": "/usr/bin/python3 /opt/app/app.py"},
+        {"pid": 14, "comm": "redis-server", "exe": "/usr/bin/redis-check-rdb", "args": "redis-server 127.0.0.1:6379"}]}
+    facts = adapt(document)
+    assert facts is not None
+    assert [p.name for p in facts.processes] == ["nginx", "postgres", "containerd-shim-runc-v2", "python3",
+                                                 "redis-check-rdb"]
+    assert facts.processes[0].cmdline[:3] == ["nginx:", "master", "process"]  # argv itself is kept as it is
+
+
+def test_adapter_is_tolerant_of_a_guest_with_little_data() -> None:
+    facts = facts_from_discovery(GuestDiscovery(host="bare", processes=[{"pid": 1, "comm": "init"}]))
+    assert facts is not None and facts.os_id is None and [p.name for p in facts.processes] == ["init"]
+    assert facts.listeners == facts.mounts == facts.crontab == [] and facts.data_dirs == {}
 
 
 def test_stored_snapshot_uses_discovery_and_keeps_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -76,8 +101,7 @@ def test_stored_snapshot_uses_discovery_and_keeps_a_summary(tmp_path: Path, caps
         summary = json.loads(store.documents(info.id, ASSESSMENT_DOCUMENT_KIND)["latest"])
     assert summary["format_version"] == 1
     assert {v["vm"]: v["strategy"] for v in summary["vms"]} == {k: v["strategy"] for k, v in data.items()}
-    fits = fits_from_documents({"latest": json.dumps(summary)})
-    assert fits == {k: v["fit"] for k, v in data.items()}
+    assert {v["vm"]: v["vm_key"] for v in summary["vms"]} == {k: v["vm_key"] for k, v in data.items()}
 
 
 def test_adapter_details_from_the_discovery_contract() -> None:
@@ -98,7 +122,7 @@ def test_adapter_details_from_the_discovery_contract() -> None:
                      {"source": "/etc/cron.d/broken", "line": "0 2 * *"}],
         "data_dirs": {"/var/lib/pgsql": 10, "/var/lib/postgresql": 5, "/data/custom": 7},
     }
-    facts = facts_from_discovery(document)
+    facts = adapt(document)
     assert facts is not None
     assert facts.processes[0].cmdline == ["java", "-Dname=a b", "-jar", "app.jar"]
     assert facts.processes[1].cmdline == ["odd", "'unbalanced"] and facts.processes[2].cmdline == ["kworker"]

@@ -9,7 +9,7 @@ import json
 from planner.assess import FORMAT_VERSION, assess_estate, render
 from planner.assess.report import csv_cell, md_cell, plain_cell, rule_summary, table_view, to_table
 from planner.models import Estate
-from tests.unit.assess.conftest import make_estate, make_facts, make_vm
+from tests.unit.assess.conftest import key_of, make_estate, make_facts, make_vm
 
 HOSTILE = "evil | <script>alert(1)</script>\n# [link](javascript:x) *bold* =cmd()"
 
@@ -89,7 +89,7 @@ def test_sizing_from_quickstats() -> None:
 
 
 def test_sizing_prefers_discovery_and_falls_back_to_allocation() -> None:
-    facts = {"app01": make_facts({"memory_used_mib": 1000, "cpu_used_cores": 0.5})}
+    facts = {key_of(make_vm()): make_facts({"memory_used_mib": 1000, "cpu_used_cores": 0.5})}
     s = assess_estate(make_estate([make_vm()]), facts=facts).vms[0].sizing
     assert (s.cpu_request_cores, s.memory_request_mib, s.cpu_basis, s.memory_basis) == (0.65, 1264, "discovery",
                                                                                          "discovery")
@@ -152,7 +152,7 @@ def test_sizing_never_negative_or_above_allocation() -> None:
     vms = [make_vm(name="neg", usage={"cpu_mhz": -50, "guest_memory_mib": -1, "host_memory_mib": None}),
            make_vm(name="hot", num_cpu=2, memory_mib=2048, usage={"cpu_mhz": 99999, "guest_memory_mib": 99999}),
            make_vm(name="facts0")]
-    facts = {"facts0": make_facts({"memory_used_mib": 0, "cpu_used_cores": 0.0})}
+    facts = {key_of(vms[2]): make_facts({"memory_used_mib": 0, "cpu_used_cores": 0.0})}
     for result in assess_estate(make_estate(vms), facts=facts).vms:
         s = result.sizing
         assert 0 < s.cpu_request_cores <= s.cpu_limit_cores <= (s.allocated_vcpu or 1e9), result.vm

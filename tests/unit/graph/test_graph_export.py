@@ -70,11 +70,11 @@ def test_svg_shows_names_literally(graph):
 
 def test_fit_colours_from_a_stored_assessment(graph):
     from planner.graph.export import FIT_COLOURS
-    from planner.graph.report import fits_from_documents
+    from planner.graph.report import fits_by_node
 
-    fits = fits_from_documents({"a": '{"vms": [{"name": "app", "fit": "poor"}, {"vm": "web", "fit": "excellent"}]}',
+    fits = fits_by_node(graph, {"a": '{"vms": [{"name": "app", "fit": "poor"}, {"vm": "web", "fit": "excellent"}]}',
                                 "b": "not json", "c": '{"db": {"fit": "none"}}'})
-    assert fits == {"app": "poor", "web": "excellent", "db": "none"}
+    assert fits == {"app": "poor", "web": "excellent"}  # no VM db in this graph
     text = to_dot(annotate(graph, fits=fits))
     assert FIT_COLOURS["poor"] in text and "fit: excellent" in text
 
