@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from planner.assess.base import Criterion, Finding, Hit, Rule, Severity
 from planner.assess.context import RuleContext
@@ -43,12 +44,13 @@ class AssessOutput:
 
 
 def run_assessment(estate: Estate, policy_path: Path | None, fmt: ReportFormat | str,
-                   facts: Mapping[str, GuestFacts] | None = None) -> AssessOutput:
+                   facts: Mapping[str, GuestFacts] | None = None,
+                   facts_origin: Mapping[str, Mapping[str, Any]] | None = None) -> AssessOutput:
     """The whole of `planner assess`: load the policy, assess (``facts`` keyed by ``Vm.key``), render."""
     registry = default_registry()
     policy = load_policy(policy_path)
     check_rule_ids(policy, registry.ids(), str(policy_path or "policy"))
-    assessment = assess_estate(estate, policy, facts, registry=registry)
+    assessment = assess_estate(estate, policy, facts, registry=registry, facts_origin=facts_origin)
     return AssessOutput(render(assessment, fmt), summary_document(assessment))
 
 

@@ -47,6 +47,8 @@ class VmAssessment:
     strategy: Strategy
     sizing: Sizing
     findings: list[Finding]
+    discovery: Mapping[str, Any] | None = None
+    """Where the guest facts used come from (snapshot, last seen, age), None without facts."""
 
     def as_dict(self) -> dict[str, Any]:
         """The documented JSON object (``format_version`` 1)."""
@@ -64,6 +66,7 @@ class VmAssessment:
             "strategy": self.strategy.value,
             "sizing": self.sizing.as_dict(),
             "findings": [f.as_dict() for f in self.findings],
+            "discovery": dict(self.discovery) if self.discovery is not None else None,
         }
 
 
@@ -132,9 +135,11 @@ def assess_estate(
     facts: Mapping[str, GuestFacts] | None = None,
     *,
     registry: RuleRegistry | None = None,
+    facts_origin: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Assessment:
     """Assess every VM (templates included, as ``exclude``). ``facts`` are keyed by VM identity (``Vm.key``:
-    source and moid), so two VMs of the same name from two vCenters each get their own."""
+    source and moid), so two VMs of the same name from two vCenters each get their own; ``facts_origin`` (same
+    keys) says where each VM's facts come from and how old they are (the ``discovery`` key of its JSON)."""
     policy = policy or Policy()
     registry = registry if registry is not None else default_registry()
     compiled = compile_policy(policy, {rule.id: rule.severity for rule in registry})
@@ -149,6 +154,8 @@ def assess_estate(
     gc.disable()
     try:
         results = [_assess_vm(vm, compiled, index, facts.get(vm.key), config_rules, active) for vm in estate.vms]
+        for result in results:
+            result.discovery = (facts_origin or {}).get(result.vm_key)
     finally:
         if collecting:
             gc.enable()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -44,13 +44,15 @@ def assess(
     chosen = _report_format(fmt, output)  # a format/extension clash fails before any work
     estate, _label, snapshot_id = load_snapshot(snapshot)
     facts: dict[str, GuestFacts] = {}
+    origins: dict[str, dict[str, Any]] = {}
     if snapshot_id is not None:
         with open_store() as store:
             evidence = gather_evidence(estate, store, snapshot_id)
         facts = evidence.facts
+        origins = {key: origin.as_dict(evidence.now) for key, origin in evidence.origins.items() if key in facts}
         for note in evidence.notes():
             err_console.print(Text.assemble("note: ", printable(note)), soft_wrap=True)
-    result = run_assessment(estate, policy, chosen, facts)
+    result = run_assessment(estate, policy, chosen, facts, origins)
     emit(result.text, output)
     if snapshot_id is not None:
         with open_store() as store:

@@ -133,6 +133,9 @@ def test_a_later_snapshot_keeps_the_edges_and_guest_findings_with_their_age(tmp_
     assert {item["vm"]: item["sizing"]["basis"]["memory"] for item in assessed} == dict.fromkeys(
         ("web-renamed", "app", "redis"), "discovery")
     assert "discovery of 3 VMs is carried from earlier snapshots" in err
+    origin = {item["vm"]: item["discovery"] for item in assessed}["app"]
+    assert (origin["host"], origin["snapshot"], origin["carried"], origin["vm_key"]) == ("app", "#1", True, "vc-a:vm-99")
+    assert origin["age_days"] >= 0 and origin["last_seen"].startswith("2026-")
 
 
 def test_the_latest_reached_facts_win_and_a_failure_shadows_nothing(tmp_path):
