@@ -11,6 +11,7 @@ without importing the discovery stage: stages meet only through planner.models.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
@@ -104,6 +105,9 @@ class GuestFacts(_Facts):
     cpu_used_cores: float | None = Field(default=None, ge=0, description="average busy cores, for sizing")
 
 
+_QUOTING = frozenset("'\"\\")
+_SHELL_SPACE = re.compile("[ \t\r\n]+")
+"""shlex's whitespace (str.split would also split on other Unicode spaces)."""
 _COMM_LEN = 15
 """The kernel truncates a process name (comm) to 15 characters."""
 _UNREACHED = {GuestStatus.UNREACHABLE, GuestStatus.FAILED}
@@ -122,6 +126,8 @@ SERVICE_OF_DIR = {
 
 
 def _argv(args: str) -> list[str]:
+    if not _QUOTING.intersection(args):  # nothing to unquote: split where shlex would, without its slowness
+        return [part for part in _SHELL_SPACE.split(args) if part]
     try:
         return shlex.split(args)
     except ValueError:  # unbalanced quotes in a process's arguments

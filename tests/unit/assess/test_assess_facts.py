@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from planner.assess import ASSESSMENT_DOCUMENT_KIND, assess_estate
-from planner.assess.facts import GuestFacts, facts_by_vm, facts_from_discovery
+from planner.assess.facts import GuestFacts, _argv, facts_by_vm, facts_from_discovery
 from planner.cli import main
 from planner.errors import InputError
 from planner.models.discovery import GuestDiscovery
@@ -131,3 +134,13 @@ def test_adapter_details_from_the_discovery_contract() -> None:
     assert [(c.user, c.schedule, c.command) for c in facts.crontab] == [
         ("root", "17 * * * *", "cd / && run-parts /etc/cron.hourly"), ("alice", "@daily", "/home/alice/report.sh")]
     assert facts.data_dirs == {"postgresql": 15, "/data/custom": 7}
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab -=/:\t\n\r\x0b\u00a0'\"\\#;")), max_size=40))
+def test_argv_splits_as_the_shell_would(args: str) -> None:
+    """The fast path for arguments without quotes gives exactly what shlex gives (it is only faster)."""
+    try:
+        expected = shlex.split(args)
+    except ValueError:  # unbalanced quotes: the adapter falls back to whitespace
+        return
+    assert _argv(args) == expected
