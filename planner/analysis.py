@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from planner.assess import ASSESSMENT_DOCUMENT_KIND
+from planner.assess import ASSESSMENT_DOCUMENT_KIND, AssessOutput, ReportFormat, run_assessment
 from planner.assess.facts import GuestFacts, facts_from_discovery
 from planner.discovery.storage import latest_flows, latest_guests
 from planner.graph import Analysis, analyse, graph_from_sources, is_external
@@ -137,6 +138,23 @@ def gather_evidence(estate: Estate, store: Store | None = None, snapshot_id: int
                                                      len(flows.records), flows.carried))
     evidence.flows.extend(extra_flows)
     return evidence
+
+
+@dataclass(frozen=True)
+class AssessedSnapshot:
+    """What `planner assess` prints (``output.text``), keeps (``output.summary``) and notes on stderr."""
+
+    output: AssessOutput
+    notes: list[str]
+
+
+def assess_snapshot(estate: Estate, *, policy: Path | None, fmt: ReportFormat | str, store: Store | None = None,
+                    snapshot_id: int | None = None, now: datetime | None = None) -> AssessedSnapshot:
+    """The assessment of a snapshot with the guest facts that apply to it (its own or carried forward, each VM's
+    origin and age in its ``discovery`` key). Storing the summary is the caller's choice."""
+    evidence = gather_evidence(estate, store, snapshot_id, now=now)
+    origins = {key: origin.as_dict(evidence.now) for key, origin in evidence.origins.items() if key in evidence.facts}
+    return AssessedSnapshot(run_assessment(estate, policy, fmt, evidence.facts, origins), evidence.notes())
 
 
 @dataclass

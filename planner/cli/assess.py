@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.text import Text
 
-from planner.analysis import gather_evidence
-from planner.assess import ASSESSMENT_DOCUMENT_KIND, GuestFacts, ReportFormat, run_assessment
+from planner.analysis import assess_snapshot
+from planner.assess import ASSESSMENT_DOCUMENT_KIND, ReportFormat
 from planner.cli.common import SNAPSHOT_COMMAND, emit, err_console, load_snapshot, open_store, snapshot_arg_help
 from planner.errors import UsageError
 from planner.text import printable
@@ -39,20 +39,19 @@ def assess(
 ) -> None:
     """Assess each VM's fitness for containers: findings, fit, score, strategy and right-sizing.
 
-    For a stored snapshot, guest facts from `planner discover` are used, and the verdicts are kept with it.
+    For a stored snapshot, guest facts from `planner discover` (stored with it, or carried from an earlier snapshot
+    of the same VM) are used, and the verdicts are kept with it.
     """
     chosen = _report_format(fmt, output)  # a format/extension clash fails before any work
     estate, _label, snapshot_id = load_snapshot(snapshot)
-    facts: dict[str, GuestFacts] = {}
-    origins: dict[str, dict[str, Any]] = {}
-    if snapshot_id is not None:
+    if snapshot_id is None:
+        assessed = assess_snapshot(estate, policy=policy, fmt=chosen)
+    else:
         with open_store() as store:
-            evidence = gather_evidence(estate, store, snapshot_id)
-        facts = evidence.facts
-        origins = {key: origin.as_dict(evidence.now) for key, origin in evidence.origins.items() if key in facts}
-        for note in evidence.notes():
-            err_console.print(Text.assemble("note: ", printable(note)), soft_wrap=True)
-    result = run_assessment(estate, policy, chosen, facts, origins)
+            assessed = assess_snapshot(estate, policy=policy, fmt=chosen, store=store, snapshot_id=snapshot_id)
+    for note in assessed.notes:
+        err_console.print(Text.assemble("note: ", printable(note)), soft_wrap=True)
+    result = assessed.output
     emit(result.text, output)
     if snapshot_id is not None:
         with open_store() as store:

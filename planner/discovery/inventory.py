@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from planner.models import Estate, PowerState, Vm
+from planner.models.identity import vm_display_ids
 
 SAFE_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -69,12 +70,13 @@ def build_inventory(estate: Estate) -> tuple[dict[str, Any], list[str]]:
     groups: dict[str, list[str]] = defaultdict(list)
     skipped = []
     used: set[str] = set()
-    for vm in estate.workloads():
+    workloads = estate.workloads()
+    for vm, display in zip(workloads, vm_display_ids(workloads), strict=True):
         if vm.power_state is not PowerState.ON:
             continue
         address = _best_address(vm)
         name = _host_name(vm, used)
-        variables: dict[str, Any] = {"planner_vm": Unsafe(vm.name)}
+        variables: dict[str, Any] = {"planner_vm": Unsafe(display)}  # the name, or name [source:moid] if shared
         if address:
             variables["ansible_host"] = Unsafe(address)
         else:

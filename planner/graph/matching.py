@@ -3,7 +3,8 @@
 Order (the first method that gives exactly one VM wins; a method giving several is reported as ambiguous and the
 next one is tried):
 
-1. ``planner_vm`` host variable (written by `planner discover inventory`), exact VM name;
+1. ``planner_vm`` host variable (written by `planner discover inventory`): the VM's display id (``name [source:moid]``
+   for a name two VMs share), else the exact VM name;
 2. Ansible inventory name = VM name (exact, then case-insensitive);
 3. guest host name or FQDN (short name too) = VM name or the VM's guest host name (case-insensitive);
 4. guest IP: the address discovery reached and the guest's interface addresses, against the VM's guest IPs;
@@ -45,6 +46,7 @@ def _uuid_forms(text: str | None) -> set[str]:
 
 class _Index:
     def __init__(self, vms: Sequence[Vm], ids: Sequence[str]) -> None:
+        self.display: dict[str, list[str]] = {node: [node] for node in ids}
         self.exact: dict[str, list[str]] = defaultdict(list)
         self.folded: dict[str, list[str]] = defaultdict(list)
         self.hostnames: dict[str, list[str]] = defaultdict(list)
@@ -76,7 +78,7 @@ def _candidates(guest: GuestDiscovery, planner_vm: str | None, index: _Index) ->
     by_uuid = sorted({node for form in _uuid_forms(guest.bios_uuid) for node in index.uuids.get(form, [])})
     exact = index.exact.get(guest.host, []) or index.folded.get(guest.host.casefold(), [])
     return [
-        ("planner-vm", index.exact.get(planner_vm, []) if planner_vm else []),
+        ("planner-vm", (index.display.get(planner_vm) or index.exact.get(planner_vm, [])) if planner_vm else []),
         ("inventory-name", exact),
         ("vm-name", by_name),
         ("guest-ip", by_ip),

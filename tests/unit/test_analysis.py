@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from planner.analysis import analyse_snapshot, gather_evidence
+from planner.discovery.inventory import build_inventory
 from planner.discovery.merge import merge
 from planner.discovery.raw import RawGuest
 from planner.discovery.storage import INDEX_KIND, save_flows, save_guests
@@ -86,6 +87,20 @@ def test_duplicate_names_get_their_own_facts_and_verdicts(two_vcenters, capsys):
     nodes = {node["id"]: node for node in graph["nodes"]}
     assert (nodes["web [vc-a:vm-1]"]["fit"], nodes["web [vc-b:vm-1]"]["fit"]) == (linux["fit"], windows["fit"])
     assert nodes["web [vc-b:vm-1]"]["vm_key"] == "vc-b:vm-1"
+
+
+def test_the_inventory_names_each_of_two_same_named_vms_so_discovery_matches_it():
+    estate = Estate(collected_at=datetime.now(UTC), vms=[
+        vm("web", "vm-1", guest_ips=["192.0.2.1"]), vm("web", "vm-1", source="vc-b", guest_ips=["192.0.2.2"]),
+        vm("db", "vm-2", guest_ips=["192.0.2.3"])])
+    inventory, _ = build_inventory(estate)
+    named = {host: str(variables["planner_vm"]) for host, variables in inventory["all"]["hosts"].items()}
+    assert sorted(named.values()) == ["db", "web [vc-a:vm-1]", "web [vc-b:vm-1]"]
+    guests = [GuestDiscovery(host=host, planner_vm=value) for host, value in named.items()]
+    report = match_guests(estate, guests)
+    assert {guest.planner_vm: (guest.vm, guest.matched_by) for guest in guests} == {
+        value: (value, "planner-vm") for value in named.values()}
+    assert not report.ambiguities
 
 
 def test_assessments_stored_before_vm_keys_match_unique_names_only(tmp_path):
