@@ -15,6 +15,7 @@ from planner.discovery.inventory import build_inventory
 from planner.discovery.merge import merge
 from planner.discovery.raw import RawGuest
 from planner.discovery.storage import INDEX_KIND, save_flows, save_guests
+from planner.errors import StoreError
 from planner.graph.matching import match_guests
 from planner.models import Estate, GuestOs, PowerState, Vm
 from planner.models.discovery import FlowRecord, GuestDiscovery
@@ -171,6 +172,19 @@ def test_the_latest_reached_facts_win_and_a_failure_shadows_nothing(tmp_path):
     assert {g.host for g in evidence.guests} == {"web", "app", "redis"} and evidence.facts.keys() == {
         "vc-a:vm-11", "vc-a:vm-12", "vc-a:vm-13"}
     assert len(evidence.notes()) == 1 and "discovery of 2 VMs" in evidence.notes()[0]
+    with Store.open(db) as store:
+        earlier = gather_evidence(store.load(first), store, first, now=now)
+    assert {o.snapshot_id for o in earlier.origins.values()} == {first}, "a later snapshot never leaks backwards"
+
+
+def test_an_unreadable_discovery_index_is_a_store_error(tmp_path, capsys):
+    db = tmp_path / "planner.db"
+    first = save(db, *ESTATE)
+    discover(db, first, recorded("web"))
+    with Store.open(db) as store:
+        store.save_document(first, INDEX_KIND, "guests", '{"guests": ["not", "a", "mapping"]}')
+    assert run_planner(["--db", str(db), "waves"]) == StoreError.exit_code
+    assert "discovery index of snapshot 1 is unreadable" in capsys.readouterr().err
 
 
 def test_flows_and_discovery_stored_before_the_index_carry_forward(tmp_path):
