@@ -41,6 +41,7 @@ MYSQL_CLIENTS = re.compile(r"^(mysql[a-z_-]*|mariadb[a-z_-]*)$")
 SHORT_PASSWORD = {"redis-cli": "-a", "sshpass": "-p", "keydb-cli": "-a"}
 """Programs whose short option takes a password as the next argument."""
 _SHELL_BREAK = {";", "|", "||", "&&", "&"}
+_MYSQL_P = re.compile(r"^(['\"]?-p)[^;|&'\"]+")
 
 
 def secret_name(name: str) -> bool:
@@ -67,22 +68,28 @@ def _program(token: str) -> str:
     return token.strip("'\"").rsplit("/", 1)[-1]
 
 
+def _known_program(name: str) -> bool:
+    return bool(MYSQL_CLIENTS.match(name)) or name in SHORT_PASSWORD or name == "curl"
+
+
 def _redact_tokens(tokens: list[str]) -> list[str]:
-    """Token rules: ``--password VALUE``, ``-pVALUE`` (MySQL clients), ``-a VALUE`` (redis-cli), ``curl -u``."""
+    """Token rules: ``--password VALUE``, ``-pVALUE`` (MySQL clients), ``-a VALUE`` (redis-cli), ``curl -u``.
+
+    The program is the last known one named so far (``sudo -u backup mysqldump -p…``, a cron line's command),
+    until a shell separator."""
     result = list(tokens)
-    program = _program(tokens[0]) if tokens else ""
-    start = True
+    program = ""
     for index, token in enumerate(tokens):
         bare = token.strip("'\"")
-        if start and "=" not in bare:
-            program, start = _program(bare), False
+        if _known_program(_program(bare)):
+            program = _program(bare)
             continue
         if bare in _SHELL_BREAK:
-            start = True
+            program = ""
             continue
         following = index + 1 < len(tokens)
         if MYSQL_CLIENTS.match(program) and bare.startswith("-p") and len(bare) > 2 and not bare.startswith("--"):
-            result[index] = token[: token.index("-p") + 2] + REDACTED
+            result[index] = _MYSQL_P.sub(rf"\g<1>{REDACTED}", token, count=1)
         elif following and SHORT_PASSWORD.get(program) == bare:
             result[index + 1] = REDACTED
         elif following and program == "curl" and bare in {"-u", "--user", "--proxy-user", "-U"} and ":" in tokens[
@@ -92,6 +99,8 @@ def _redact_tokens(tokens: list[str]) -> list[str]:
         elif (following and bare.startswith("-") and "=" not in bare and secret_name(bare)
               and not tokens[index + 1].startswith("-")):
             result[index + 1] = REDACTED
+        if bare.endswith(tuple(_SHELL_BREAK)):
+            program = ""
     return result
 
 

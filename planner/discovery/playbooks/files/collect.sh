@@ -118,6 +118,19 @@ sample() {
   section ps; { ps -ww -eo pid=,ppid=,user:32=,args= 2>/dev/null || ps -eo pid=,ppid=,user=,args=; } | q
   section comm; ps -ww -eo pid=,comm= 2>/dev/null | q
   section exe; { ls -l /proc/[0-9]*/exe 2>/dev/null || true; } | q
+  # Who is asking, and this sample's own SSH session (never a dependency): what the account could not see is
+  # reported, and the session is told apart from the guest's traffic.
+  section account; { id -u; id -un 2>/dev/null || true; } | q
+  section session; printf '%s\n' "${SSH_CONNECTION:-}" | q
+  section uids; { ps -e -o pid=,uid= 2>/dev/null || true; } | q
+  # /proc/net/* is world-readable: every listening socket's owner uid and inode, even when `ss -p` cannot show
+  # another user's process. Listening TCP rows and all UDP rows only (established TCP rows can be many).
+  section procnet
+  for table in tcp tcp6 udp udp6; do
+    [ -r "/proc/net/$table" ] || continue
+    awk -v t="$table" 'NR > 1 && (t ~ /^udp/ || $4 == "0A") { print t, $2, $3, $4, $8, $10 }' "/proc/net/$table" \
+      2>/dev/null
+  done | q
 }
 
 case "${1:-}" in
