@@ -267,11 +267,11 @@ def _samples(raw: RawGuest, guest: GuestDiscovery, own: set[str], sessions: set[
             conn.first_seen = min(conn.first_seen or when, when)
             conn.last_seen = max(conn.last_seen or when, when)
     guest.processes = sorted(kept.values(), key=lambda p: p.pid)
-    guest.missing_privileges.extend(access.missing(guest))
     guest.listeners = sorted(listeners.values(), key=lambda item: (item.protocol, item.port, item.address))
     guest.connections = sorted(connections.values(), key=lambda c: (c.direction, c.peer_address, c.peer_port or 0,
                                                                      c.local_port or 0, c.process or ""))
     guest.data_dirs = _detected_data_dirs(guest)
+    guest.missing_privileges.extend(access.missing(guest))
     if len(cpu) >= 2:
         busy = cpu[-1][0] - cpu[0][0]
         total = cpu[-1][1] - cpu[0][1]

@@ -93,3 +93,11 @@ def test_secret_names():
                                                "masterauth", "client_secret", "X-API-KEY", "GITHUB_TOKEN"))
     assert not any(secret_name(name) for name in ("PWD", "OLDPWD", "bypass", "--port", "PASSWORD_FILE", "--key",
                                                    "token_file", "user"))
+
+
+def test_cron_line_and_wrappers():
+    assert redact_args(f"30 2 * * * root mysqldump -uroot -p{SECRET} shop > /b.sql") == (
+        f"30 2 * * * root mysqldump -uroot -p{REDACTED} shop > /b.sql")
+    assert redact_argv(["sudo", "-u", "backup", "mysql", f"-p{SECRET}"]) == [
+        "sudo", "-u", "backup", "mysql", f"-p{REDACTED}"]
+    assert redact_args(f"mysql -p{SECRET}; ssh -pX h") == f"mysql -p{REDACTED}; ssh -pX h"
