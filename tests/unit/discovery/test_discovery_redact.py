@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from planner.discovery.redact import REDACTED, redact_args, redact_argv, redact_env, redact_text, secret_name
 
@@ -101,3 +103,28 @@ def test_cron_line_and_wrappers():
     assert redact_argv(["sudo", "-u", "backup", "mysql", f"-p{SECRET}"]) == [
         "sudo", "-u", "backup", "mysql", f"-p{REDACTED}"]
     assert redact_args(f"mysql -p{SECRET}; ssh -pX h") == f"mysql -p{REDACTED}; ssh -pX h"
+
+
+TEMPLATES = [["mysql", "-p{s}"], ["app", "--password={s}"], ["app", "--password", "{s}"], ["env", "PGPASSWORD={s}"],
+             ["env", "MY_APP_SECRET={s}"], ["env", "CI_TOKEN={s}"], ["w", "https://user:{s}@host/x"],
+             ["curl", "-H", "Authorization: Bearer {s}"], ["redis-cli", "-a", "{s}"], ["app", "--api-key={s}"]]
+HARMLESS = st.lists(st.sampled_from(["-v", "--port", "8080", "/srv/app", "run", "-c", "x.conf", "--", "a=b"]),
+                    max_size=4)
+
+
+@given(secret=st.text(alphabet="abcdefghijklmnopqrstuvwxyzXYZ0123456789!%+", min_size=8, max_size=20),
+       template=st.sampled_from(TEMPLATES), before=HARMLESS, after=HARMLESS)
+def test_known_patterns_never_leak_whatever_surrounds_them(secret, template, before, after):
+    argv = [template[0], *before, *(part.format(s=secret) for part in template[1:]), *after]
+    assert secret not in " ".join(redact_argv(argv))
+    assert secret not in redact_args(" ".join(argv))
+    assert len(redact_argv(argv)) == len(argv)
+
+
+@given(text=st.text(max_size=200), argv=st.lists(st.text(max_size=30), max_size=8),
+       env=st.dictionaries(st.text(max_size=20), st.text(max_size=30), max_size=5))
+def test_redaction_accepts_any_text(text, argv, env):
+    redact_args(text)
+    redacted, flagged = redact_text(text)
+    assert isinstance(redacted, str) and all(isinstance(name, str) for name in flagged)
+    assert len(redact_argv(argv)) == len(argv) and set(redact_env(env)) == set(env)

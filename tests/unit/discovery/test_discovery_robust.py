@@ -93,7 +93,7 @@ SECTION = st.tuples(st.sampled_from(SECTION_NAMES), st.lists(LINE, max_size=6))
 OUTPUT = st.lists(SECTION, max_size=8).map(lambda parts: "\n".join(block(name, body) for name, body in parts))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ident=OUTPUT, samples=st.lists(OUTPUT, max_size=3), junk=st.text(max_size=40))
 def test_fuzzed_collect_output_never_breaks_the_parser(ident, samples, junk):
     """collect.sh-shaped output with hostile words is parsed without any exception (the guard is not needed)."""
