@@ -83,6 +83,15 @@ def _session(text: str) -> set[Session]:
     return {(parse.normalize_address(parts[0]), parse.normalize_address(parts[2]), port)}
 
 
+_SAMPLE_SESSION = re.compile(r"^@@planner:session@@\r?\n\|([^\r\n]+)", re.MULTILINE)
+
+
+def _sample_session(raw: RawGuest) -> str:
+    """The first sample's SSH session (found even under become, where the identity task's is empty)."""
+    found = (_SAMPLE_SESSION.search(sample.text) for sample in raw.samples)
+    return next((match[1].strip() for match in found if match), "")
+
+
 def _controller_session(socket: parse.Socket, sessions: set[Session]) -> bool:
     """The connection is the controller's SSH session to this guest (either end of it): never a dependency.
     Any client port counts, so the sessions Ansible keeps open between tasks (ControlPersist) are left out too."""
@@ -154,7 +163,7 @@ def _merge(raw: RawGuest) -> GuestDiscovery:
         guest.status = GuestStatus.FAILED
         return guest
     _identity(identity, guest)
-    session = identity.get("ssh-connection", "").strip()
+    session = identity.get("ssh-connection", "").strip() or _sample_session(raw)
     own = set(_own_addresses(raw, session))
     guest.addresses = sorted(own)
     _other_sections(raw, guest)

@@ -94,7 +94,8 @@ def mounts(text: str) -> list[Mount]:
         if len(parts) < 4:
             continue
         device, mountpoint, fstype, options = (_unescape_octal(part) for part in parts[:4])
-        result.append(Mount(device=device, mountpoint=mountpoint, fstype=fstype, options=options.split(","),
+        result.append(Mount(device=redact_args(device), mountpoint=mountpoint, fstype=fstype,
+                            options=[redact_args(option) for option in options.split(",")],
                             network=fstype in NETWORK_FSTYPES or fstype.startswith("nfs")))
     return result
 

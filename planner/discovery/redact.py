@@ -9,7 +9,7 @@ stays so people can see what was there. The patterns (documented in docs/discove
   ``--NAME VALUE`` where NAME ends in a secret word (:data:`SECRET_NAME`);
 * the short options that take a password: ``-pSECRET`` of the MySQL/MariaDB clients, ``-a`` of ``redis-cli``,
   ``-p`` of ``sshpass``, ``-u user:pass`` / ``--user user:pass`` of ``curl``;
-* the password of ``scheme://user:pass@host`` URLs;
+* the password of ``scheme://user:pass@host`` URLs (and ``//user:pass@server/share``);
 * ``Authorization:`` / ``Proxy-Authorization:`` header values (the scheme word kept) and ``X-Api-Key:``,
   ``X-Auth-Token:``, ``Cookie:`` headers;
 * in config text also ``key = value``, ``key: value``, ``key value`` lines, quoted ``key="value"`` attributes,
@@ -32,7 +32,7 @@ NOT_SECRET = {"bypass", "compass", "overpass", "underpass", "surpass", "trespass
 _NAME = r"[A-Za-z0-9_.$-]*"
 # NAME=VALUE inside any token (options, env assignments, URL query parameters, Java -D properties).
 _ASSIGN = re.compile(rf"(?<![A-Za-z0-9_.$-])({_NAME})(=)([^\s&;'\"]+)")
-_URL_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*):([^\s@/]+)@")
+_URL_USERINFO = re.compile(r"((?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^\s:/@]*):([^\s@/]+)@")
 _HEADER = re.compile(r"(?i)\b(authorization|proxy-authorization)((?:\s*:\s*|\s+)[\"']?)"
                      r"(?:(bearer|basic|token|digest|negotiate|apikey)(\s+))?([^\s'\"]+)")
 _KEY_HEADER = re.compile(r"(?i)\b(x-api-key|x-auth-token|cookie)(\s*:\s*)([^\s'\"][^'\"]*)")

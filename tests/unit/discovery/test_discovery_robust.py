@@ -235,3 +235,38 @@ def test_no_secret_reaches_the_store_json_table_or_messages(tmp_path, capsys, mo
     with Store.open(db) as store:
         stored = store.documents(snapshot_id, "discovery")
     assert stored and all(SECRET not in body for body in stored.values())
+
+
+def test_sample_finds_the_ssh_session_behind_become():
+    """sudo drops SSH_CONNECTION: the sample reads it from the nearest ancestor (run here, read-only)."""
+    import os
+    import subprocess
+
+    from planner.discovery.parse import section_map
+    from planner.discovery.runner import PLAYBOOK_DIR
+
+    script = PLAYBOOK_DIR / "files" / "collect.sh"
+    session = "192.0.2.9 5555 192.0.2.10 22"
+    env = {**os.environ, "SSH_CONNECTION": session}
+    result = subprocess.run(["sh", "-c", f"env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin sh {script} sample"], env=env,
+                            capture_output=True, text=True, timeout=120, check=True)
+    sections = section_map(result.stdout)
+    assert sections["session"] == session
+    assert sections["account"].split("\n")[0] == str(os.getuid())
+    assert owners.uids(sections["uids"])[os.getpid()] == os.getuid()
+
+
+def test_under_become_the_samples_session_gives_the_own_address():
+    sample = "\n".join([block("session", ["192.0.2.9 5555 198.51.100.20 22"]),
+                        ss("tcp LISTEN 0 5 198.51.100.20:5432 0.0.0.0:*",
+                           "tcp ESTAB 0 0 198.51.100.20:22 192.0.2.9:5999")])
+    guest = merge(raw_guest([sample], ident=identity(ssh=""), address="db01.example.com"))
+    assert guest.addresses == ["198.51.100.20"] and guest.connections == []
+    assert [(item.address, item.port) for item in guest.listeners] == [("198.51.100.20", 5432)]
+
+
+def test_mount_credentials_are_redacted():
+    from planner.discovery.parse import mounts
+
+    [mount] = mounts(f"//backup:{SECRET}@nas/share /mnt/b cifs rw,username=backup,password={SECRET} 0 0")
+    assert SECRET not in mount.model_dump_json() and "password=<redacted>" in mount.options
