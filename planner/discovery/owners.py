@@ -129,18 +129,21 @@ def infer_owner(listener: Listener, owner: SocketOwner | None, processes: Iterab
     return None
 
 
-def neighbours(owner: SocketOwner | None, uid_of: dict[int, int], root: bool | None, hidden: bool,
-               own_uid: int | None) -> bool:
-    """Whether a listener without a visible process is provably another system's that shares this network
-    namespace (containers with host networking, as in the lab): root saw every process and none holds it (a
-    kernel socket has inode 0), or its uid is not root, not ours and runs no process here."""
+def neighbours(owner: SocketOwner | None, uid_of: dict[int, int], root: bool | None, hidden: bool) -> bool:
+    """Whether a wildcard listener without a visible process is provably another system's that shares this
+    network namespace (containers with host networking, as in the lab).
+
+    Its uid runs no process here (``ps`` lists every process unless ``/proc`` is ``hidepid``), or, as root, it is
+    root's (root reads the descriptors of every root process, so none holds it). Kernel sockets (inode 0, such as
+    nfsd's) are the guest's; so is everything when the account or the socket's owner is unknown, except for the
+    output of an older ``collect.sh``, where only sockets with a process or on an own address are kept.
+    """
     if root is None:
-        return True  # output of an older collect.sh: neither the account nor the socket owners are known
-    if owner is None or owner.inode == 0:
-        return False
-    if root:
         return True
-    return (not hidden and owner.uid not in {0, own_uid} and owner.uid not in set(uid_of.values()))
+    if owner is None or owner.inode == 0 or (hidden and not root):
+        return False
+    no_process = owner.uid not in set(uid_of.values())
+    return no_process or (root and owner.uid == 0)
 
 
 def _hidepid(mounts: Iterable[Mount]) -> bool:
@@ -191,7 +194,7 @@ class Access:
         self.hidden = _hidepid(mounts)
         for key, listener in self.pending.items():
             owner = owner_of(self.owners, *key)
-            if key not in listeners and not neighbours(owner, self.uid_of, self.root, self.hidden, self.uid):
+            if key not in listeners and not neighbours(owner, self.uid_of, self.root, self.hidden):
                 listeners[key] = listener
         for listener in listeners.values():
             if listener.process is not None:

@@ -166,11 +166,13 @@ def test_non_root_keeps_wildcard_listeners_and_infers_owners():
     assert "process of 1 connection unknown" in missing and "crontabs" in missing
 
 
-def test_root_sees_every_owner_so_unowned_wildcards_are_a_neighbours():
+def test_as_root_an_ownerless_root_socket_is_a_neighbours():
     guest = merge(raw_guest([nonroot_sample(uid="0")], ident=identity("127.0.77.2 50000 127.0.77.12 2277"),
                             host="app", address="127.0.77.12"))
-    wildcards = {item.port for item in guest.listeners if item.address == "0.0.0.0"}
-    assert wildcards == {2049}  # only the kernel's; the others' owners would have been seen
+    wildcards = {item.port: item.process for item in guest.listeners if item.address == "0.0.0.0"}
+    # root reads every root process's descriptors: the ownerless root socket (2024) is a neighbour's, as is uid
+    # 33's (no process here); the kernel's (2049) and one of a uid running here (8079: its owner inferred) stay
+    assert wildcards == {2049: None, 8079: "python3"}
     assert guest.missing_privileges == []
 
 
