@@ -10,9 +10,9 @@ Each guest runs its own sshd on its own ``127.0.77.N`` and its services on that 
 
 Clients bind their source address to their guest's own (nginx ``proxy_bind``, the app's Redis connection), as
 connections leave a real host from its own address. The controller (Ansible) connects from its own loopback address
-``127.0.77.2`` (``ssh -b``), as a jump host on another subnet would: its SSH sessions must never become edges. The
-app is started with a password on its command line and the guest has a backup cron line with one: discovery must
-never store either.
+``127.0.77.2`` (``ssh -b``), as a jump host on another subnet would: its SSH sessions must never become edges. A
+log shipper on web is started with a password on its command line and every guest has a backup cron line with
+one: discovery must never store either.
 
 Nothing leaves 127.0.0.0/8: containers use ``--network host``, no bridge exists. ``--cap-add SYS_PTRACE`` lets
 root in a guest see which process owns another user's socket (nginx workers run as www-data).
@@ -143,10 +143,12 @@ server {
 EOF
   sed -i 's/^\s*worker_processes.*/worker_processes 1;/' /etc/nginx/nginx.conf
   nginx
+  # a log shipper with its password on the command line, as real ones are started
+  setpriv --reuid=www-data --regid=www-data --clear-groups \
+    python3 -c 'import time; time.sleep(10**9)' --db-password="$APP_SECRET" >/dev/null 2>&1 &
   ;;
 app)
-  setpriv --reuid=nobody --regid=nogroup --clear-groups python3 /opt/app/app.py --db-password="$APP_SECRET" \
-    >/tmp/app.log 2>&1 &
+  setpriv --reuid=nobody --regid=nogroup --clear-groups python3 /opt/app/app.py >/tmp/app.log 2>&1 &
   ;;
 redis)
   setpriv --reuid=redis --regid=redis --clear-groups \
