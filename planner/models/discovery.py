@@ -150,8 +150,8 @@ class GuestDiscovery(Model):
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     duration_seconds: float | None = Field(default=None, description="wall time of this host's discovery")
-    missing_privileges: list[str] = Field(default_factory=list, description="what discovery could not see for "
-                                          "lack of privilege, as sentences (non-root discovery)")
+    missing_privileges: list[str] = Field(default_factory=list,
+                                          description="what the (non-root) account could not see, as sentences")
 
 
 class FlowRecord(Model):
