@@ -11,17 +11,20 @@ the many short connections of one client to one service count as one conversatio
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from planner.discovery import parse
+from planner.discovery.owners import Access
 from planner.discovery.raw import RawGuest
-from planner.models.discovery import Connection, GuestDiscovery, GuestStatus, Listener, Process, WindowsService
+from planner.discovery.redact import redact_args
+from planner.discovery.windows import merge_windows
+from planner.models.discovery import Connection, GuestDiscovery, GuestStatus, Listener, Process
 
 WILDCARDS = {"0.0.0.0", "::", "*", ""}  # noqa: S104 - matched against, never bound
 LOCALHOST = {"127.0.0.1", "::1"}
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z: a larger "time" is not one
 
 
 def _own_addresses(raw: RawGuest, ssh_connection: str) -> list[str]:
@@ -67,6 +70,36 @@ def _is_ours(socket: parse.Socket, own: set[str]) -> bool:
     return socket.pid is not None or socket.local_address in own
 
 
+Session = tuple[str, str, int]
+"""(client address, server address, server port) of discovery's own SSH connection."""
+
+
+def _session(text: str) -> set[Session]:
+    """Discovery's own SSH connection from ``SSH_CONNECTION`` (client address, client port, server address,
+    server port), or nothing when it is not one."""
+    parts = text.split()
+    if len(parts) != 4 or (port := parse.number(parts[3], parse.PORT_MAX)) is None:
+        return set()
+    return {(parse.normalize_address(parts[0]), parse.normalize_address(parts[2]), port)}
+
+
+_SAMPLE_SESSION = re.compile(r"^@@planner:session@@\r?\n\|([^\r\n]+)", re.MULTILINE)
+
+
+def _sample_session(raw: RawGuest) -> str:
+    """The first sample's SSH session (found even under become, where the identity task's is empty)."""
+    found = (_SAMPLE_SESSION.search(sample.text) for sample in raw.samples)
+    return next((match[1].strip() for match in found if match), "")
+
+
+def _controller_session(socket: parse.Socket, sessions: set[Session]) -> bool:
+    """The connection is the controller's SSH session to this guest (either end of it): never a dependency.
+    Any client port counts, so the sessions Ansible keeps open between tasks (ControlPersist) are left out too."""
+    return any((socket.local_address == server and socket.local_port == port and socket.peer_address == client)
+               or (socket.local_address == client and socket.peer_address == server and socket.peer_port == port)
+               for client, server, port in sessions)
+
+
 def _serves(listeners: Iterable[Listener], protocol: str, address: str, port: int) -> bool:
     return any(listener.protocol == protocol and listener.port == port
                and (listener.address in WILDCARDS or listener.address == address) for listener in listeners)
@@ -76,8 +109,43 @@ def _listens(listening: set[tuple[str, str, int]], protocol: str, address: str, 
     return any((protocol, candidate, port) in listening for candidate in (address, *WILDCARDS))
 
 
+MAX_REASON = 200
+
+
 def merge(raw: RawGuest) -> GuestDiscovery:
-    """All of one host's samples and sections merged into its discovery document."""
+    """All of one host's samples and sections merged into its discovery document.
+
+    The per-host guard: output this code cannot read (a parser bug meeting odd guest text) makes this host
+    ``failed`` with the reason in ``errors``; it never stops the other hosts or loses their facts.
+    """
+    try:
+        guest = _merge(_clean(raw))
+        guest.errors = [redact_args(error) for error in guest.errors]
+        return guest
+    except Exception as exc:  # the documented per-host failure, see above
+        reason = redact_args(" ".join(f"{type(exc).__name__}: {exc}".split()))[:MAX_REASON]
+        return GuestDiscovery(host=raw.host, status=GuestStatus.FAILED, reached_address=raw.reached_address,
+                              planner_vm=raw.planner_vm, errors=[*(redact_args(error) for error in raw.errors),
+                                                                 f"output could not be read: {reason}"])
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _clean(raw: RawGuest) -> RawGuest:
+    """The raw output with lone surrogates (undecodable bytes) replaced, so the document can be stored as UTF-8."""
+    def fix(text: str) -> str:
+        return _SURROGATES.sub("\ufffd", text)
+
+    return raw.model_copy(update={
+        "sections": {name: fix(text) for name, text in raw.sections.items()},
+        "samples": [sample.model_copy(update={"text": fix(sample.text)}) for sample in raw.samples],
+        "windows": {name: fix(text) for name, text in raw.windows.items()},
+        "errors": [fix(error) for error in raw.errors],
+    })
+
+
+def _merge(raw: RawGuest) -> GuestDiscovery:
     guest = GuestDiscovery(host=raw.host, errors=list(raw.errors), reached_address=raw.reached_address,
                            planner_vm=raw.planner_vm)
     if raw.started and raw.finished:
@@ -86,7 +154,7 @@ def merge(raw: RawGuest) -> GuestDiscovery:
         guest.status = GuestStatus.UNREACHABLE
         return guest
     if raw.windows:
-        _merge_windows(raw, guest)
+        merge_windows(raw, guest)
         if guest.errors:
             guest.status = GuestStatus.PARTIAL
         return guest
@@ -95,10 +163,11 @@ def merge(raw: RawGuest) -> GuestDiscovery:
         guest.status = GuestStatus.FAILED
         return guest
     _identity(identity, guest)
-    own = set(_own_addresses(raw, identity.get("ssh-connection", "").strip()))
+    session = identity.get("ssh-connection", "").strip() or _sample_session(raw)
+    own = set(_own_addresses(raw, session))
     guest.addresses = sorted(own)
     _other_sections(raw, guest)
-    _samples(raw, guest, own)
+    _samples(raw, guest, own, _session(session))
     if guest.errors:
         guest.status = GuestStatus.PARTIAL
     return guest
@@ -142,11 +211,12 @@ def _other_sections(raw: RawGuest, guest: GuestDiscovery) -> None:
     guest.data_dirs = parse.data_dirs(parse.section_map(raw.sections.get("datadirs", "")).get("datadirs", ""))
 
 
-def _samples(raw: RawGuest, guest: GuestDiscovery, own: set[str]) -> None:
+def _samples(raw: RawGuest, guest: GuestDiscovery, own: set[str], sessions: set[Session]) -> None:
     processes: dict[int, Process] = {}
     listeners: dict[tuple[str, str, int], Listener] = {}
     connections: dict[tuple[object, ...], Connection] = {}
     established: list[tuple[datetime, parse.Socket]] = []
+    access = Access()
     cpu: list[tuple[int, int, int]] = []
     # Every listening socket in the namespace, attributed or not: it tells which end of a connection serves.
     listening: set[tuple[str, str, int]] = set()
@@ -154,9 +224,11 @@ def _samples(raw: RawGuest, guest: GuestDiscovery, own: set[str]) -> None:
         found = parse.sections(sample.text)
         parts = {name: body for name, _, body in found}
         when = sample.received
-        stamp = parts.get("time", "").strip()
-        if stamp.isdigit():
-            when = datetime.fromtimestamp(int(stamp), tz=UTC)
+        stamp = parse.number(parts.get("time", ""), MAX_TIMESTAMP)
+        if stamp is not None:
+            when = datetime.fromtimestamp(stamp, tz=UTC)
+        sessions |= _session(parts.get("session", "").strip())
+        access.read(parts)
         guest.first_seen = when if guest.first_seen is None else min(guest.first_seen, when)
         guest.last_seen = when if guest.last_seen is None else max(guest.last_seen, when)
         guest.samples += 1
@@ -170,6 +242,8 @@ def _samples(raw: RawGuest, guest: GuestDiscovery, own: set[str]) -> None:
             if socket.listening:
                 listening.add((socket.protocol, socket.local_address, socket.local_port))
             if not _is_ours(socket, own):
+                if socket.listening and socket.local_address in WILDCARDS:
+                    access.unowned(socket)
                 continue
             if socket.listening:
                 listener_key = (socket.protocol, socket.local_address, socket.local_port)
@@ -178,8 +252,10 @@ def _samples(raw: RawGuest, guest: GuestDiscovery, own: set[str]) -> None:
                                               port=socket.local_port, process=socket.process, pid=socket.pid)
             elif socket.established:
                 established.append((when, socket))
+    kept = _without_discovery(processes)
+    access.add_wildcards(listeners, kept, guest.mounts)
     for when, socket in established:
-        if _inside(socket, own, listeners.values()):
+        if _inside(socket, own, listeners.values()) or _controller_session(socket, sessions):
             continue
         inbound = _listens(listening, socket.protocol, socket.local_address, socket.local_port)
         if not inbound and not listening:
@@ -199,11 +275,12 @@ def _samples(raw: RawGuest, guest: GuestDiscovery, own: set[str]) -> None:
             conn.count += 1
             conn.first_seen = min(conn.first_seen or when, when)
             conn.last_seen = max(conn.last_seen or when, when)
-    guest.processes = sorted(_without_discovery(processes).values(), key=lambda p: p.pid)
+    guest.processes = sorted(kept.values(), key=lambda p: p.pid)
     guest.listeners = sorted(listeners.values(), key=lambda item: (item.protocol, item.port, item.address))
     guest.connections = sorted(connections.values(), key=lambda c: (c.direction, c.peer_address, c.peer_port or 0,
                                                                      c.local_port or 0, c.process or ""))
     guest.data_dirs = _detected_data_dirs(guest)
+    guest.missing_privileges.extend(access.missing(guest))
     if len(cpu) >= 2:
         busy = cpu[-1][0] - cpu[0][0]
         total = cpu[-1][1] - cpu[0][1]
@@ -266,71 +343,3 @@ def _detected_data_dirs(guest: GuestDiscovery) -> dict[str, int]:
 
 def parse_ephemeral(port: int | None) -> bool:
     return port is not None and port >= 32768
-
-
-def _merge_windows(raw: RawGuest, guest: GuestDiscovery) -> None:
-    """Best effort: identity, services, listening/established TCP sockets and IIS sites from PowerShell JSON."""
-    guest.system = "Windows"
-    ident = _json(raw.windows.get("identity"))
-    if isinstance(ident, dict):
-        guest.os.name = str(ident.get("caption") or "") or None
-        guest.kernel = str(ident.get("version") or "") or None
-        guest.arch = str(ident.get("arch") or "") or None
-        guest.hostname = str(ident.get("hostname") or "") or None
-        guest.bios_uuid = str(ident.get("uuid") or "").lower() or None
-    services = _json(raw.windows.get("services"))
-    services = [services] if isinstance(services, dict) else services if isinstance(services, list) else []
-    for item in (entry for entry in services if isinstance(entry, dict)):
-        guest.windows_services.append(WindowsService(
-            name=str(item.get("name", "")), display_name=_text(item.get("display_name")),
-            state=_text(item.get("state")), start_mode=_text(item.get("start_mode")), path=_text(item.get("path"))))
-    sites = _json(raw.windows.get("iis"))
-    if isinstance(sites, list):
-        guest.iis_sites = [str(site) for site in sites]
-    elif isinstance(sites, str):
-        guest.iis_sites = [sites]
-    listeners: dict[tuple[str, int], Listener] = {}
-    connections: dict[tuple[object, ...], Connection] = {}
-    for sample in raw.samples:
-        rows = _json(sample.text)
-        rows = [rows] if isinstance(rows, dict) else rows if isinstance(rows, list) else []
-        rows = sorted((row for row in rows if isinstance(row, dict)),
-                      key=lambda row: str(row.get("state", "")).lower() not in {"listen", "2"})
-        guest.samples += 1
-        for row in rows:
-            if not isinstance(row, dict):
-                continue
-            try:
-                local, lport = parse.normalize_address(str(row["local"])), int(row["lport"])
-                peer, pport = parse.normalize_address(str(row.get("peer") or "")), int(row.get("pport") or 0)
-            except (KeyError, TypeError, ValueError):
-                continue
-            process = _text(row.get("process"))
-            state = str(row.get("state", ""))
-            if state.lower() == "listen" or state == "2":
-                listeners[(local, lport)] = Listener(protocol="tcp", address=local, port=lport, process=process)
-            elif peer and not _loopback(peer):
-                inbound = _serves(listeners.values(), "tcp", local, lport)
-                key = ("inbound", local, lport, peer, process) if inbound else ("outbound", peer, pport, process)
-                if key in connections:
-                    connections[key].count += 1
-                else:
-                    connections[key] = Connection(
-                        direction="inbound" if inbound else "outbound", local_address=local,
-                        local_port=lport if inbound else None, peer_address=peer, peer_port=None if inbound else pport,
-                        process=process, first_seen=sample.received, last_seen=sample.received)
-    guest.listeners = list(listeners.values())
-    guest.connections = list(connections.values())
-
-
-def _json(text: str | None) -> object:
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def _text(value: object) -> str | None:
-    return None if value in (None, "") else str(value)

@@ -9,6 +9,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from planner.discovery.redact import redact_args
 from planner.models.discovery import CronEntry, HostsEntry, Mount, OsRelease, Package, Process, SystemdUnit
 
 _SECTION = re.compile(r"^@@planner:([a-z0-9-]+)(?: (.*))?@@$")
@@ -16,7 +17,24 @@ DATA_MARK = "|"
 """Prefix of every data line collect.sh prints (section lines have none)."""
 NETWORK_FSTYPES = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "glusterfs", "ceph", "9p", "afs", "fuse.sshfs"}
 # ss prints users:(("name",pid=1,fd=3),...); the name is a quoted string that may contain escaped quotes.
-_SS_USER = re.compile(r'\("((?:[^"\\]|\\.)*)",pid=(\d+)')
+_SS_USER = re.compile(r'\("((?:[^"\\]|\\.)*)",pid=([0-9]{1,10})')
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+PID_MAX = 2**22
+"""Linux's largest pid_max: a larger "pid" is not one."""
+PORT_MAX = 65535
+
+
+def number(text: str, high: int = 2**63 - 1) -> int | None:
+    """``text`` as a non-negative integer when it is only ASCII digits and at most ``high``, else None.
+
+    Guest text never reaches ``int()`` unchecked: ``str.isdigit`` accepts ``'²'`` (which ``int`` refuses) and
+    ``int`` accepts other scripts' digits and any length.
+    """
+    text = text.strip()
+    if not _ASCII_DIGITS.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= high else None
 
 
 def sections(text: str) -> list[tuple[str, str, str]]:
@@ -76,7 +94,8 @@ def mounts(text: str) -> list[Mount]:
         if len(parts) < 4:
             continue
         device, mountpoint, fstype, options = (_unescape_octal(part) for part in parts[:4])
-        result.append(Mount(device=device, mountpoint=mountpoint, fstype=fstype, options=options.split(","),
+        result.append(Mount(device=redact_args(device), mountpoint=mountpoint, fstype=fstype,
+                            options=[redact_args(option) for option in options.split(",")],
                             network=fstype in NETWORK_FSTYPES or fstype.startswith("nfs")))
     return result
 
@@ -124,8 +143,9 @@ def meminfo_used_mib(text: str) -> int | None:
     for line in text.split("\n"):
         key, _, rest = line.partition(":")
         digits = rest.split()
-        if digits and digits[0].isdigit():
-            values[key.strip()] = int(digits[0])
+        value = number(digits[0]) if digits else None
+        if value is not None:
+            values[key.strip()] = value
     if "MemTotal" in values and "MemAvailable" in values:
         return max(0, values["MemTotal"] - values["MemAvailable"]) // 1024
     return None
@@ -167,7 +187,9 @@ def systemd_units(units_text: str, files_text: str) -> list[SystemdUnit]:
 
 
 def crontabs(text: str) -> list[CronEntry]:
-    return [CronEntry(source=source, line=line.strip()) for name, source, body in sections(text) if name == "cron"
+    """Cron lines (secrets in them redacted: backup jobs often carry ``mysqldump -p…``)."""
+    return [CronEntry(source=source, line=redact_args(line.strip())) for name, source, body in sections(text)
+            if name == "cron"
             for line in body.split("\n") if line.strip()]
 
 
@@ -175,8 +197,9 @@ def data_dirs(text: str) -> dict[str, int]:
     result = {}
     for line in text.split("\n"):
         size, _, path = line.partition("\t")
-        if size.strip().isdigit() and path:
-            result[path.strip()] = int(size) * 1024
+        kib = number(size, 2**53 // 1024)
+        if kib is not None and path.strip():
+            result[path.strip()] = kib * 1024
     return result
 
 
@@ -185,24 +208,25 @@ def processes(ps_text: str, comm_text: str, exe_text: str) -> list[Process]:
     comms = {}
     for line in comm_text.split("\n"):
         pid_text, _, comm = line.strip().partition(" ")
-        if pid_text.isdigit():
-            comms[int(pid_text)] = comm.strip()
+        pid = number(pid_text, PID_MAX)
+        if pid is not None:
+            comms[pid] = comm.strip()
     exes = {}
     for line in exe_text.split("\n"):
-        match = re.search(r"/proc/(\d+)/exe -> (.*)$", line)
-        if match:
-            exes[int(match[1])] = match[2].removesuffix(" (deleted)")
+        match = re.search(r"/proc/([0-9]{1,10})/exe -> (.*)$", line)
+        if match and (exe_pid := number(match[1], PID_MAX)) is not None:
+            exes[exe_pid] = match[2].removesuffix(" (deleted)")
     result = []
     for line in ps_text.split("\n"):
         parts = line.split(None, 3)
-        if len(parts) < 3 or not parts[0].isdigit():
+        pid = number(parts[0], PID_MAX) if len(parts) >= 3 else None
+        if pid is None:
             continue
-        pid = int(parts[0])
-        args = parts[3] if len(parts) > 3 else ""
+        args = redact_args(parts[3]) if len(parts) > 3 else ""
         if args.startswith("[") and args.endswith("]"):
             continue  # kernel threads
         comm = comms.get(pid) or (args.split()[0].rsplit("/", 1)[-1] if args else "?")
-        result.append(Process(pid=pid, ppid=int(parts[1]) if parts[1].isdigit() else None, user=parts[2], comm=comm,
+        result.append(Process(pid=pid, ppid=number(parts[1], PID_MAX), user=parts[2], comm=comm,
                               exe=exes.get(pid), args=args))
     return result
 
@@ -212,12 +236,12 @@ def cpu_times(text: str) -> tuple[int, int, int] | None:
     total_line = next((line for line in text.split("\n") if line.startswith("cpu ")), None)
     if total_line is None:
         return None
-    values = [int(v) for v in total_line.split()[1:] if v.isdigit()]
+    values = [value for v in total_line.split()[1:] if (value := number(v)) is not None]
     if len(values) < 4:
         return None
     idle = values[3] + (values[4] if len(values) > 4 else 0)
     total = sum(values[:8])
-    cpus = sum(1 for line in text.split("\n") if re.match(r"cpu\d+ ", line))
+    cpus = sum(1 for line in text.split("\n") if re.match(r"cpu[0-9]+ ", line))
     return total - idle, total, max(cpus, 1)
 
 
@@ -259,7 +283,7 @@ def normalize_address(text: str) -> str:
 
 def _split_endpoint(text: str) -> tuple[str, int | None]:
     address, _, port = text.rpartition(":")
-    return normalize_address(address), int(port) if port.isdigit() else None
+    return normalize_address(address), number(port, PORT_MAX)
 
 
 def _protocol(netid: str) -> str | None:
@@ -291,7 +315,7 @@ def sockets_ss(text: str) -> list[Socket]:
         process = pid = None
         match = _SS_USER.search(parts[6]) if len(parts) > 6 else None
         if match:
-            process, pid = match[1].replace('\\"', '"'), int(match[2])
+            process, pid = match[1].replace('\\"', '"'), number(match[2], PID_MAX)
         result.append(Socket(protocol, parts[1].upper(), local, local_port, peer, peer_port, process, pid))
     return result
 
@@ -309,8 +333,8 @@ def sockets_netstat(text: str) -> list[Socket]:
         process = pid = None
         if rest and "/" in rest[0]:
             pid_text, _, name = " ".join(rest).partition("/")
-            if pid_text.isdigit():
-                pid, process = int(pid_text), name.strip() or None
+            if (netstat_pid := number(pid_text, PID_MAX)) is not None:
+                pid, process = netstat_pid, name.strip() or None
         if protocol == "udp" and peer_port is None:
             state = "UNCONN"
         result.append(Socket(protocol, state, local, local_port, peer, peer_port, process, pid))

@@ -150,6 +150,8 @@ class GuestDiscovery(Model):
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     duration_seconds: float | None = Field(default=None, description="wall time of this host's discovery")
+    missing_privileges: list[str] = Field(default_factory=list,
+                                          description="what the (non-root) account could not see, as sentences")
 
 
 class FlowRecord(Model):

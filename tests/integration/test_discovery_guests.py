@@ -1,9 +1,11 @@
 """End to end: Ansible discovers three container guests over SSH while traffic flows web -> app -> redis.
 
 Guests are Docker containers with host networking, each with sshd and its services on its own 127.0.77.N
-(tests/support/guests.py). A fourth inventory host has no sshd: it must be recorded as unreachable while the
-others go on. Discovery runs through `planner discover run` (ansible-runner), results are stored with a snapshot,
-matched to its VMs, and `planner graph` / `planner waves` turn them into edges, move groups and waves.
+(tests/support/guests.py); the controller connects from its own address (127.0.77.2) and the guests' clients from
+theirs. A fourth inventory host has no sshd: it must be recorded as unreachable while the others go on. Discovery
+runs through `planner discover run` (ansible-runner), once as root and once as an unprivileged account; results
+are stored with a snapshot, matched to its VMs, and `planner graph` / `planner waves` turn them into edges, move
+groups and waves: the same edges both times, never one from the controller.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import html
 import json
 import shutil
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -20,13 +24,17 @@ from planner.assess.facts import facts_by_vm
 from planner.cli import main
 from planner.discovery.storage import load_guests
 from planner.models import Estate, Nic, PowerState, Vm
+from planner.models.discovery import DISCOVERY_FORMAT_VERSION
 from planner.store import Store
 from tests.support.components import require
 from tests.support.guests import (
     APP_ADDR,
     APP_PORT,
+    CONTROLLER_ADDR,
+    HEALTH_PORT,
     REDIS_ADDR,
     REDIS_PORT,
+    SECRET,
     SSH_PORT,
     WEB_ADDR,
     WEB_PORT,
@@ -65,6 +73,24 @@ def _estate() -> Estate:
     ])
 
 
+EDGES = {("web", "app"), ("app", "cache-redis-01")}
+
+
+def assert_no_controller_connection(by_host: dict[str, dict]) -> None:
+    """The controller's SSH sessions (from 127.0.77.2) are discovery's own, never a connection of the guest."""
+    peers = {c["peer_address"] for guest in by_host.values() for c in guest["connections"]}
+    assert CONTROLLER_ADDR not in peers and CONTROLLER_ADDR not in {
+        address for guest in by_host.values() for address in guest["addresses"]}
+
+
+def assert_no_secret(output: str, by_host: dict[str, dict]) -> None:
+    """The log shipper's --db-password and the backup cron line's -p… are redacted before anything is printed or
+    stored."""
+    assert SECRET not in output
+    assert any(p["args"].endswith("--db-password=<redacted>") for p in by_host["web"]["processes"])
+    assert any("mysqldump -uroot -p<redacted> shop" in entry["line"] for entry in by_host["web"]["crontabs"])
+
+
 def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
     db = tmp_path / "planner.db"
     with Store.open(db) as store:
@@ -76,7 +102,7 @@ def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
              "--interval", "1", "--timeout", "30", "--format", "json", "-o", str(out))
     assert traffic.requests > 10 and traffic.errors == 0
     result = json.loads(out.read_text())
-    assert result["format_version"] == 1 and result["snapshot"] == f"#{snapshot_id}"
+    assert result["format_version"] == DISCOVERY_FORMAT_VERSION and result["snapshot"] == f"#{snapshot_id}"
     by_host = {guest["host"]: guest for guest in result["guests"]}
     assert set(by_host) == {"web", "app", "redis", "lost"}
 
@@ -105,7 +131,8 @@ def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
         return {(item["address"], item["port"], item["process"]) for item in by_host[host]["listeners"]}
 
     assert listeners("web") == {(WEB_ADDR, SSH_PORT, "sshd"), (WEB_ADDR, WEB_PORT, "nginx")}
-    assert listeners("app") == {(APP_ADDR, SSH_PORT, "sshd"), (APP_ADDR, APP_PORT, "python3")}
+    assert listeners("app") == {(APP_ADDR, SSH_PORT, "sshd"), (APP_ADDR, APP_PORT, "python3"),
+                                ("0.0.0.0", HEALTH_PORT, "python3")}  # the wildcard one: seen on its guest only
     assert listeners("redis") == {(REDIS_ADDR, SSH_PORT, "sshd"), (REDIS_ADDR, REDIS_PORT, "redis-server")}
 
     # Connections, merged over samples: the persistent upstream connections are seen in every sample.
@@ -120,6 +147,8 @@ def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
     assert redis_link["count"] == 3  # the app's one Redis connection, in every sample
     assert redis_link["first_seen"] < redis_link["last_seen"]
     assert not outbound("redis")
+    assert_no_controller_connection(by_host)
+    assert_no_secret(out.read_text(), by_host)
 
     # Matching: by inventory name, and by guest IP for the VM named differently.
     assert (by_host["web"]["vm"], by_host["web"]["matched_by"]) == ("web", "inventory-name")
@@ -129,6 +158,7 @@ def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
     # Stored with the snapshot; the assessment's facts come from it.
     with Store.open(db) as store:
         stored = {guest.host: guest for guest in load_guests(store, snapshot_id)}
+        assert not any(SECRET in body for body in store.documents(snapshot_id, "discovery").values())
     assert set(stored) == {"web", "app", "redis", "lost"}
     with Store.open(db) as store:
         facts = facts_by_vm(store.documents(snapshot_id, "discovery").values())["cache-redis-01"]
@@ -139,7 +169,7 @@ def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
     graph_json = tmp_path / "graph.json"
     _run("--db", str(db), "graph", "--format", "json", "-o", str(graph_json))
     graph = nx.node_link_graph(json.loads(graph_json.read_text()), edges="links")
-    assert set(graph.edges) == {("web", "app"), ("app", "cache-redis-01")}
+    assert set(graph.edges) == EDGES
     assert graph.edges["web", "app"]["ports"] == [f"tcp/{APP_PORT}"]
     assert graph.edges["web", "app"]["client_processes"] == ["nginx"]
     assert graph.edges["app", "cache-redis-01"]["ports"] == [f"tcp/{REDIS_PORT}"]
@@ -165,6 +195,64 @@ def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
     _run("--db", str(db), "graph", "--format", "svg", "-o", str(svg))
     text = html.unescape(svg.read_text())
     assert "<svg" in text and "cache-redis-01" in text and f"tcp/{REDIS_PORT}" in text and "Wave 3" in text
+
+
+def _machine_wildcard_listeners() -> set[int]:
+    """Ports the machine itself listens on at a wildcard address, outside every guest (read on the controller):
+    with host networking each guest sees them, and an unprivileged account cannot tell they are not its own."""
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            address, port = fields[1].split(":")
+            if fields[3] == "0A" and set(address) == {"0"}:
+                ports.add(int(port, 16))
+    return ports - {HEALTH_PORT}
+
+
+def test_non_root_discovery_sees_the_same_edges(guests, tmp_path):
+    """The unprivileged `audit` account (no become): the same edges as root, no controller edge, the wildcard
+    listener kept on its guest with its owner inferred, and what could not be seen said in missing_privileges."""
+    db = tmp_path / "planner.db"
+    with Store.open(db) as store:
+        snapshot_id = store.save(_estate(), origin="test").id
+    out = tmp_path / "discovery.json"
+    started = time.monotonic()
+    with TrafficGenerator() as traffic:
+        _run("--db", str(db), "discover", "run", "-i", str(guests.audit_inventory_path), "--samples", "2",
+             "--interval", "1", "--timeout", "30", "--format", "json", "-o", str(out))
+    print(f"non-root discovery: {time.monotonic() - started:.2f} s for 2 samples")
+    assert traffic.errors == 0
+    machine = _machine_wildcard_listeners()
+    by_host = {guest["host"]: guest for guest in json.loads(out.read_text())["guests"]}
+    for host in ("web", "app", "redis"):
+        assert by_host[host]["status"] == "ok", by_host[host]["errors"]
+        assert any("--become" in sentence for sentence in by_host[host]["missing_privileges"])
+
+    def listeners(host: str) -> dict[tuple[str, int], str | None]:
+        found = {(item["address"], item["port"]): item["process"] for item in by_host[host]["listeners"]}
+        extra = {key: process for key, process in found.items() if key[0] == "0.0.0.0" and key[1] in machine}
+        assert all(process is None for process in extra.values()), extra  # the machine's: owner unknown
+        return {key: process for key, process in found.items() if key not in extra}
+
+    # Owners other users hold, inferred from /proc/net uids and command lines; nginx's master (root) stays unknown.
+    web = listeners("web")
+    assert set(web) == {(WEB_ADDR, SSH_PORT), (WEB_ADDR, WEB_PORT)} and web[(WEB_ADDR, SSH_PORT)] == "sshd"
+    assert web[(WEB_ADDR, WEB_PORT)] in (None, "nginx")
+    assert listeners("app") == {(APP_ADDR, SSH_PORT): "sshd", (APP_ADDR, APP_PORT): "python3",
+                                ("0.0.0.0", HEALTH_PORT): "python3"}
+    assert listeners("redis") == {(REDIS_ADDR, SSH_PORT): "sshd", (REDIS_ADDR, REDIS_PORT): "redis-server"}
+    assert {("www-data", "nginx"), ("root", "nginx")} <= {(p["user"], p["comm"]) for p in by_host["web"]["processes"]}
+    assert_no_controller_connection(by_host)
+    assert_no_secret(out.read_text(), by_host)
+    with Store.open(db) as store:
+        assert not any(SECRET in body for body in store.documents(snapshot_id, "discovery").values())
+
+    graph_json = tmp_path / "graph.json"
+    _run("--db", str(db), "graph", "--format", "json", "-o", str(graph_json))
+    graph = nx.node_link_graph(json.loads(graph_json.read_text()), edges="links")
+    assert set(graph.edges) == EDGES and set(graph.nodes) == {"web", "app", "cache-redis-01", "batch"}
+    assert graph.edges["app", "cache-redis-01"]["ports"] == [f"tcp/{REDIS_PORT}"]
 
 
 def test_no_reachable_host_is_an_execution_error(tmp_path):

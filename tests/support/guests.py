@@ -3,9 +3,16 @@
 Each guest runs its own sshd on its own ``127.0.77.N`` and its services on that address only:
 
 * ``web`` (127.0.77.11): nginx on :8077, reverse-proxying to the app (keepalive upstream);
-* ``app`` (127.0.77.12): a tiny Python HTTP server on :8078 that increments a counter in Redis on every request;
+* ``app`` (127.0.77.12): a tiny Python HTTP server on :8078 that increments a counter in Redis on every request,
+  and a health endpoint on the wildcard address (``0.0.0.0:8079``), as many real services have;
 * ``redis`` (127.0.77.13): redis-server on :6377;
-* sshd on :2277 of each guest's address.
+* sshd on :2277 of each guest's address, for ``root`` and for the unprivileged audit account ``audit``.
+
+Clients bind their source address to their guest's own (nginx ``proxy_bind``, the app's Redis connection), as
+connections leave a real host from its own address. The controller (Ansible) connects from its own loopback address
+``127.0.77.2`` (``ssh -b``), as a jump host on another subnet would: its SSH sessions must never become edges. A
+log shipper on web is started with a password on its command line and every guest has a backup cron line with
+one: discovery must never store either.
 
 Nothing leaves 127.0.0.0/8: containers use ``--network host``, no bridge exists. ``--cap-add SYS_PTRACE`` lets
 root in a guest see which process owns another user's socket (nginx workers run as www-data).
@@ -26,15 +33,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-GUEST_IMAGE_TAG = "planner-test/guest:bookworm-r2"  # built on the r2 base image
+GUEST_IMAGE_TAG = "planner-test/guest:bookworm-r3"  # built on the r2 base image; r3: audit account, bound clients
 GUEST_PACKAGES = ["openssh-server", "nginx", "python3", "redis-server", "procps", "iproute2"]
 LABEL = "planner-test-guest"
 
 WEB_ADDR, APP_ADDR, REDIS_ADDR = "127.0.77.11", "127.0.77.12", "127.0.77.13"
+CONTROLLER_ADDR = "127.0.77.2"  # Ansible's SSH connections leave from here (ssh -b)
+AUDIT_USER = "audit"  # the unprivileged account of the non-root discovery run
+SECRET = "Gu3st-s3cret-value"  # on the app's command line and in a cron line: never stored
 UNREACHABLE_ADDR = "127.0.77.19"  # no sshd listens here: discovery must record the host and go on
 # Ports below the ephemeral range and away from common services: a machine service listening on 0.0.0.0 with the
 # same port would stop a guest from binding its own address.
-SSH_PORT, WEB_PORT, APP_PORT, REDIS_PORT = 2277, 8077, 8078, 6377
+SSH_PORT, WEB_PORT, APP_PORT, REDIS_PORT, HEALTH_PORT = 2277, 8077, 8078, 6377, 8079
 
 DOCKERFILE = """\
 FROM {base}
@@ -44,7 +54,9 @@ RUN apt-get update \\
  && rm -rf /var/lib/apt/lists/* \\
  && rm -f /etc/nginx/sites-enabled/default \\
  && mkdir -p /run/sshd /root/.ssh && chmod 700 /root/.ssh \\
- && ssh-keygen -A
+ && ssh-keygen -A \\
+ && useradd -m -s /bin/sh {audit} && usermod -p '*' {audit} \\
+ && printf '%s\\n' '30 2 * * * root mysqldump -uroot -p{secret} shop > /var/backups/shop.sql' > /etc/cron.d/backup
 COPY app.py /opt/app/app.py
 COPY start.sh /usr/local/sbin/start-guest
 RUN chmod 755 /usr/local/sbin/start-guest
@@ -60,6 +72,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ADDR = os.environ["APP_ADDR"]
 REDIS = (os.environ["REDIS_ADDR"], int(os.environ.get("REDIS_PORT", "6379")))
+HEALTH_PORT = int(os.environ.get("HEALTH_PORT", "8079"))
 _lock = threading.Lock()
 _conn = None
 
@@ -70,7 +83,7 @@ def incr():
         for _attempt in range(2):
             try:
                 if _conn is None:
-                    _conn = socket.create_connection(REDIS, timeout=5)
+                    _conn = socket.create_connection(REDIS, timeout=5, source_address=(ADDR, 0))
                 _conn.sendall(b"*2\r\n$4\r\nINCR\r\n$4\r\nhits\r\n")
                 reply = _conn.recv(64)
                 return int(reply[1:].split(b"\r\n")[0])
@@ -96,6 +109,17 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+class Health(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+health = ThreadingHTTPServer(("0.0.0.0", HEALTH_PORT), Health)
+threading.Thread(target=health.serve_forever, daemon=True).start()
 ThreadingHTTPServer((ADDR, int(os.environ.get("APP_PORT", "8080"))), Handler).serve_forever()
 '''
 
@@ -104,17 +128,24 @@ START_SH = r"""#!/bin/sh
 set -e
 printf '%s\n' "$AUTHORIZED_KEY" > /root/.ssh/authorized_keys
 chmod 600 /root/.ssh/authorized_keys
+install -d -m 700 -o "$AUDIT_USER" -g "$AUDIT_USER" "/home/$AUDIT_USER/.ssh"
+printf '%s\n' "$AUTHORIZED_KEY" > "/home/$AUDIT_USER/.ssh/authorized_keys"
+chown "$AUDIT_USER:$AUDIT_USER" "/home/$AUDIT_USER/.ssh/authorized_keys"
+chmod 600 "/home/$AUDIT_USER/.ssh/authorized_keys"
 case "$GUEST_ROLE" in
 web)
   cat > /etc/nginx/conf.d/planner.conf <<EOF
 upstream app { server $APP_ADDR:$APP_PORT; keepalive 4; }
 server {
   listen $GUEST_ADDR:$WEB_PORT;
-  location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  location / { proxy_pass http://app; proxy_bind $GUEST_ADDR; proxy_http_version 1.1; proxy_set_header Connection ""; }
 }
 EOF
   sed -i 's/^\s*worker_processes.*/worker_processes 1;/' /etc/nginx/nginx.conf
   nginx
+  # a log shipper with its password on the command line, as real ones are started
+  setpriv --reuid=www-data --regid=www-data --clear-groups \
+    python3 -c 'import time; time.sleep(10**9)' --db-password="$APP_SECRET" >/dev/null 2>&1 &
   ;;
 app)
   setpriv --reuid=nobody --regid=nogroup --clear-groups python3 /opt/app/app.py >/tmp/app.log 2>&1 &
@@ -147,6 +178,9 @@ class GuestSet:
     guests: list[Guest]
     key_path: Path
     inventory_path: Path
+    """Ansible connects as root."""
+    audit_inventory_path: Path
+    """Ansible connects as the unprivileged ``audit`` account (no become)."""
     unreachable: list[str] = field(default_factory=list)
 
     def by_name(self, name: str) -> Guest:
@@ -155,7 +189,8 @@ class GuestSet:
 
 def _build_context(base_image: str) -> bytes:
     files = {
-        "Dockerfile": DOCKERFILE.format(base=base_image, packages=" ".join(GUEST_PACKAGES)),
+        "Dockerfile": DOCKERFILE.format(base=base_image, packages=" ".join(GUEST_PACKAGES), audit=AUDIT_USER,
+                                        secret=SECRET),
         "app.py": APP_PY,
         "start.sh": START_SH,
     }
@@ -201,11 +236,13 @@ def make_ssh_key(directory: Path) -> Path:
     return key
 
 
-def write_inventory(path: Path, guests: list[Guest], key: Path, unreachable: list[str]) -> Path:
-    """An Ansible YAML inventory for the guests (plus unreachable names), as a user would write one."""
+def write_inventory(path: Path, guests: list[Guest], key: Path, unreachable: list[str], user: str = "root") -> Path:
+    """An Ansible YAML inventory for the guests (plus unreachable names), as a user would write one; SSH leaves
+    from the controller's own address."""
     import yaml
 
-    ssh_args = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5"
+    ssh_args = (f"-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 "
+                f"-b {CONTROLLER_ADDR}")
     hosts: dict[str, dict[str, str]] = {guest.name: {"ansible_host": guest.address} for guest in guests}
 
     for index, name in enumerate(unreachable):
@@ -213,7 +250,7 @@ def write_inventory(path: Path, guests: list[Guest], key: Path, unreachable: lis
     inventory = {
         "all": {
             "vars": {
-                "ansible_user": "root",
+                "ansible_user": user,
                 "ansible_ssh_private_key_file": str(key),
                 "ansible_ssh_common_args": ssh_args,
                 "ansible_python_interpreter": "/usr/bin/python3",
@@ -260,12 +297,13 @@ def running_guests(client: Any, base_image: str, workdir: Path) -> Iterator[Gues
         with contextlib.suppress(Exception):
             stale.remove(force=True)
     in_use = [f"{address}:{port}" for address in (WEB_ADDR, APP_ADDR, REDIS_ADDR, UNREACHABLE_ADDR)
-              for port in (SSH_PORT, WEB_PORT, APP_PORT, REDIS_PORT) if _port_open(address, port)]
+              for port in (SSH_PORT, WEB_PORT, APP_PORT, REDIS_PORT, HEALTH_PORT) if _port_open(address, port)]
     if in_use:
         raise RuntimeError(f"something on this machine already answers on {', '.join(in_use)}: the guests need these")
     env_common = {
         "AUTHORIZED_KEY": public, "SSH_PORT": str(SSH_PORT), "APP_ADDR": APP_ADDR, "APP_PORT": str(APP_PORT),
         "REDIS_ADDR": REDIS_ADDR, "REDIS_PORT": str(REDIS_PORT), "WEB_PORT": str(WEB_PORT),
+        "HEALTH_PORT": str(HEALTH_PORT), "AUDIT_USER": AUDIT_USER, "APP_SECRET": SECRET,
     }
     try:
         for guest in reversed(guests):  # redis first, so the app finds it
@@ -278,12 +316,14 @@ def running_guests(client: Any, base_image: str, workdir: Path) -> Iterator[Gues
             _wait_for(lambda g=guest: _port_open(g.address, SSH_PORT), f"sshd of {guest.name} on {guest.address}")
         _wait_for(lambda: _port_open(REDIS_ADDR, REDIS_PORT), "redis")
         _wait_for(lambda: _port_open(APP_ADDR, APP_PORT), "the app")
+        _wait_for(lambda: _port_open(APP_ADDR, HEALTH_PORT), "the app's health endpoint")
         _wait_for(lambda: _port_open(WEB_ADDR, WEB_PORT), "nginx")
         _wait_for(lambda: b"hits=" in urllib.request.urlopen(f"http://{WEB_ADDR}:{WEB_PORT}/", timeout=5).read(),
                   "a request through web -> app -> redis")
         unreachable = ["lost"]
         inventory = write_inventory(workdir / "inventory.yml", guests, key, unreachable)
-        yield GuestSet(guests, key, inventory, unreachable)
+        audit = write_inventory(workdir / "inventory-audit.yml", guests, key, unreachable, user=AUDIT_USER)
+        yield GuestSet(guests, key, inventory, audit, unreachable)
     finally:
         for guest in guests:
             if guest.container is not None:

@@ -107,6 +107,20 @@ datadirs() {
   true
 }
 
+# ssh_session: $SSH_CONNECTION, or (become: sudo drops it) that of the nearest ancestor whose environment we may read
+ssh_session() {
+  session=${SSH_CONNECTION:-}
+  pid=$$
+  depth=0
+  while [ -z "$session" ] && [ "$depth" -lt 12 ]; do
+    pid=$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')
+    case "$pid" in ''|0|1|*[!0-9]*) break ;; esac
+    session=$(tr '\000' '\n' < "/proc/$pid/environ" 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p' | head -n 1)
+    depth=$((depth + 1))
+  done
+  printf '%s\n' "$session"
+}
+
 sample() {
   section time; date +%s | q
   section stat; { grep '^cpu' /proc/stat 2>/dev/null || true; } | q
@@ -118,6 +132,19 @@ sample() {
   section ps; { ps -ww -eo pid=,ppid=,user:32=,args= 2>/dev/null || ps -eo pid=,ppid=,user=,args=; } | q
   section comm; ps -ww -eo pid=,comm= 2>/dev/null | q
   section exe; { ls -l /proc/[0-9]*/exe 2>/dev/null || true; } | q
+  # Who is asking, and this sample's own SSH session (never a dependency): what the account could not see is
+  # reported, and the session is told apart from the guest's traffic.
+  section account; { id -u; id -un 2>/dev/null || true; } | q
+  section session; ssh_session | q
+  section uids; { ps -e -o pid=,uid= 2>/dev/null || true; } | q
+  # /proc/net/* is world-readable: every listening socket's owner uid and inode, even when `ss -p` cannot show
+  # another user's process. Listening TCP rows and all UDP rows only (established TCP rows can be many).
+  section procnet
+  for table in tcp tcp6 udp udp6; do
+    [ -r "/proc/net/$table" ] || continue
+    awk -v t="$table" 'NR > 1 && (t ~ /^udp/ || $4 == "0A") { print t, $2, $3, $4, $8, $10 }' "/proc/net/$table" \
+      2>/dev/null
+  done | q
 }
 
 case "${1:-}" in
