@@ -27,10 +27,11 @@ ASSESSMENT_DOCUMENT_KIND = "assessment"
 
 
 def summary_document(assessment: Assessment) -> str:
-    """Compact JSON kept with a stored snapshot: ``{"format_version", "vms": [{vm, fit, score, strategy}]}``."""
-    return json.dumps({"format_version": FORMAT_VERSION, "vms": [
-        {"vm": a.vm, "fit": a.fit.value, "score": a.score, "strategy": a.strategy.value} for a in assessment.vms]},
-        ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON kept with a stored snapshot: ``{"format_version", "vsphere_only", "vms": [{vm, fit, score,
+    strategy, guest_data}]}`` (``vsphere_only``: workloads assessed without guest discovery facts)."""
+    return json.dumps({"format_version": FORMAT_VERSION, "vsphere_only": assessment.vsphere_only(), "vms": [
+        {"vm": a.vm, "fit": a.fit.value, "score": a.score, "strategy": a.strategy.value, "guest_data": a.guest_data}
+        for a in assessment.vms]}, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,14 @@ class HostsEntry(_Facts):
     names: list[str] = Field(default_factory=list)
 
 
+class GuestBlockDevice(_Facts):
+    """A block device a process holds open (``/proc/PID/fd``), e.g. a raw disk a database writes to."""
+
+    device: str = Field(description="e.g. /dev/sdb, /dev/mapper/asm-data1")
+    process: str | None = Field(default=None, description="the process's name (comm)")
+    pid: int | None = None
+
+
 class GuestFacts(_Facts):
     """Facts discovered inside one guest. Keyed by the exact VM name when passed to the assessment."""
 
@@ -96,6 +104,10 @@ class GuestFacts(_Facts):
     )
     memory_used_mib: int | None = Field(default=None, ge=0, description="MemTotal - MemAvailable, for sizing")
     cpu_used_cores: float | None = Field(default=None, ge=0, description="average busy cores, for sizing")
+    # storage facts (issue 15)
+    nfs_exports: list[str] = Field(default_factory=list, description="/etc/exports entries: path and clients")
+    nfs_server: bool | None = Field(default=None, description="the kernel NFS server runs (None: unknown)")
+    block_devices: list[GuestBlockDevice] = Field(default_factory=list, description="block devices open by processes")
 
 
 _UNREACHED = {"unreachable", "failed"}
@@ -193,7 +205,15 @@ def facts_from_discovery(document: Mapping[str, Any]) -> GuestFacts | None:
         "data_dirs": _data_dirs(document.get("data_dirs") or {}),
         "memory_used_mib": document.get("memory_used_mib"),
         "cpu_used_cores": document.get("cpu_used_cores"),
+        **_storage_facts(document),
     })
+
+
+def _storage_facts(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The storage facts of issue 15 (absent from older documents: then empty, i.e. not looked)."""
+    return {"nfs_exports": list(document.get("nfs_exports") or []), "nfs_server": document.get("nfs_server"),
+            "block_devices": [{"device": item["device"], "process": item.get("process"), "pid": item.get("pid")}
+                              for item in document.get("block_devices") or []]}
 
 
 def facts_by_vm(documents: Iterable[str | Mapping[str, Any]]) -> dict[str, GuestFacts]:

@@ -57,3 +57,13 @@ def test_verdicts_a_migration_engineer_would_sign(estate: Estate) -> None:
         if result.power_state == "poweredOn":
             assert result.sizing.memory_basis == "quickstats", result.vm
             assert 0 < result.sizing.memory_request_mib <= (result.sizing.allocated_memory_mib or 0)
+
+
+def test_no_vm_is_excellent_on_vsphere_data_alone(estate: Estate) -> None:
+    """No discovery ran on the example estate: every workload says so (ARC007) and none comes out excellent."""
+    result = assess_estate(estate)
+    workloads = [a for a in result.vms if a.strategy is not Strategy.EXCLUDE]
+    assert result.vsphere_only() == len(workloads) > 30
+    assert all(a.fit.value != "excellent" for a in workloads)
+    assert all("ARC007" in {f.rule for f in a.findings} for a in workloads)
+    assert f"{len(workloads)} of {len(workloads)} workloads assessed from vSphere data alone" in render(result, "table")
