@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from planner.discovery import parse
+from planner.discovery import parse, storagefacts
 from planner.discovery.raw import RawGuest
 from planner.models.discovery import Connection, GuestDiscovery, GuestStatus, Listener, Process, WindowsService
 
@@ -98,6 +98,7 @@ def merge(raw: RawGuest) -> GuestDiscovery:
     own = set(_own_addresses(raw, identity.get("ssh-connection", "").strip()))
     guest.addresses = sorted(own)
     _other_sections(raw, guest)
+    storagefacts.apply(raw.sections.get("storage", ""), guest)
     _samples(raw, guest, own)
     if guest.errors:
         guest.status = GuestStatus.PARTIAL
