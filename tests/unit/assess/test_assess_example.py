@@ -32,6 +32,10 @@ def test_every_vm_gets_a_verdict(estate: Estate) -> None:
     assert {"POR009", "POR019"} <= {f.rule for f in by_name["db-oracle-rac-01"].findings}
     assert by_name["tmpl-rhel7-base"].strategy is Strategy.EXCLUDE
     assert by_name["web-nginx-01"].strategy is Strategy.CONTAINERIZE
+    # the vSphere-visible rules of issue 15 each have a VM
+    assert "POR021" in {f.rule for f in by_name["bak-media-01"].findings}
+    assert by_name["bak-media-01"].strategy is Strategy.KEEP_VM
+    assert {"POR020", "PRF006"} <= {f.rule for f in by_name["app-fix-gateway-01"].findings}
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
