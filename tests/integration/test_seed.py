@@ -179,7 +179,8 @@ def test_devices_read_back(seeded: tuple, estate: Estate) -> None:
             if isinstance(cd.backing, dev.VirtualCdrom.IsoBackingInfo):
                 assert cd.connectable.connected
     tape = [d for d in vms["bak-media-01"]["config.hardware.device"] if isinstance(d, dev.VirtualSCSIPassthrough)]
-    assert [d.backing.deviceName for d in tape] == [t.device for t in estate.vms[-2].devices.scsi_passthrough]
+    media = next(vm for vm in estate.vms if vm.name == "bak-media-01")
+    assert [d.backing.deviceName for d in tape] == [t.device for t in media.devices.scsi_passthrough]
     [sriov] = [d for d in vms["app-fix-gateway-01"]["config.hardware.device"] if isinstance(d, dev.VirtualEthernetCard)]
     assert isinstance(sriov, dev.VirtualSriovEthernetCard)
     gpu = next(d for d in vms["win-cad-01"]["config.hardware.device"] if isinstance(d, dev.VirtualPCIPassthrough))
