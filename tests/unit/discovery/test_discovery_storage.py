@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.assess import assess_estate
 from planner.assess.facts import facts_from_discovery
@@ -111,3 +113,21 @@ def test_collect_script_sees_a_block_device_a_process_holds_open() -> None:
     assert any(b.pid == holder.pid and b.device == device and b.process == "python3" for b in guest.block_devices)
     assert all(Path(b.device).is_block_device() or not Path(b.device).exists() for b in guest.block_devices)
     assert guest.nfs_server in (True, False)  # ps answered: running or not, never "unknown" here
+
+
+_LINE = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n"), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["nfs-exports", "nfsd", "block-fds", "other"]),
+                          st.lists(st.one_of(_LINE, st.builds(lambda a, b, c: f"{a}\t{b}\t{c}", _LINE, _LINE, _LINE),
+                                             st.builds(lambda n: f"threads {n}", _LINE)), max_size=5)),
+                max_size=6))
+def test_any_storage_output_parses_without_error(parts: list[tuple[str, list[str]]]) -> None:
+    """collect.sh-shaped output with arbitrary guest text: never an exception, always bounded, valid facts."""
+    text = "".join(f"@@planner:{name}@@\n" + "".join(f"|{line}\n" for line in lines) for name, lines in parts)
+    guest = GuestDiscovery(host="fuzz")
+    storagefacts.apply(text, guest)
+    assert all(b.device.startswith("/dev/") and b.pid >= 0 for b in guest.block_devices)
+    assert len(guest.nfs_exports) <= storagefacts.MAX_EXPORTS
+    GuestDiscovery.model_validate_json(guest.model_dump_json())
