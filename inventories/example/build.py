@@ -2,7 +2,7 @@
 
 Run ``python inventories/example/build.py`` to rewrite ``estate.json`` next to this file, or
 ``python inventories/example/build.py --check`` to fail when the committed file is stale.
-Fictional company "Example Logistics": one vCenter, two datacenters, three clusters, ~40 VMs that
+Fictional company "Example Logistics": one vCenter, two datacenters, three clusters, ~45 VMs that
 between them show every trait the estate model can hold. Only documentation IP ranges are used.
 """
 
@@ -32,6 +32,7 @@ from planner.models import (
     PciDevice,
     PortDevice,
     PowerState,
+    ScsiPassthrough,
     Snapshot,
     Source,
     SourceKind,
@@ -444,6 +445,21 @@ def virtual_machines() -> list[Vm]:
                             ("tmpl-win2016-base", "windows9Server64Guest", "Windows Server 2016 base template")):
         b.vm(name, gid, cluster="prod-01", cpu=2, mem_gib=4, folder="Templates", power=PowerState.OFF,
              template=True, annotation=note, env="prod", resource_pool=None, nets=("VM Network",))
+    # added later (issue 15), after the templates so every VM above keeps its figures: host-tied hardware that
+    # vSphere shows (SCSI passthrough tape, an SR-IOV adapter, NUMA node pinning)
+    tape = b.vm("bak-media-01", "rhel8_64Guest", cluster="prod-02-db", cpu=4, mem_gib=16, disks_gib=(60, 2000),
+                app="backup", owner="Infrastructure Team", cost_center="CC-1010", folder="Infrastructure/Linux",
+                annotation="Bacula storage daemon with the LTO-6 tape library", host="esx06.ams.example.test",
+                nets=("dvpg-backup-140",))
+    tape.devices.scsi_passthrough = [
+        ScsiPassthrough(label="SCSI device 0", device="/vmfs/devices/genscsi/naa.5001438016b9e2a0",
+                        summary="HP Ultrium 6-SCSI"),
+        ScsiPassthrough(label="SCSI device 1", device="/vmfs/devices/genscsi/naa.5001438016b9e2a1",
+                        summary="HP MSL G3 Series")]
+    feed = b.vm("app-fix-gateway-01", "rhel8_64Guest", cluster="prod-01", cpu=8, mem_gib=32, app="trading",
+                annotation="FIX order gateway, kernel-bypass NIC pinned to NUMA node 1", **{**app, "tier": "app"})
+    feed.nics[0].adapter = "sriovethernetcard"
+    feed.numa_node_affinity = [1]
     return b.vms
 
 

@@ -27,12 +27,12 @@ ASSESSMENT_DOCUMENT_KIND = "assessment"
 
 
 def summary_document(assessment: Assessment) -> str:
-    """Compact JSON kept with a stored snapshot: ``{"format_version", "vms": [{vm, vm_key, fit, score, strategy}]}``
-    (``vm_key`` is the VM's identity, ``Vm.key``: reports match by it, so duplicate names never collide)."""
-    return json.dumps({"format_version": FORMAT_VERSION, "vms": [
-        {"vm": a.vm, "vm_key": a.vm_key, "fit": a.fit.value, "score": a.score, "strategy": a.strategy.value}
-        for a in assessment.vms]},
-        ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON kept with a stored snapshot: ``{"format_version", "vsphere_only", "vms": [{vm, vm_key, fit, score,
+    strategy, guest_data}]}`` (``vm_key`` is the VM's identity, ``Vm.key``: reports match by it, so duplicate names
+    never collide; ``vsphere_only``: workloads assessed without guest discovery facts)."""
+    return json.dumps({"format_version": FORMAT_VERSION, "vsphere_only": assessment.vsphere_only(), "vms": [
+        {"vm": a.vm, "vm_key": a.vm_key, "fit": a.fit.value, "score": a.score, "strategy": a.strategy.value,
+         "guest_data": a.guest_data} for a in assessment.vms]}, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,3 +72,5 @@ class RuleContext:
     index: EstateIndex
     facts: GuestFacts | None = None
     family: OsFamily = OsFamily.UNKNOWN
+    guest_rules: tuple[str, ...] = ()
+    """Ids of the enabled rules that need guest facts (what cannot run without discovery: ARC007)."""

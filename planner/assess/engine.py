@@ -49,6 +49,8 @@ class VmAssessment:
     findings: list[Finding]
     discovery: Mapping[str, Any] | None = None
     """Where the guest facts used come from (snapshot, last seen, age), None without facts."""
+    guest_data: bool = False
+    """Discovery facts were used; False: assessed from vSphere data alone."""
 
     def as_dict(self) -> dict[str, Any]:
         """The documented JSON object (``format_version`` 1)."""
@@ -67,6 +69,7 @@ class VmAssessment:
             "sizing": self.sizing.as_dict(),
             "findings": [f.as_dict() for f in self.findings],
             "discovery": dict(self.discovery) if self.discovery is not None else None,
+            "guest_data": self.guest_data,
         }
 
 
@@ -85,6 +88,10 @@ class Assessment:
     def by_strategy(self) -> dict[Strategy, int]:
         counts = Counter(a.strategy for a in self.vms)
         return {strategy: counts[strategy] for strategy in Strategy if counts[strategy]}
+
+    def vsphere_only(self) -> int:
+        """Workloads (templates aside) assessed from vSphere data alone, without guest discovery facts."""
+        return sum(1 for a in self.vms if not a.guest_data and a.strategy is not Strategy.EXCLUDE)
 
     def reclaimable(self) -> dict[str, float]:
         """vCPU and GiB reclaimed if every VM to containerize or refactor moves at its sizing."""
@@ -147,13 +154,15 @@ def assess_estate(
     active = [_Active(cls(), cls.id, cls.criterion, compiled.severities[cls.id], cls.remediation)
               for cls in registry if cls.id in compiled.enabled]
     config_rules = [a for a in active if not a.rule.requires_facts]
+    guest_rules = tuple(a.id for a in active if a.rule.requires_facts)
     facts = facts or {}
     # The run allocates millions of small, acyclic objects: with the collector on, each full collection walks the
     # whole (large) estate again, so the run slows as it goes. Nothing here creates reference cycles.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        results = [_assess_vm(vm, compiled, index, facts.get(vm.key), config_rules, active) for vm in estate.vms]
+        results = [_assess_vm(vm, compiled, index, facts.get(vm.key), config_rules, active, guest_rules)
+                   for vm in estate.vms]
         for result in results:
             result.discovery = (facts_origin or {}).get(result.vm_key)
     finally:
@@ -163,9 +172,10 @@ def assess_estate(
 
 
 def _assess_vm(vm: Vm, compiled: CompiledPolicy, index: EstateIndex, vm_facts: GuestFacts | None,
-               config_rules: list[_Active], all_rules: list[_Active]) -> VmAssessment:
+               config_rules: list[_Active], all_rules: list[_Active], guest_rules: tuple[str, ...] = ()
+               ) -> VmAssessment:
     family = effective_family(vm, vm_facts)
-    ctx = RuleContext(policy=compiled, index=index, facts=vm_facts, family=family)
+    ctx = RuleContext(policy=compiled, index=index, facts=vm_facts, family=family, guest_rules=guest_rules)
     findings: list[Finding] = []
     for item in (all_rules if vm_facts is not None else config_rules):
         try:
@@ -183,5 +193,5 @@ def _assess_vm(vm: Vm, compiled: CompiledPolicy, index: EstateIndex, vm_facts: G
         power_state=vm.power_state.value if vm.power_state else None,
         os_family=family, template=vm.template, fit=fit, score=value,
         strategy=strategy_for(fit, findings, template=vm.template, os_known=os_known),
-        sizing=size_vm(vm, ctx), findings=findings,
+        sizing=size_vm(vm, ctx), findings=findings, guest_data=vm_facts is not None,
     )

@@ -78,6 +78,14 @@ class HostsEntry(_Facts):
     names: list[str] = Field(default_factory=list)
 
 
+class GuestBlockDevice(_Facts):
+    """A block device a process holds open (``/proc/PID/fd``), e.g. a raw disk a database writes to."""
+
+    device: str = Field(description="e.g. /dev/sdb, /dev/mapper/asm-data1")
+    process: str | None = Field(default=None, description="the process's name (comm)")
+    pid: int | None = None
+
+
 class GuestFacts(_Facts):
     """Facts discovered inside one guest. Keyed by the exact VM name when passed to the assessment."""
 
@@ -103,6 +111,10 @@ class GuestFacts(_Facts):
     )
     memory_used_mib: int | None = Field(default=None, ge=0, description="MemTotal - MemAvailable, for sizing")
     cpu_used_cores: float | None = Field(default=None, ge=0, description="average busy cores, for sizing")
+    # storage facts (issue 15)
+    nfs_exports: list[str] = Field(default_factory=list, description="/etc/exports entries: path and clients")
+    nfs_server: bool | None = Field(default=None, description="the kernel NFS server runs (None: unknown)")
+    block_devices: list[GuestBlockDevice] = Field(default_factory=list, description="block devices open by processes")
 
 
 _SHELL_SPACE = re.compile("[ \t\r\n]+")
@@ -206,6 +218,9 @@ def facts_from_discovery(guest: GuestDiscovery) -> GuestFacts | None:
         memory_used_mib=guest.memory_used_mib if guest.memory_used_mib is None or guest.memory_used_mib >= 0
         else None,
         cpu_used_cores=guest.cpu_used_cores if guest.cpu_used_cores is None or guest.cpu_used_cores >= 0 else None,
+        # storage facts (issue 15)
+        nfs_exports=list(guest.nfs_exports), nfs_server=guest.nfs_server,
+        block_devices=[GuestBlockDevice(device=b.device, process=b.process, pid=b.pid) for b in guest.block_devices],
     )
 
 

@@ -2,9 +2,10 @@
 
 Score: 100 minus one penalty per rule that fired (its highest severity), floored at 0; internal
 findings carry no penalty. Fit: ``unknown`` without usable OS data, ``none`` with any blocker,
-else by score band. Strategy, first match wins: template -> exclude; no OS data -> investigate;
-powered off (RES001) -> retire; blocker -> keep-vm; a rule failed internally -> investigate;
-then excellent/good with no high finding -> containerize; excellent/good/moderate -> refactor; else keep-vm.
+else by score band, capped at ``good`` when ARC007 fired (no guest data). Strategy, first match wins:
+template -> exclude; no OS data -> investigate; powered off (RES001) -> retire; blocker -> keep-vm; a rule
+failed internally -> investigate; then excellent/good with no high finding -> containerize;
+excellent/good/moderate -> refactor; else keep-vm.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ PENALTY: dict[Severity, int] = {
 }
 FIT_BANDS: tuple[tuple[int, Fit], ...] = ((85, Fit.EXCELLENT), (70, Fit.GOOD), (45, Fit.MODERATE), (0, Fit.POOR))
 RETIRE_RULE = "RES001"
+GUEST_DATA_RULE = "ARC007"
+"""Fired when no guest facts exist: the fit is then capped at ``good`` (the verdict rests on vSphere data alone)."""
 
 
 def score(findings: Iterable[Finding]) -> int:
@@ -57,10 +60,10 @@ def fit_for(value: int, findings: list[Finding], os_known: bool) -> Fit:
         return Fit.UNKNOWN
     if any(f.severity is Severity.BLOCKER for f in findings):
         return Fit.NONE
-    for floor, fit in FIT_BANDS:
-        if value >= floor:
-            return fit
-    return Fit.POOR
+    fit = next((band for floor, band in FIT_BANDS if value >= floor), Fit.POOR)
+    if fit is Fit.EXCELLENT and any(f.rule == GUEST_DATA_RULE and not f.internal for f in findings):
+        return Fit.GOOD
+    return fit
 
 
 def strategy_for(fit: Fit, findings: list[Finding], *, template: bool, os_known: bool) -> Strategy:

@@ -40,10 +40,47 @@ class RuleSetting(_Strict):
     severity: _SeverityName | None = None
 
 
+ARCHITECTURES: dict[str, tuple[str, ...]] = {
+    "x86_64": ("x86_64", "amd64", "x64", "x86", "i386", "i486", "i586", "i686", "64-bit", "32-bit"),
+    "aarch64": ("aarch64", "arm64", "armv8", "arm 64-bit processor"),
+    "arm": ("arm", "armhf", "armel", "armv5tel", "armv6l", "armv7l"),
+    "ppc64le": ("ppc64le", "powerpc64le"),
+    "ppc64": ("ppc64", "powerpc64", "ppc", "powerpc"),
+    "s390x": ("s390x", "s390"),
+    "riscv64": ("riscv64",),
+    "mips64": ("mips64", "mips64el", "mips", "mipsel"),
+    "loongarch64": ("loongarch64",),
+    "sparc64": ("sparc64", "sparc"),
+    "ia64": ("ia64",),
+}
+"""Node architecture -> the names guests report for it (``uname -m``, Windows' OSArchitecture). A 32-bit x86 guest
+runs on x86_64 nodes (ARC004 judges the 32-bit part), so it counts as x86_64 here."""
+_ARCH_OF = {alias: node for node, aliases in ARCHITECTURES.items() for alias in aliases}
+
+
+def node_architecture(text: str | None) -> str | None:
+    """The node architecture a guest architecture needs (``i686`` -> ``x86_64``); None when unknown."""
+    return _ARCH_OF.get((text or "").strip().lower()) if text else None
+
+
 class Target(_Strict):
     """What the target container platform accepts."""
 
     os_families: list[_FamilyName] = Field(default_factory=lambda: [OsFamily.LINUX], min_length=1)
+    architectures: list[str] = Field(default_factory=lambda: ["x86_64"], min_length=1,
+                                     description="CPU architectures of the platform's nodes (ARC008)")
+
+    @field_validator("architectures")
+    @classmethod
+    def _architectures(cls, values: list[str]) -> list[str]:
+        known = []
+        for value in values:
+            node = node_architecture(value)
+            if node is None:
+                raise ValueError(f"{value!r} is not a CPU architecture planner knows (one of "
+                                 f"{', '.join(ARCHITECTURES)})")
+            known.append(node)
+        return list(dict.fromkeys(known))
 
     @field_validator("os_families")
     @classmethod
@@ -125,6 +162,7 @@ class Keywords(_Strict):
         "irqbalance", "tuned", "firewalld", "networkmanager", "dhclient", "udevd", "multipathd", "lvmetad",
         "atd", "snapd", "unattended-upgr.*", "accounts-daemon", "rpcbind", "gssproxy", "master", "postfix",
         "sudo", "bash", "sh", "su", "containerd", "dockerd", "kworker.*", "ksoftirqd.*", "migration.*",
+        "udisksd", "dmeventd", "lvmpolld", "mdadm", "smartd", "iscsid",
     ])
     system_units: list[str] = Field(default_factory=lambda: [
         "systemd-.*", "ssh", "sshd", "cron", "crond", "rsyslog", "auditd", "getty@.*", "serial-getty@.*", "dbus",
@@ -259,6 +297,7 @@ class CompiledPolicy:
     ignored_kernel_modules: re.Pattern[str] | None
     static_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     min_kernel: tuple[int, int]
+    target_architectures: frozenset[str] = frozenset({"x86_64"})
 
     @property
     def thresholds(self) -> Thresholds:
@@ -309,4 +348,5 @@ def compile_policy(policy: Policy, rules: dict[str, Severity]) -> CompiledPolicy
         ignored_kernel_modules=patterns["ignored_kernel_modules"],
         static_networks=tuple(ipaddress.ip_network(c, strict=False) for c in policy.network.static_ip_cidrs),
         min_kernel=(major, minor),
+        target_architectures=frozenset(policy.target.architectures),
     )

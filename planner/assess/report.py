@@ -163,9 +163,14 @@ def _summary_lines(assessment: Assessment) -> list[str]:
     strategies = ", ".join(f"{s.value} {count}" for s, count in assessment.by_strategy().items())
     excluded = len(assessment.vms) - sum(workloads.values())
     fits += f"; {excluded} excluded (templates)" if excluded else ""
-    return [f"{len(assessment.vms)} VMs — fit: {fits or '-'}", f"strategy: {strategies or '-'}",
-            f"reclaimable if the {reclaim['vms']} containerize/refactor VMs move: {reclaim['vcpu']:g} vCPU, "
-            f"{reclaim['memory_gib']:g} GiB memory"]
+    lines = [f"{len(assessment.vms)} VMs — fit: {fits or '-'}", f"strategy: {strategies or '-'}",
+             f"reclaimable if the {reclaim['vms']} containerize/refactor VMs move: {reclaim['vcpu']:g} vCPU, "
+             f"{reclaim['memory_gib']:g} GiB memory"]
+    alone = assessment.vsphere_only()
+    if alone:
+        lines.append(f"{alone} of {sum(workloads.values())} workloads assessed from vSphere data alone (fit at most "
+                     "good): run `planner discover run`")
+    return lines
 
 
 def to_markdown(assessment: Assessment) -> str:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from planner.discovery import parse
+from planner.discovery import parse, storagefacts
 from planner.discovery.owners import Access
 from planner.discovery.raw import RawGuest
 from planner.discovery.redact import redact_args
@@ -167,6 +167,7 @@ def _merge(raw: RawGuest) -> GuestDiscovery:
     own = set(_own_addresses(raw, session))
     guest.addresses = sorted(own)
     _other_sections(raw, guest)
+    storagefacts.apply(raw.sections.get("storage", ""), guest)
     _samples(raw, guest, own, _session(session))
     if guest.errors:
         guest.status = GuestStatus.PARTIAL

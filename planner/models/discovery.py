@@ -109,6 +109,14 @@ class WindowsService(Model):
     path: str | None = None
 
 
+class BlockDeviceUse(Model):
+    """A block device one process holds open (a link in /proc/PID/fd), e.g. a database's raw disk."""
+
+    pid: int
+    process: str | None = Field(default=None, description="the process's comm")
+    device: str = Field(description="e.g. /dev/sdb, /dev/dm-3")
+
+
 class GuestDiscovery(Model):
     """Everything discovery learnt about one guest; all samples merged."""
 
@@ -152,6 +160,11 @@ class GuestDiscovery(Model):
     duration_seconds: float | None = Field(default=None, description="wall time of this host's discovery")
     missing_privileges: list[str] = Field(default_factory=list,
                                           description="what the (non-root) account could not see, as sentences")
+    # storage facts (issue 15)
+    nfs_exports: list[str] = Field(default_factory=list, description="/etc/exports entries: path and clients")
+    nfs_server: bool | None = Field(default=None, description="the kernel NFS server runs; None: not known")
+    block_devices: list[BlockDeviceUse] = Field(
+        default_factory=list, description="block devices open by processes whose /proc/PID/fd was readable")
 
 
 class FlowRecord(Model):

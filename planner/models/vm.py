@@ -99,6 +99,14 @@ class PciDevice(Model):
     device: str | None = Field(default=None, description="PCI id, device name, or vGPU profile")
 
 
+class ScsiPassthrough(Model):
+    """A generic SCSI device of the host passed through to the VM (tape drive, media changer, scanner)."""
+
+    label: str
+    device: str | None = Field(default=None, description="host device path, e.g. /vmfs/devices/genscsi/naa...")
+    summary: str | None = Field(default=None, description="what vSphere calls the device, e.g. the tape model")
+
+
 class CdRom(Model):
     label: str
     backing: str = Field(default="none", description="iso | host | client | none")
@@ -113,6 +121,7 @@ class Devices(Model):
     serial_ports: list[PortDevice] = Field(default_factory=list)
     parallel_ports: list[PortDevice] = Field(default_factory=list)
     pci: list[PciDevice] = Field(default_factory=list)
+    scsi_passthrough: list[ScsiPassthrough] = Field(default_factory=list)
     cdroms: list[CdRom] = Field(default_factory=list)
     tpm: bool | None = None
 
@@ -177,6 +186,8 @@ class Vm(Model):
     memory_hot_add: bool | None = None
     latency_sensitivity: str | None = Field(default=None, description="low | normal | medium | high | custom")
     cpu_affinity: list[int] | None = None
+    numa_node_affinity: list[int] | None = Field(default=None, description="NUMA nodes the VM is pinned to "
+                                                 "(advanced setting numa.nodeAffinity)")
     ft_state: str | None = Field(default=None, description="notConfigured | running | ...")
     consolidation_needed: bool | None = None
     disks: list[Disk] = Field(default_factory=list)

@@ -70,6 +70,11 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, str, str]]]] = {
     "app-batch-01": ("retire", [("RES001", "resource-utilization", "low", "power_state")]),
     "tmpl-rhel7-base": ("exclude", [("RES002", "resource-utilization", "info", "template")]),
     "tmpl-win2016-base": ("exclude", [("RES002", "resource-utilization", "info", "template")]),
+    "bak-media-01": ("keep-vm", [("POR021", "portability", "blocker", "scsi_passthrough"),
+                                 ("ARC007", "architecture", "info", "name")]),
+    "app-fix-gateway-01": ("refactor", [("POR020", "portability", "high", "sriov_nic"),
+                                        ("PRF006", "performance", "medium", "numa_node_affinity"),
+                                        ("ARC007", "architecture", "info", "name")]),
 }
 
 
@@ -114,7 +119,7 @@ def test_collect_then_assess_gives_the_expected_verdicts(
         if any(f.get("internal") or f["rule"] in HOST_DEPENDENT for f in verdict["findings"]):
             problems.append(f"{name}: internal or disabled-rule findings {verdict['findings']}")
     assert not problems, "\n".join(problems)
-    assert checked >= 35  # 40 expectations, a few need traits vcsim cannot hold (vTPM)
+    assert checked >= 40  # 45 expectations, a few need traits vcsim cannot hold (vTPM)
     # the JSON contract holds for every VM
     for verdict in verdicts.values():
         assert {"vm", "fit", "score", "strategy", "sizing", "findings", "format_version"} <= set(verdict)
@@ -125,3 +130,6 @@ def test_collect_then_assess_gives_the_expected_verdicts(
     with Store.open(db) as store:
         summary = json.loads(store.documents(store.resolve(None), "assessment")["latest"])
     assert {v["vm"]: v["strategy"] for v in summary["vms"]} == {k: v["strategy"] for k, v in verdicts.items()}
+    # no discovery ran: every workload is counted as assessed from vSphere data alone, none is excellent
+    workloads = [v for v in verdicts.values() if v["strategy"] != "exclude"]
+    assert summary["vsphere_only"] == len(workloads) and not any(v["fit"] == "excellent" for v in workloads)

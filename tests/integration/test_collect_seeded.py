@@ -106,7 +106,7 @@ def test_collect_reads_back_every_seeded_trait(seeded: tuple[Vcsim, Estate, Seed
     for trait in ("rdm_physical", "rdm_virtual", "multi_writer", "independent_disk", "usb_device", "serial_port",
                   "parallel_port", "pci_passthrough", "vgpu", "iso_connected", "snapshots", "custom_attributes",
                   "tags", "template", "latency_sensitivity", "cpu_affinity", "eager_zero", "bus_sharing",
-                  "current_snapshot"):
+                  "current_snapshot", "scsi_passthrough", "sriov_nic", "numa_node_affinity"):
         assert trait in exercised, trait
     # the newer traits were compared on VMs that show each of their kinds of value
     shown = {repr(value) for name, seed in result.vms.items()

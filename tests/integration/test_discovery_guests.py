@@ -114,6 +114,9 @@ def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
         assert by_host[host]["os"]["id"] == "debian" and by_host[host]["os"]["version_id"] == "12"
         assert by_host[host]["package_manager"] == "dpkg"
         assert {"nginx", "redis-server", "openssh-server"} <= {p["name"] for p in by_host[host]["packages"]}
+        # storage task (issue 15): ran, no NFS server, no block device open in a container without one
+        assert (by_host[host]["nfs_server"], by_host[host]["nfs_exports"], by_host[host]["block_devices"]) == (
+            False, [], [])
         print(f"discovery of {host}: {by_host[host]['duration_seconds']:.2f} s for 3 samples")
     print(f"discovery wall time: {result['wall_seconds']:.2f} s")
 

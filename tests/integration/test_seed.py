@@ -32,6 +32,7 @@ VM_PATHS = [
     "customValue", "guest.toolsStatus", "guest.toolsRunningStatus", "guest.toolsVersion", "guest.hostName",
     "guest.ipAddress", "guest.guestId", "summary.quickStats.overallCpuUsage", "summary.quickStats.guestMemoryUsage",
     "summary.quickStats.uptimeSeconds", "runtime.faultToleranceState", "runtime.consolidationNeeded", "parent",
+    "config.extraConfig",
 ]
 
 
@@ -131,6 +132,8 @@ def test_vm_configuration_reads_back(seeded: tuple, estate: Estate) -> None:
         assert got["config.latencySensitivity"].level == vm.latency_sensitivity
         affinity = got.get("config.cpuAffinity")
         assert (list(affinity.affinitySet) if affinity else None) == vm.cpu_affinity
+        numa = [o.value for o in got.get("config.extraConfig") or () if o.key == "numa.nodeAffinity"]
+        assert numa == ([",".join(map(str, vm.numa_node_affinity))] if vm.numa_node_affinity else []), vm.name
         assert (got["config.cpuHotAddEnabled"], got["config.memoryHotAddEnabled"]) == (vm.cpu_hot_add,
                                                                                        vm.memory_hot_add)
         assert got.get("config.annotation", "") == (vm.annotation or "")
@@ -168,13 +171,18 @@ def test_devices_read_back(seeded: tuple, estate: Estate) -> None:
             "usb_controllers": (dev.VirtualUSBController, dev.VirtualUSBXHCIController),
             "usb_devices": (dev.VirtualUSB,), "serial_ports": (dev.VirtualSerialPort,),
             "parallel_ports": (dev.VirtualParallelPort,), "pci": (dev.VirtualPCIPassthrough,),
-            "cdroms": (dev.VirtualCdrom,),
+            "cdroms": (dev.VirtualCdrom,), "scsi_passthrough": (dev.VirtualSCSIPassthrough,),
         }
         for attr, classes in kinds.items():
             assert sum(isinstance(d, classes) for d in devices) == len(getattr(vm.devices, attr)), (vm.name, attr)
         for cd in (d for d in devices if isinstance(d, dev.VirtualCdrom)):
             if isinstance(cd.backing, dev.VirtualCdrom.IsoBackingInfo):
                 assert cd.connectable.connected
+    tape = [d for d in vms["bak-media-01"]["config.hardware.device"] if isinstance(d, dev.VirtualSCSIPassthrough)]
+    media = next(vm for vm in estate.vms if vm.name == "bak-media-01")
+    assert [d.backing.deviceName for d in tape] == [t.device for t in media.devices.scsi_passthrough]
+    [sriov] = [d for d in vms["app-fix-gateway-01"]["config.hardware.device"] if isinstance(d, dev.VirtualEthernetCard)]
+    assert isinstance(sriov, dev.VirtualSriovEthernetCard)
     gpu = next(d for d in vms["win-cad-01"]["config.hardware.device"] if isinstance(d, dev.VirtualPCIPassthrough))
     assert isinstance(gpu.backing, dev.VirtualPCIPassthrough.VmiopBackingInfo) and gpu.backing.vgpu
     shared = {vm: {b.fileName for b in _disk_backings(vms[vm]["config.hardware.device"])

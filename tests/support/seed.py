@@ -31,6 +31,11 @@ nics                  yes        vmxnet3/e1000e/e1000, manual MACs, standard or 
 cdroms                yes        ISO / client / host backing, connect state
 usb, serial, parallel yes        VirtualUSBController(EHCI)/XHCI, VirtualUSB, serial/parallel backings
 pci, vgpu             yes        VirtualPCIPassthrough with device / vmiop (vGPU) / dynamic backing
+scsi_passthrough      yes        VirtualSCSIPassthrough (device backing, label and summary) on SCSI
+                                 controller 0, after the disks
+sriov_nic             yes        VirtualSriovEthernetCard (vcsim treats it as any Ethernet card; no
+                                 physical function is assigned: the adapter type is what is held)
+numa_node_affinity    yes        extraConfig ``numa.nodeAffinity`` (a real vSphere advanced setting)
 tpm                   no         vcsim 0.24 decodes a VirtualTPM into a bare VirtualDevice (not added)
 power_state           yes        PowerOn / Suspend tasks
 snapshots             yes        names, descriptions, tree shape, quiesce flag (ids follow pre-order)
@@ -117,6 +122,8 @@ TRAIT_FIELDS: dict[str, tuple[str, ...]] = {
     "usage_storage": ("usage.committed_bytes", "usage.uncommitted_bytes"), "ft_state": ("ft_state",),
     "consolidation_needed": ("consolidation_needed",), "eager_zero": ("disks[].eager_zero",),
     "bus_sharing": ("disks[].controller_sharing",), "current_snapshot": ("current_snapshot",),
+    "scsi_passthrough": ("devices.scsi_passthrough",), "sriov_nic": ("nics[].adapter",),
+    "numa_node_affinity": ("numa_node_affinity",),
 }
 """Which ``Vm`` fields each trait name covers, so a test compares exactly what was seeded."""
 HOOK_TRAITS = frozenset({"guest_identity", "tools", "guest_ip_primary", "usage", "ft_state", "consolidation_needed"})
@@ -372,6 +379,10 @@ class _Seeder:
             traits.add("cpu_affinity")
         spec.deviceChange = self.device_changes(vm, seed)
         spec.extraConfig = self.hook_values(vm, seed)
+        if vm.numa_node_affinity:
+            spec.extraConfig.append(vim.option.OptionValue(
+                key="numa.nodeAffinity", value=",".join(str(n) for n in vm.numa_node_affinity)))
+            traits.add("numa_node_affinity")
         return spec
 
     def _default_ds(self, vm: Vm) -> str:
@@ -486,8 +497,19 @@ class _Seeder:
             flags = (("thin_disk", disk.thin), ("multi_writer", disk.multi_writer),
                      ("independent_disk", disk.independent))
             seed.seeded.update({"disks"} | {trait for trait, on in flags if on})
+        for i, tape in enumerate(vm.devices.scsi_passthrough):
+            ctrl = controllers[placed[0] if placed else "SCSI controller 0"][0]
+            unit = units.get(ctrl, 0)
+            units[ctrl] = unit + 1 + (unit + 1 == 7)
+            add(dev.VirtualSCSIPassthrough(
+                key=2500 + i, controllerKey=ctrl, unitNumber=unit,
+                deviceInfo=vim.Description(label=tape.label, summary=tape.summary or tape.label),
+                backing=dev.VirtualSCSIPassthrough.DeviceBackingInfo(deviceName=tape.device or "",
+                                                                     useAutoDetect=False)))
+            seed.seeded.add("scsi_passthrough")
         cards = {"vmxnet3": dev.VirtualVmxnet3, "e1000e": dev.VirtualE1000e, "e1000": dev.VirtualE1000,
-                 "vmxnet2": dev.VirtualVmxnet2, "pcnet32": dev.VirtualPCNet32}
+                 "vmxnet2": dev.VirtualVmxnet2, "pcnet32": dev.VirtualPCNet32,
+                 "sriovethernetcard": dev.VirtualSriovEthernetCard}
         dc = vm.datacenter or self.estate.datacenters[0].name
         for i, nic in enumerate(vm.nics):
             kind, uuid = self.net_backing.get((dc, nic.network or ""), ("standard", None))
@@ -501,6 +523,8 @@ class _Seeder:
                      addressType="manual" if nic.mac else "generated", macAddress=nic.mac,
                      connectable=connect(nic.connected, nic.start_connected)))
             seed.seeded.add("nics")
+            if card is dev.VirtualSriovEthernetCard:
+                seed.seeded.add("sriov_nic")
         for i, cd in enumerate(vm.devices.cdroms):
             cdb = dev.VirtualCdrom
             if cd.backing == "iso":

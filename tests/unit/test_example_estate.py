@@ -81,6 +81,9 @@ VM_TRAITS: dict[str, Callable[[Vm, Estate], bool]] = {
     "parallel port": lambda v, e: bool(v.devices.parallel_ports),
     "pci passthrough": lambda v, e: any(p.kind == "passthrough" for p in v.devices.pci),
     "vgpu": lambda v, e: any(p.kind == "vgpu" for p in v.devices.pci),
+    "scsi passthrough tape": lambda v, e: bool(v.devices.scsi_passthrough),
+    "sr-iov nic": lambda v, e: any(n.adapter == "sriovethernetcard" for n in v.nics),
+    "numa node affinity": lambda v, e: bool(v.numa_node_affinity),
     "tpm + secure boot + efi": lambda v, e: bool(v.devices.tpm and v.secure_boot and v.firmware == "efi"),
     "nested snapshot tree": lambda v, e: any(s.children for s in v.snapshots),
     "current snapshot deep in a tree": lambda v, e: bool(v.current_snapshot) and v.current_snapshot not in {

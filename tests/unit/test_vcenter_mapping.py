@@ -132,3 +132,30 @@ def test_opaque_network_backing_is_named() -> None:
                                                              opaqueNetworkType="nsx.LogicalSwitch")
     assert found.network_name(backing) == "seg-web"
     assert found.network_name(D.VirtualEthernetCard.NetworkBackingInfo(deviceName="VM Network")) == "VM Network"
+
+
+def test_scsi_passthrough_and_sriov_nic_are_classified() -> None:
+    devices = [
+        D.VirtualSCSIPassthrough(key=2100, controllerKey=1000, unitNumber=4,
+                                 deviceInfo=vim.Description(label="SCSI device 0", summary="HP Ultrium 6-SCSI"),
+                                 backing=D.VirtualSCSIPassthrough.DeviceBackingInfo(
+                                     deviceName="/vmfs/devices/genscsi/naa.5001438016b9e2a0")),
+        D.VirtualSriovEthernetCard(key=4001, deviceInfo=vim.Description(label="Network adapter 2"),
+                                   backing=D.VirtualEthernetCard.NetworkBackingInfo(deviceName="sriov-net")),
+    ]
+    mapped = map_devices(devices, {}, lookups().network_name)
+    [tape] = mapped.devices.scsi_passthrough
+    assert (tape.label, tape.device, tape.summary) == (
+        "SCSI device 0", "/vmfs/devices/genscsi/naa.5001438016b9e2a0", "HP Ultrium 6-SCSI")
+    assert [n.adapter for n in mapped.nics] == ["sriovethernetcard"]
+    assert map_devices(sample_devices(), {"ds-1": "ds1"}, lookups().network_name).devices.scsi_passthrough == []
+
+
+def test_numa_node_affinity_is_read_from_extra_config_only() -> None:
+    option = vim.option.OptionValue
+    props = {"name": "db-01", "config.extraConfig": [option(key="guestinfo.x", value="1,2"),
+                                                      option(key="numa.nodeAffinity", value="0, 1")]}
+    assert map_vm("vm-11", props, lookups()).numa_node_affinity == [0, 1]
+    for extra in ([option(key="numa.nodeAffinity", value="")], [option(key="numa.nodeAffinity", value="x")],
+                  [option(key="numa.vcpu.preferHT", value="TRUE")], None):
+        assert map_vm("vm-11", {"name": "db-01", "config.extraConfig": extra}, lookups()).numa_node_affinity is None

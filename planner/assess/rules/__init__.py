@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from planner.assess.base import Rule
-from planner.assess.rules import architecture, guest, isolation, performance, portability, resources
+from planner.assess.rules import architecture, guest, guest_io, isolation, performance, portability, resources
 
 BUILTIN_RULES: tuple[type[Rule], ...] = (
     *architecture.RULES,
@@ -12,6 +12,7 @@ BUILTIN_RULES: tuple[type[Rule], ...] = (
     *portability.RULES,
     *performance.RULES,
     *guest.RULES,
+    *guest_io.RULES,
 )
 """Every shipped rule, in catalogue order (the order of docs/rules.md)."""
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from planner.assess.base import Criterion, Hit, Rule, Severity
 from planner.assess.context import RuleContext
+from planner.assess.policy import node_architecture
 from planner.assess.rules._helpers import version_tuple
 from planner.models import OsFamily, Vm
 
@@ -192,4 +193,43 @@ class VeryOldOs(Rule):
                 return
 
 
-RULES: tuple[type[Rule], ...] = (GuestOsNotAccepted, WindowsDesktop, UnknownOs, ThirtyTwoBit, EndOfLifeOs, VeryOldOs)
+class NoGuestData(Rule):
+    """No guest-level data: assessed from vSphere data alone, the guest checks could not run (fit capped at good)."""
+
+    id = "ARC007"
+    criterion = A
+    severity = Severity.INFO
+    remediation = ("Run `planner discover run` on the guest (Ansible over SSH; WinRM for Windows), then assess the "
+                   "snapshot again: until then the verdict rests on VM configuration only and its fit is at most "
+                   "`good`.")
+
+    def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        if vm.template or ctx.facts is not None or not ctx.guest_rules:
+            return
+        yield Hit(f"no guest data: {len(ctx.guest_rules)} guest check(s) could not run",
+                  {"guest_checks": list(ctx.guest_rules), "collect_with": "planner discover run"})
+
+
+class ForeignArchitecture(Rule):
+    """The guest's CPU architecture is not one of the target platform's nodes (`target.architectures`)."""
+
+    id = "ARC008"
+    criterion = A
+    severity = Severity.BLOCKER
+    remediation = ("Images must be built for the guest's architecture and run on nodes of it: add such nodes and "
+                   "list the architecture in `target.architectures`, or rebuild the application for the target's "
+                   "architecture (interpreted and JVM code usually ports; native binaries and vendor packages may "
+                   "not).")
+
+    def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        arch = ctx.facts.arch if ctx.facts is not None else None
+        node = node_architecture(arch)
+        targets = ctx.policy.target_architectures
+        if node is None or node in targets:
+            return
+        yield Hit(f"{arch} guest needs {node} nodes; the target has {', '.join(sorted(targets))}",
+                  {"arch": arch, "node_architecture": node, "target_architectures": sorted(targets)})
+
+
+RULES: tuple[type[Rule], ...] = (GuestOsNotAccepted, WindowsDesktop, UnknownOs, ThirtyTwoBit, EndOfLifeOs, VeryOldOs,
+                                 NoGuestData, ForeignArchitecture)

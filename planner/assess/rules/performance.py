@@ -40,6 +40,22 @@ class CpuAffinity(Rule):
             yield Hit(f"pinned to {len(vm.cpu_affinity)} CPU(s)", {"cpu_affinity": first(vm.cpu_affinity, 64)})
 
 
+class NumaNodeAffinity(Rule):
+    """The VM is pinned to specific NUMA nodes of its host (advanced setting `numa.nodeAffinity`)."""
+
+    id = "PRF006"
+    criterion = F
+    severity = Severity.MEDIUM
+    remediation = ("Find out why (memory locality of a database, a NIC or GPU on one node, licensing); if it still "
+                   "matters, use the topology manager (single-numa-node) with Guaranteed QoS on dedicated nodes, "
+                   "else drop the pinning.")
+
+    def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        if vm.numa_node_affinity:
+            nodes = ", ".join(str(n) for n in first(vm.numa_node_affinity, 8))
+            yield Hit(f"pinned to NUMA node(s) {nodes}", {"numa_node_affinity": first(vm.numa_node_affinity, 64)})
+
+
 class WiderThanNumaNode(Rule):
     """The VM has more vCPUs or memory than one NUMA node (socket) of its host."""
 
@@ -98,4 +114,5 @@ class VmVmRules(Rule):
                 {"name": r.name, "kind": r.kind, "vms": first(r.vms)} for r in first(rules)]})
 
 
-RULES: tuple[type[Rule], ...] = (HighLatencySensitivity, CpuAffinity, WiderThanNumaNode, BusyCpu, VmVmRules)
+RULES: tuple[type[Rule], ...] = (HighLatencySensitivity, CpuAffinity, WiderThanNumaNode, BusyCpu, VmVmRules,
+                                 NumaNodeAffinity)

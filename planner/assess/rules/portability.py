@@ -337,8 +337,40 @@ class VmHostAffinity(Rule):
                 for r in first(rules)]})
 
 
+class SriovNic(Rule):
+    """A network adapter is an SR-IOV virtual function (fast-path networking on the host's physical NIC)."""
+
+    id = "POR020"
+    criterion = P
+    severity = Severity.HIGH
+    remediation = ("A container gets SR-IOV only through a device plugin and a secondary network (SR-IOV network "
+                   "operator, Multus) on nodes with the same NICs: measure whether the workload still needs it; "
+                   "plan such nodes, or keep the VM.")
+
+    def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        nics = [{"label": n.label, "adapter": n.adapter, "network": n.network} for n in vm.nics
+                if n.adapter and "sriov" in n.adapter.lower().replace("-", "")]
+        if nics:
+            yield Hit(f"{len(nics)} SR-IOV network adapter(s)", {"nics": first(nics)})
+
+
+class ScsiPassthroughDevice(Rule):
+    """A host SCSI device (tape drive, media changer) is passed through to the VM."""
+
+    id = "POR021"
+    criterion = P
+    severity = Severity.BLOCKER
+    remediation = ("The device hangs off one ESXi host: move the job to a network target (a backup server's media "
+                   "agent, a virtual tape library, object storage), or keep the VM next to the device.")
+
+    def check(self, vm: Vm, ctx: RuleContext) -> Iterator[Hit]:
+        devices = [{"label": d.label, "device": d.device, "summary": d.summary} for d in vm.devices.scsi_passthrough]
+        if devices:
+            yield Hit(f"{len(devices)} SCSI passthrough device(s)", {"scsi_passthrough": first(devices)})
+
+
 RULES: tuple[type[Rule], ...] = (
     UsbDevice, LicenceDongle, SerialPort, ParallelPort, PciPassthrough, Vgpu, RdmPhysical, RdmVirtual,
     MultiWriterDisk, IndependentDisk, ConnectedIso, SnapshotsPresent, ConsolidationNeeded, VirtualTpm,
-    FaultTolerance, StaticIp, ManyNics, LargeStorage, VmHostAffinity,
+    FaultTolerance, StaticIp, ManyNics, LargeStorage, VmHostAffinity, SriovNic, ScsiPassthroughDevice,
 )

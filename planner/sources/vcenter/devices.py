@@ -8,7 +8,17 @@ from typing import Any
 
 from pyVmomi import vim
 
-from planner.models import CdRom, Devices, Disk, Nic, PciDevice, PortDevice, UsbController, UsbDevice
+from planner.models import (
+    CdRom,
+    Devices,
+    Disk,
+    Nic,
+    PciDevice,
+    PortDevice,
+    ScsiPassthrough,
+    UsbController,
+    UsbDevice,
+)
 
 Device = vim.vm.device
 NetworkNamer = Callable[[Any], str | None]
@@ -115,6 +125,13 @@ def _pci(device: Any) -> PciDevice:
     return PciDevice(label=_label(device), kind="passthrough", device=" ".join(p for p in parts if p) or None)
 
 
+def _scsi_passthrough(device: Any) -> ScsiPassthrough:
+    info = getattr(device, "deviceInfo", None)
+    summary = getattr(info, "summary", None)
+    return ScsiPassthrough(label=_label(device), device=getattr(device.backing, "deviceName", None) or None,
+                           summary=summary if summary and summary != _label(device) else None)
+
+
 _CLIENT_CDROM = (Device.VirtualCdrom.RemotePassthroughBackingInfo, Device.VirtualCdrom.RemoteAtapiBackingInfo)
 
 
@@ -157,6 +174,8 @@ def map_devices(devices: Iterable[Any], datastores: dict[str, str], network_name
             extra.parallel_ports.append(_port(device))
         elif isinstance(device, Device.VirtualPCIPassthrough):
             extra.pci.append(_pci(device))
+        elif isinstance(device, Device.VirtualSCSIPassthrough):
+            extra.scsi_passthrough.append(_scsi_passthrough(device))
         elif isinstance(device, Device.VirtualCdrom):
             extra.cdroms.append(_cdrom(device))
         elif isinstance(device, Device.VirtualTPM):

@@ -112,6 +112,20 @@ def _guest_ips(net: Any, fallback: str | None) -> tuple[dict[str, list[str]], li
     return by_mac, everything
 
 
+NUMA_AFFINITY_KEY = "numa.nodeAffinity"
+"""The advanced setting (``config.extraConfig``) that pins a VM to NUMA nodes: "0" or "0,1"."""
+
+
+def numa_node_affinity(options: Any) -> list[int] | None:
+    """NUMA node numbers from ``config.extraConfig`` (only that key is read; other settings are not kept)."""
+    for option in options or ():
+        if getattr(option, "key", None) == NUMA_AFFINITY_KEY:
+            nodes = [int(part) for part in str(getattr(option, "value", "") or "").replace(" ", "").split(",")
+                     if part.isascii() and part.isdigit()]
+            return nodes or None
+    return None
+
+
 def map_vm(object_id: str, p: dict[str, Any], lookups: Lookups) -> Vm:
     """One VM from its retrieved properties."""
     get = p.get
@@ -160,6 +174,7 @@ def map_vm(object_id: str, p: dict[str, Any], lookups: Lookups) -> Vm:
         memory_hot_add=get("config.memoryHotAddEnabled"),
         latency_sensitivity=get("config.latencySensitivity.level"),
         cpu_affinity=[int(c) for c in affinity] if affinity else None,
+        numa_node_affinity=numa_node_affinity(get("config.extraConfig")),
         ft_state=get("runtime.faultToleranceState"),
         consolidation_needed=get("runtime.consolidationNeeded"),
         disks=mapped.disks,

@@ -12,6 +12,7 @@ VM_PATHS = (
     "config.memoryAllocation.reservation", "config.memoryAllocation.limit",
     "config.cpuHotAddEnabled", "config.memoryHotAddEnabled",
     "config.latencySensitivity.level", "config.cpuAffinity.affinitySet", "config.annotation",
+    "config.extraConfig",
     "runtime.powerState", "runtime.connectionState", "runtime.host", "runtime.faultToleranceState",
     "runtime.consolidationNeeded",
     "guest.guestId", "guest.guestFullName", "guest.hostName", "guest.ipAddress", "guest.net", "guest.disk",

@@ -103,7 +103,9 @@ def run_rule(rule_cls: type[Rule], case: dict[str, Any]) -> list[Hit]:
     facts_spec = case.get("facts", {} if rule_cls.requires_facts else None)
     facts = None if facts_spec is None else make_facts(facts_spec)
     policy = compile_policy(parse_policy(case.get("policy"), "case"), SEVERITIES)
-    ctx = RuleContext(policy=policy, index=EstateIndex.build(estate), facts=facts, family=effective_family(vm, facts))
+    guest_rules = tuple(r.id for r in REGISTRY if r.requires_facts and r.id in policy.enabled)
+    ctx = RuleContext(policy=policy, index=EstateIndex.build(estate), facts=facts, family=effective_family(vm, facts),
+                      guest_rules=guest_rules)
     # No short-cut for guest rules without facts: the rule's own guard is what a `facts: null` case tests.
     return list(rule_cls().check(vm, ctx))
 

@@ -97,6 +97,22 @@ def test_issue_catalogue_is_covered() -> None:
     assert {t: r for t, r in traits.items() if r not in ids} == {}
 
 
+ANCHORS = {  # issue 15: the rule each anchor check maps to (Konveyor Forklift, Google Migration Center's mcdc)
+    "mcdc FIT-1 insufficient data": "ARC007", "mcdc HRD-3 CPU architecture": "ARC008",
+    "Forklift sriov_device": "POR020", "SCSI passthrough (tape, changer)": "POR021",
+    "Forklift numa_affinity": "PRF006", "mcdc NET-3 one port, several addresses": "GST013",
+    "mcdc STO-5 exported NFS": "GST014", "mcdc STO-7 raw block devices": "GST015",
+    "mcdc STO-2 / Forklift btrfs: file systems that do not carry over": "GST016",
+}
+
+
+def test_issue_15_anchor_checks_are_covered() -> None:
+    rules = {r.id: r for r in BUILTIN_RULES}
+    assert {anchor: rule for anchor, rule in ANCHORS.items() if rule not in rules} == {}
+    assert rules["POR021"].severity is Severity.BLOCKER and rules["POR021"].criterion is Criterion.PORTABILITY
+    assert not rules["ARC007"].requires_facts and rules["GST015"].requires_facts
+
+
 class _Good(Rule):
     """A fine rule."""
 

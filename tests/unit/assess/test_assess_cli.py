@@ -28,7 +28,9 @@ def test_json_to_stdout(snapshot: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_table_default_and_output_file(snapshot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["assess", str(snapshot)]) == 0
-    assert "excellent (1)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "good (1)" in out and "excellent" not in out, "no guest data: capped at good (ARC007)"
+    assert "2 of 2 workloads assessed from vSphere data alone" in out and "planner discover run" in out
     out = tmp_path / "report.md"
     assert run(["assess", str(snapshot), "-f", "markdown", "-o", str(out)]) == 0
     assert out.read_text().startswith("# Containerization assessment")

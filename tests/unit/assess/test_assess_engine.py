@@ -55,10 +55,25 @@ class FromPlugin(Rule):
         yield Hit("plugin says hi", {"vm": vm.name})
 
 
+FACTS = {key_of(make_vm()): make_facts()}
+"""Discovery facts for the default VM: without them ARC007 fires on every workload."""
+
+
 def test_clean_vm_is_containerized() -> None:
-    result = one()
-    assert result.findings == []
+    result = one(facts=FACTS)
+    assert result.findings == [] and result.guest_data
     assert (result.fit, result.score, result.strategy) == (Fit.EXCELLENT, 100, Strategy.CONTAINERIZE)
+
+
+def test_without_guest_data_the_fit_is_capped_at_good() -> None:
+    result = one()
+    assert [(f.rule, f.severity) for f in result.findings] == [("ARC007", Severity.INFO)]
+    assert "GST001" in result.findings[0].evidence["guest_checks"] and not result.guest_data
+    assert (result.fit, result.score, result.strategy) == (Fit.GOOD, 100, Strategy.CONTAINERIZE)
+    assert result.as_dict()["guest_data"] is False
+    # turned off by policy (the team accepts vSphere-only verdicts): no finding, no cap
+    quiet = one(policy={"rules": {"ARC007": {"enabled": False}}})
+    assert (quiet.findings, quiet.fit) == ([], Fit.EXCELLENT)
 
 
 def test_raising_rule_becomes_an_internal_finding() -> None:
@@ -82,11 +97,11 @@ def test_entry_point_rules_load(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(metadata, "entry_points", lambda group: [entry] if group == ENTRY_POINT_GROUP else [])
     registry = default_registry()
     assert "EXT001" in registry
-    result = assess_estate(make_estate(), registry=registry)
+    result = assess_estate(make_estate(), registry=registry, facts=FACTS)
     assert [f.rule for f in result.vms[0].findings] == ["EXT001"]
     # policy can address plugin rules too
     quiet = assess_estate(make_estate(), parse_policy({"rules": {"EXT001": {"enabled": False}}}, "t"),
-                          registry=registry)
+                          registry=registry, facts=FACTS)
     assert quiet.vms[0].findings == []
 
 
@@ -99,8 +114,8 @@ def test_broken_entry_point_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -
 
 def test_policy_disables_and_overrides() -> None:
     vm = make_vm(devices={"pci": [{"label": "PCI 0", "kind": "passthrough"}]}, secure_boot=True)
-    assert {f.rule for f in one(vm).findings} == {"POR005", "ISO004"}
-    result = one(vm, {"rules": {"ISO004": {"enabled": False}, "POR005": {"severity": "medium"}}})
+    assert {f.rule for f in one(vm, facts=FACTS).findings} == {"POR005", "ISO004"}
+    result = one(vm, {"rules": {"ISO004": {"enabled": False}, "POR005": {"severity": "medium"}}}, facts=FACTS)
     assert [(f.rule, f.severity) for f in result.findings] == [("POR005", Severity.MEDIUM)]
     assert result.fit is not Fit.NONE
 
@@ -118,7 +133,7 @@ def test_guest_rules_need_facts() -> None:
 
 
 def test_findings_carry_the_contract_fields() -> None:
-    result = one(make_vm(devices={"tpm": True}))
+    result = one(make_vm(devices={"tpm": True}), facts=FACTS)
     (finding,) = result.findings
     data = finding.as_dict()
     assert set(data) == {"rule", "criterion", "severity", "message", "evidence", "remediation"}

@@ -32,6 +32,10 @@ def test_every_vm_gets_a_verdict(estate: Estate) -> None:
     assert {"POR009", "POR019"} <= {f.rule for f in by_name["db-oracle-rac-01"].findings}
     assert by_name["tmpl-rhel7-base"].strategy is Strategy.EXCLUDE
     assert by_name["web-nginx-01"].strategy is Strategy.CONTAINERIZE
+    # the vSphere-visible rules of issue 15 each have a VM
+    assert "POR021" in {f.rule for f in by_name["bak-media-01"].findings}
+    assert by_name["bak-media-01"].strategy is Strategy.KEEP_VM
+    assert {"POR020", "PRF006"} <= {f.rule for f in by_name["app-fix-gateway-01"].findings}
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
@@ -57,3 +61,13 @@ def test_verdicts_a_migration_engineer_would_sign(estate: Estate) -> None:
         if result.power_state == "poweredOn":
             assert result.sizing.memory_basis == "quickstats", result.vm
             assert 0 < result.sizing.memory_request_mib <= (result.sizing.allocated_memory_mib or 0)
+
+
+def test_no_vm_is_excellent_on_vsphere_data_alone(estate: Estate) -> None:
+    """No discovery ran on the example estate: every workload says so (ARC007) and none comes out excellent."""
+    result = assess_estate(estate)
+    workloads = [a for a in result.vms if a.strategy is not Strategy.EXCLUDE]
+    assert result.vsphere_only() == len(workloads) > 30
+    assert all(a.fit.value != "excellent" for a in workloads)
+    assert all("ARC007" in {f.rule for f in a.findings} for a in workloads)
+    assert f"{len(workloads)} of {len(workloads)} workloads assessed from vSphere data alone" in render(result, "table")

@@ -150,3 +150,15 @@ def test_empty_sections_mean_defaults(tmp_path: Path) -> None:
 def test_idle_must_be_below_busy() -> None:
     with pytest.raises(InputError, match=r"thresholds: idle_cpu_percent \(90\) must be below busy_cpu_percent"):
         parse_policy({"thresholds": {"idle_cpu_percent": 90}}, "p")
+
+
+def test_target_architectures_are_named_and_normalised() -> None:
+    policy = parse_policy({"target": {"architectures": ["amd64", "arm64", "aarch64"]}}, "p.yaml")
+    assert policy.target.architectures == ["x86_64", "aarch64"]
+    assert compile_policy(policy, SEVERITIES).target_architectures == frozenset({"x86_64", "aarch64"})
+    assert compile_policy(Policy(), SEVERITIES).target_architectures == frozenset({"x86_64"})
+    with pytest.raises(InputError, match=r"p\.yaml: invalid policy: target\.architectures: .*'sparcv9' is not a CPU "
+                                         r"architecture planner knows \(one of x86_64, aarch64"):
+        parse_policy({"target": {"architectures": ["sparcv9"]}}, "p.yaml")
+    with pytest.raises(InputError, match=r"target\.architectures"):
+        parse_policy({"target": {"architectures": []}}, "p.yaml")

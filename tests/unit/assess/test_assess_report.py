@@ -49,7 +49,7 @@ def test_csv_rows_and_formula_injection() -> None:
     text = render(assess_estate(_estate()), "csv")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 5
-    assert rows[1]["rules"] == "POR005" and rows[1]["blocker"] == "1"
+    assert rows[1]["rules"] == "ARC007;POR005" and rows[1]["blocker"] == "1"
     assert rows[2]["vm"] == HOSTILE  # starts with 'e': kept verbatim; newlines survive CSV quoting
     assert csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and csv_cell("-1") == "'-1" and csv_cell(-1) == -1
 

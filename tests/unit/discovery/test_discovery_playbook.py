@@ -33,7 +33,8 @@ def test_playbook_passes_ansible_lint_production(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("section", ["identity", "packages", "units", "crontabs", "datadirs", "sample"])
+@pytest.mark.parametrize("section", ["identity", "packages", "units", "crontabs", "datadirs", "sample",
+                                     "storage"])
 def test_collect_script_prefixes_every_data_line(section):
     """Run read-only on this machine: every line is a section line or "|"-prefixed data, so guest text (file names,
     crontab lines) can never pass for a section line; and parsing it yields sections."""
@@ -42,7 +43,7 @@ def test_collect_script_prefixes_every_data_line(section):
     lines = result.stdout.decode("utf-8", "replace").split("\n")
     assert lines[-1] == ""
     assert all(line.startswith("|") or parse._SECTION.match(line) for line in lines[:-1])
-    if section in {"identity", "datadirs", "sample"}:
+    if section in {"identity", "datadirs", "sample", "storage"}:
         assert parse.sections(result.stdout.decode("utf-8", "replace"))
 
 

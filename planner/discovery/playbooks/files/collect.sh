@@ -147,6 +147,33 @@ sample() {
   done | q
 }
 
+# storage facts (issue 15): NFS exports and whether the kernel NFS server runs; block devices that processes hold
+# open (only where /proc/PID/fd is readable: all of them as root, a non-root account's own processes otherwise).
+storage() {
+  section nfs-exports
+  for file in /etc/exports /etc/exports.d/*.exports; do
+    [ -f "$file" ] && [ -r "$file" ] || continue
+    grep -v -E '^[[:space:]]*(#|$)' "$file" 2>/dev/null || true
+  done | q
+  section nfsd
+  {
+    [ -r /proc/fs/nfsd/threads ] && printf 'threads %s\n' "$(cat /proc/fs/nfsd/threads 2>/dev/null)"
+    if comms=$(ps -e -o comm= 2>/dev/null); then
+      printf 'kthreads %s\n' "$(printf '%s\n' "$comms" | grep -c '^nfsd$')"
+    fi
+  } | q
+  section block-fds
+  # one `ls` over every fd directory (no process per descriptor); the few /dev targets are then tested for -b
+  bounded 30 ls -l /proc/[0-9]*/fd/ 2>/dev/null | awk '
+    /^\/proc\/[0-9]+\/fd\/?:$/ { pid = $0; sub(/^\/proc\//, "", pid); sub(/\/.*$/, "", pid); next }
+    index($0, " -> /dev/") { target = substr($0, index($0, " -> /dev/") + 4); if (!seen[pid "\t" target]++)
+                               print pid "\t" target }' | while IFS='	' read -r pid target; do
+    [ -b "$target" ] || continue
+    comm=""; read -r comm < "/proc/$pid/comm" 2>/dev/null || true
+    printf '%s\t%s\t%s\n' "$pid" "$comm" "$target"
+  done | q
+}
+
 case "${1:-}" in
   identity) identity ;;
   packages) packages ;;
@@ -154,6 +181,7 @@ case "${1:-}" in
   crontabs) crontabs ;;
   datadirs) datadirs "${2:-}" ;;
   sample) sample ;;
-  *) echo "usage: $0 identity|packages|units|crontabs|datadirs [BUDGET]|sample" >&2; exit 2 ;;
+  storage) storage ;;
+  *) echo "usage: $0 identity|packages|units|crontabs|datadirs [BUDGET]|sample|storage" >&2; exit 2 ;;
 esac
 exit 0
