@@ -19,7 +19,7 @@ from planner.discovery import storagefacts
 from planner.discovery.runner import PLAYBOOK_DIR
 from planner.models.discovery import GuestDiscovery
 from tests.support.guests import ensure_guest_image
-from tests.unit.assess.conftest import make_estate, make_vm
+from tests.unit.assess.conftest import key_of, make_estate, make_vm
 
 pytestmark = pytest.mark.docker
 
@@ -71,9 +71,9 @@ def test_exports_and_an_open_block_device_are_found_in_a_guest(docker_engine: An
     assert guest.nfs_server is False  # exports configured, no nfsd in the container: nothing is served
     assert [(b.process, b.device) for b in guest.block_devices] == [("sleep", device)]
 
-    facts = facts_from_discovery(guest.model_dump(mode="json"))
+    facts = facts_from_discovery(GuestDiscovery.model_validate_json(guest.model_dump_json()))
     assert facts is not None
-    result = assess_estate(make_estate([make_vm(name="files01")]), facts={"files01": facts}).vms[0]
+    result = assess_estate(make_estate([make_vm(name="files01")]), facts={key_of(make_vm(name="files01")): facts}).vms[0]
     fired = {f.rule: f for f in result.findings}
     assert "GST015" in fired and device in fired["GST015"].evidence["devices"][0]
     assert "GST014" not in fired  # the kernel NFS server does not run
