@@ -22,7 +22,7 @@ from rich.cells import cell_len
 from planner.assess.base import Severity
 from planner.assess.engine import FORMAT_VERSION, Assessment, VmAssessment
 from planner.assess.fit import Fit, Strategy
-from planner.text import printable
+from planner.text import escape_invisible, printable
 
 
 class ReportFormat(StrEnum):
@@ -44,7 +44,7 @@ def to_json(assessment: Assessment) -> str:
     if not assessment.vms:
         return "[]\n"
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    return "[\n" + ",\n".join(encode(a.as_dict()) for a in assessment.vms) + "\n]\n"
+    return escape_invisible("[\n" + ",\n".join(encode(a.as_dict()) for a in assessment.vms) + "\n]\n")
 
 
 def severity_counts(result: VmAssessment) -> dict[str, int]:

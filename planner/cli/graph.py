@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from planner.cli.common import (
@@ -31,6 +30,7 @@ from planner.graph.export import annotate, render_svg, to_dot, to_graphml, to_no
 from planner.graph.policy import STAY_BEHIND_STRATEGIES, WaveSettings, check_names, load_wave_policy
 from planner.graph.report import fits_from_documents, strategies_by_node, strategies_from_documents, waves_document
 from planner.models.discovery import FlowRecord, GuestDiscovery
+from planner.text import markup
 
 
 class GraphFormat(StrEnum):
@@ -143,12 +143,12 @@ def _analysis(snapshot: str | None, flow_files: list[Path], settings: _Settings)
     merged = settings.merged
     if not strategies and merged.stay_behind_strategies():
         where = f"snapshot {label}" if snapshot_id is not None else "a snapshot file (import it to assess it)"
-        err_console.print(f"note: no stored assessment for {escape(where)}: every VM is planned; run `planner "
+        err_console.print(f"note: no stored assessment for {markup(where)}: every VM is planned; run `planner "
                           "assess` first to keep keep-vm/retire VMs out of the waves", soft_wrap=True)
     result = analyse(graph, together=merged.together, together_tag=merged.categories(),
                      options=merged.wave_options(strategies))
     for warning in [*graph.graph.get("warnings", []), *result.plan.warnings]:
-        err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+        err_console.print(f"[yellow]warning:[/] {markup(warning)}", soft_wrap=True)
     return _Result(result, label, fits_from_documents(assessments), bool(strategies))
 
 
@@ -211,14 +211,14 @@ def waves_command(
     if chosen is TableOrJson.json:
         emit(dump_json(document), output)
         return
-    table = Table(title=f"Waves of snapshot {label}", title_justify="left")
+    table = Table(title=f"Waves of snapshot {markup(label)}", title_justify="left")
     for column in ("wave", "VMs", "vCPU", "groups", "members"):
         table.add_column(column, justify="right" if column in {"wave", "VMs", "vCPU"} else "left")
     for wave in result.plan.waves:
         members = ", ".join(wave.vms[:12]) + (f" … +{len(wave.vms) - 12}" if len(wave.vms) > 12 else "")
         marker = " [red](over cap)[/]" if wave.over_cap else ""
         table.add_row(f"{wave.number}{marker}", str(len(wave.vms)), str(wave.num_cpu), str(len(wave.groups)),
-                      escape(members))
+                      markup(members))
     risks = result.plan.risks
     permanent = sum(1 for risk in risks if risk.kind == "permanent")
     summary = (f"{len(result.groups.groups)} move groups; {len(risks)} cutover risks ({permanent} permanent); "
@@ -246,7 +246,7 @@ def _staying_text(result: Analysis) -> str:
     parts = [f"{label} ({len(vms)}): " + ", ".join(vms[:12]) + (f" … +{len(vms) - 12}" if len(vms) > 12 else "")
              for label, vms in sorted(by_reason.items())]
     count = len(result.plan.staying)
-    return escape(f"{count} VM{'' if count == 1 else 's'} — " + "; ".join(parts))
+    return markup(f"{count} VM{'' if count == 1 else 's'} — " + "; ".join(parts))
 
 
 def register(app: typer.Typer) -> None:
