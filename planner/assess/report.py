@@ -7,7 +7,6 @@ and the table is plain text (no markup is ever interpreted) of ``plain_cell`` te
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -22,6 +21,7 @@ from rich.cells import cell_len
 from planner.assess.base import Severity
 from planner.assess.engine import FORMAT_VERSION, Assessment, VmAssessment
 from planner.assess.fit import Fit, Strategy
+from planner.spreadsheet import CsvWriter, csv_cell
 from planner.text import escape_invisible, printable
 
 
@@ -61,17 +61,6 @@ def rule_summary(result: VmAssessment, min_severity: Severity = Severity.LOW) ->
     return ", ".join(dict.fromkeys(f"{f.rule} {f.severity.value}" for f in chosen))
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-"""What makes a spreadsheet read a cell as a formula (OWASP CSV injection), fullwidth forms included."""
-
-
-def csv_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in untrusted text cells (prefix a quote); leading spaces do not hide one."""
-    if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 CSV_COLUMNS = ("vm", "source", "cluster", "power_state", "os_family", "template", "fit", "score", "strategy",
                "cpu_request_cores", "cpu_limit_cores", "memory_request_mib", "memory_limit_mib",
                "reclaimable_vcpu", "reclaimable_memory_gib", "blocker", "high", "medium", "low", "info", "rules")
@@ -80,7 +69,7 @@ CSV_COLUMNS = ("vm", "source", "cluster", "power_state", "os_family", "template"
 def to_csv(assessment: Assessment) -> str:
     """One row per VM; ``rules`` lists the rule ids that fired, separated by ';'."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for result in assessment.vms:
         sizing = result.sizing
@@ -91,7 +80,7 @@ def to_csv(assessment: Assessment) -> str:
                sizing.reclaimable_vcpu, sizing.reclaimable_memory_gib,
                *(counts[s] for s in ("blocker", "high", "medium", "low", "info")),
                ";".join(dict.fromkeys(f.rule for f in result.findings))]
-        writer.writerow([csv_cell(cell) for cell in row])
+        writer.writerow(row)
     return buffer.getvalue()
 
 
