@@ -22,7 +22,7 @@ from planner.assess.base import Severity
 from planner.assess.engine import FORMAT_VERSION, Assessment, VmAssessment
 from planner.assess.fit import Fit, Strategy
 from planner.spreadsheet import CsvWriter, csv_cell
-from planner.text import escape_invisible, printable
+from planner.text import UNPRINTABLE, escape_invisible, printable
 
 
 class ReportFormat(StrEnum):
@@ -85,8 +85,6 @@ def to_csv(assessment: Assessment) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
-"""C0/C1 controls (escape sequences, newlines), line/paragraph separators and bidirectional overrides."""
 
 
 def plain_cell(text: Any) -> str:
@@ -98,7 +96,7 @@ def plain_cell(text: Any) -> str:
 def md_cell(text: Any) -> str:
     """Untrusted text made safe inside a markdown table cell: one line, no HTML, no markup, no pipes."""
     value = "" if text is None else str(text)
-    value = _CONTROL.sub(" ", value)
+    value = UNPRINTABLE.sub(" ", value)  # controls, line breaks, bidi and zero-width marks: planner.text's set
     value = html.escape(value, quote=False)
     return _MD_SPECIAL.sub(r"\\\1", value)
 
