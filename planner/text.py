@@ -1,7 +1,8 @@
 """Untrusted text (VM names, annotations, tags, process arguments, guest errors) made safe to show on a terminal.
 
 Every command prints untrusted text through one of these: ``printable`` for plain text and rich ``Text``,
-``markup`` inside a rich markup string, ``escape_invisible`` for JSON (and YAML) written to stdout or a file.
+``markup`` inside a rich markup string, ``escape_invisible`` for JSON and YAML and ``escape_invisible_xml`` for
+GraphML written to stdout or a file.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ def escape_invisible(document: str) -> str:
     double-quoted, with DEL, C1 controls, bidi and zero-width marks and lone surrogates written as ``\\uNNNN``
     escapes: the same value when read back, safe on a terminal (these characters occur only inside strings)."""
     return _RAW_IN_QUOTES.sub(lambda match: f"\\u{ord(match.group(0)):04x}", document)
+
+
+def escape_invisible_xml(document: str) -> str:
+    """XML text (GraphML) with the same characters as ``escape_invisible`` written as ``&#xNN;`` references: the
+    same document when parsed (they occur only in text and attribute values), safe on a terminal."""
+    return _RAW_IN_QUOTES.sub(lambda match: f"&#x{ord(match.group(0)):x};", document)
 
 
 def _escaped(text: str) -> str:

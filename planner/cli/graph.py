@@ -30,7 +30,7 @@ from planner.graph.export import annotate, render_svg, to_dot, to_graphml, to_no
 from planner.graph.policy import STAY_BEHIND_STRATEGIES, WaveSettings, check_names, load_wave_policy
 from planner.graph.report import fits_from_documents, strategies_by_node, strategies_from_documents, waves_document
 from planner.models.discovery import FlowRecord, GuestDiscovery
-from planner.text import markup
+from planner.text import escape_invisible_xml, markup
 
 
 class GraphFormat(StrEnum):
@@ -178,7 +178,7 @@ def graph_command(
     if chosen is GraphFormat.json:
         emit(dump_json(to_node_link(graph)), output)
     elif chosen is GraphFormat.graphml:
-        emit(to_graphml(graph), output)
+        emit(escape_invisible_xml(to_graphml(graph)), output)
     else:
         dot_text = to_dot(graph, title=f"planner — dependencies of snapshot {outcome.label}")
         text = dot_text if chosen is GraphFormat.dot else render_svg(dot_text, node_count=graph.number_of_nodes())

@@ -100,7 +100,7 @@ def hostile_store(tmp_path: Path) -> tuple[str, Path]:
 @pytest.mark.parametrize("command", [
     ["inventory", "show"], ["inventory", "list"], ["inventory", "diff", "latest", "FILE"],
     ["discover", "inventory"], ["discover", "inventory", "-f", "json"],
-    ["graph", "-f", "json"], ["graph", "-f", "dot"],
+    ["graph", "-f", "json"], ["graph", "-f", "dot"], ["graph", "-f", "graphml"],
     ["waves"], ["waves", "-f", "json"], ["waves", "FILE"],
     ["waves", "--together", f"web{HOSTILE},db{HOSTILE}", "--exclude", f"web{HOSTILE}"],
     ["assess"], ["assess", "-f", "json"], ["assess", "-f", "markdown"],
@@ -165,6 +165,12 @@ def test_escaped_yaml_and_json_read_back_as_the_original_names(tmp_path: Path,
     assert run_planner(["--db", db, "waves", "-f", "json"]) == 0
     waves = json.loads(capsys.readouterr().out)["waves"]
     assert {vm for wave in waves for vm in wave["vms"]} == {f"web{HOSTILE}", f"db{HOSTILE}"}
+    assert run_planner(["--db", db, "graph", "-f", "graphml"]) == 0
+    import networkx as nx
+
+    graph = nx.parse_graphml(capsys.readouterr().out)  # the references read back as the marks themselves
+    names = [str(data.get("name", node)) for node, data in graph.nodes(data=True)]
+    assert sum("\x9b2J\u202egnp.exe\u2066\u200b[bold]" in name for name in names) == 2, names
 
 
 @pytest.mark.parametrize("char", ["\x1b", "\x85", "\x9b", "\u061c", "\u200e", "\u202e", "\u2060", "\u2067", "\ufeff",
