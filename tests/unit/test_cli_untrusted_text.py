@@ -99,6 +99,7 @@ def hostile_store(tmp_path: Path) -> tuple[str, Path]:
 
 @pytest.mark.parametrize("command", [
     ["inventory", "show"], ["inventory", "list"], ["inventory", "diff", "latest", "FILE"],
+    ["inventory", "export", "latest", "-f", "json"],
     ["discover", "inventory"], ["discover", "inventory", "-f", "json"],
     ["graph", "-f", "json"], ["graph", "-f", "dot"], ["graph", "-f", "graphml"],
     ["waves"], ["waves", "-f", "json"], ["waves", "FILE"],
