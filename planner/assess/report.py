@@ -7,7 +7,6 @@ and the table is plain text (no markup is ever interpreted) of ``plain_cell`` te
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -22,7 +21,8 @@ from rich.cells import cell_len
 from planner.assess.base import Severity
 from planner.assess.engine import FORMAT_VERSION, Assessment, VmAssessment
 from planner.assess.fit import Fit, Strategy
-from planner.text import printable
+from planner.spreadsheet import CsvWriter, csv_cell
+from planner.text import UNPRINTABLE, escape_invisible, printable
 
 
 class ReportFormat(StrEnum):
@@ -44,7 +44,7 @@ def to_json(assessment: Assessment) -> str:
     if not assessment.vms:
         return "[]\n"
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    return "[\n" + ",\n".join(encode(a.as_dict()) for a in assessment.vms) + "\n]\n"
+    return escape_invisible("[\n" + ",\n".join(encode(a.as_dict()) for a in assessment.vms) + "\n]\n")
 
 
 def severity_counts(result: VmAssessment) -> dict[str, int]:
@@ -61,17 +61,6 @@ def rule_summary(result: VmAssessment, min_severity: Severity = Severity.LOW) ->
     return ", ".join(dict.fromkeys(f"{f.rule} {f.severity.value}" for f in chosen))
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-"""What makes a spreadsheet read a cell as a formula (OWASP CSV injection), fullwidth forms included."""
-
-
-def csv_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in untrusted text cells (prefix a quote); leading spaces do not hide one."""
-    if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 CSV_COLUMNS = ("vm", "source", "cluster", "power_state", "os_family", "template", "fit", "score", "strategy",
                "cpu_request_cores", "cpu_limit_cores", "memory_request_mib", "memory_limit_mib",
                "reclaimable_vcpu", "reclaimable_memory_gib", "blocker", "high", "medium", "low", "info", "rules")
@@ -80,7 +69,7 @@ CSV_COLUMNS = ("vm", "source", "cluster", "power_state", "os_family", "template"
 def to_csv(assessment: Assessment) -> str:
     """One row per VM; ``rules`` lists the rule ids that fired, separated by ';'."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for result in assessment.vms:
         sizing = result.sizing
@@ -91,13 +80,11 @@ def to_csv(assessment: Assessment) -> str:
                sizing.reclaimable_vcpu, sizing.reclaimable_memory_gib,
                *(counts[s] for s in ("blocker", "high", "medium", "low", "info")),
                ";".join(dict.fromkeys(f.rule for f in result.findings))]
-        writer.writerow([csv_cell(cell) for cell in row])
+        writer.writerow(row)
     return buffer.getvalue()
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
-"""C0/C1 controls (escape sequences, newlines), line/paragraph separators and bidirectional overrides."""
 
 
 def plain_cell(text: Any) -> str:
@@ -109,7 +96,7 @@ def plain_cell(text: Any) -> str:
 def md_cell(text: Any) -> str:
     """Untrusted text made safe inside a markdown table cell: one line, no HTML, no markup, no pipes."""
     value = "" if text is None else str(text)
-    value = _CONTROL.sub(" ", value)
+    value = UNPRINTABLE.sub(" ", value)  # controls, line breaks, bidi and zero-width marks: planner.text's set
     value = html.escape(value, quote=False)
     return _MD_SPECIAL.sub(r"\\\1", value)
 

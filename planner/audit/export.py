@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from enum import StrEnum
@@ -12,6 +11,7 @@ from typing import Any
 from planner import fileio
 from planner.audit.tables import Row, collection_tables, columns, vm_rows
 from planner.models import Estate
+from planner.spreadsheet import CsvWriter, looks_like_formula
 
 
 class ExportFormat(StrEnum):
@@ -20,20 +20,12 @@ class ExportFormat(StrEnum):
     xlsx = "xlsx"
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_CELL_LIMIT = 32_767
 """Excel refuses longer text in one cell."""
 MAX_WIDTH = 60
 MIN_WIDTH = 8
 FROZEN = {"vms": "B2"}
 """Sheets that also keep their first column (the VM name) in view; the others freeze the header row only."""
-
-
-def _cell(value: Any) -> Any:
-    """A CSV value a spreadsheet will not run: text that looks like a formula is quoted (CSV has no types)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -58,11 +50,11 @@ def _typed(sheet: Any, values: list[Any]) -> list[Any]:
     """The row with formula-like text wrapped in string-typed cells (openpyxl would write `=...` as a formula)."""
     from openpyxl.cell import WriteOnlyCell
 
-    if not any(isinstance(value, str) and value.startswith(_FORMULA_START) for value in values):
+    if not any(looks_like_formula(value) for value in values):
         return values
     row: list[Any] = []
     for value in values:
-        if isinstance(value, str) and value.startswith(_FORMULA_START):
+        if looks_like_formula(value):
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"
             value = cell
@@ -73,10 +65,11 @@ def _typed(sheet: Any, values: list[Any]) -> list[Any]:
 def to_csv(estate: Estate) -> str:
     rows = vm_rows(estate)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns(rows), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    names = columns(rows)
+    writer = CsvWriter(buffer)
+    writer.writerow(names)
     for row in rows:
-        writer.writerow({key: _cell(value) for key, value in row.items()})
+        writer.writerow(row.get(key, "") for key in names)
     return buffer.getvalue()
 
 

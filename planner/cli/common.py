@@ -17,7 +17,7 @@ from planner.models import Estate
 from planner.resources import example_estate_path
 from planner.sources import load_estate_file
 from planner.store import Store, default_db_path
-from planner.text import printable
+from planner.text import escape_invisible, printable
 
 
 def _stdout_width() -> int | None:
@@ -103,7 +103,8 @@ def load_snapshot(ref: str | None) -> LoadedSnapshot:
 
 
 def dump_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    """JSON output: readable non-ASCII text, but controls, bidi marks and lone surrogates as ``\\uNNNN`` escapes."""
+    return escape_invisible(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n"
 
 
 def emit(text: str, output: Path | None) -> None:

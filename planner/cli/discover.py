@@ -10,7 +10,6 @@ from typing import Annotated, cast
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -35,6 +34,7 @@ from planner.errors import ExecutionError, InputError, NotFoundError
 from planner.graph.matching import match_guests
 from planner.models import Estate
 from planner.models.discovery import DISCOVERY_FORMAT_VERSION, GuestDiscovery
+from planner.text import markup
 
 app = typer.Typer(help="Discover guests with Ansible, write a starter inventory, import flows.", no_args_is_help=True)
 
@@ -89,14 +89,14 @@ class _HostProgress:
     def __call__(self, host: str, step: str, status: str) -> None:
         row = self.rows.get(host)
         if row is None:
-            row = self.rows[host] = self.progress.add_task(escape(host), total=self.steps)
+            row = self.rows[host] = self.progress.add_task(markup(host), total=self.steps)
         if status == "unreachable":
-            self.progress.update(row, description=f"[red]{escape(host)} unreachable", completed=self.steps)
+            self.progress.update(row, description=f"[red]{markup(host)} unreachable", completed=self.steps)
             return
         if step.startswith("windows") and status == "skipped":
             return
         colour = "yellow" if status == "failed" else "green"
-        self.progress.update(row, advance=1, description=f"[{colour}]{escape(host)}[/] {escape(step)}")
+        self.progress.update(row, advance=1, description=f"[{colour}]{markup(host)}[/] {markup(step)}")
 
 
 @app.command("run", context_settings=SNAPSHOT_COMMAND)
@@ -138,10 +138,10 @@ def run(
         err_console.print(f"stored discovery of {_plural(len(saved.stored), 'host')} with snapshot #{target}")
         for host, last_seen in saved.kept_earlier.items():
             when = f" (last seen {last_seen:%Y-%m-%d %H:%M:%S} UTC)" if last_seen else ""
-            err_console.print(f"[yellow]{escape(host)}:[/] not discovered this time; its facts from an earlier "
+            err_console.print(f"[yellow]{markup(host)}:[/] not discovered this time; its facts from an earlier "
                               f"run{when} are kept and the failure is recorded separately.", soft_wrap=True)
     for line in report.ambiguities if report else []:
-        err_console.print(f"[yellow]ambiguous:[/] {escape(line)}", soft_wrap=True)
+        err_console.print(f"[yellow]ambiguous:[/] {markup(line)}", soft_wrap=True)
     if fmt is TableOrJson.json:
         emit(dump_json({
             "format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}" if target else None,
@@ -158,7 +158,7 @@ def run(
     for guest in result.guests:
         colour = {"ok": "green", "partial": "yellow"}.get(guest.status.value, "red")
         status = guest.status.value + (" (earlier facts kept)" if guest.host in saved.kept_earlier else "")
-        table.add_row(escape(guest.host), f"[{colour}]{status}[/]", escape(guest.vm or "-"),
+        table.add_row(markup(guest.host), f"[{colour}]{status}[/]", markup(guest.vm or "-"),
                       guest.matched_by or "-", str(len(guest.processes)), str(len(guest.listeners)),
                       str(len(guest.connections)), str(guest.samples), f"{guest.duration_seconds or 0:.1f}")
     counts = Counter(guest.status.value for guest in result.guests)
@@ -175,7 +175,7 @@ def run(
         console.print(summary)
     for guest in result.guests:
         for error in guest.errors:
-            err_console.print(f"[yellow]{escape(guest.host)}:[/] {escape(error)}", soft_wrap=True)
+            err_console.print(f"[yellow]{markup(guest.host)}:[/] {markup(error)}", soft_wrap=True)
     _fail_if_none_reached(result.guests)
 
 
@@ -214,7 +214,7 @@ def inventory(
         emit(text, output)
     if skipped:
         err_console.print(f"[yellow]{_plural(len(skipped), 'powered-on VM')} without a guest IP[/] (set "
-                          f"ansible_host yourself): {escape(', '.join(skipped[:10]))}"
+                          f"ansible_host yourself): {markup(', '.join(skipped[:10]))}"
                           f"{' ...' if len(skipped) > 10 else ''}", soft_wrap=True)
 
 
@@ -243,11 +243,11 @@ def import_flows(
         emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}", "source": path.name,
                         "flows": len(result.records), "skipped": result.skipped, "problems": result.problems}), None)
     else:
-        err_console.print(f"imported {_plural(len(result.records), 'flow')} from {escape(path.name)} into snapshot "
+        err_console.print(f"imported {_plural(len(result.records), 'flow')} from {markup(path.name)} into snapshot "
                       f"#{target}" + (f"; skipped {_plural(result.skipped, 'bad row')}" if result.skipped else ""),
                       soft_wrap=True)
     for problem in result.problems:
-        err_console.print(f"  skipped {escape(problem)}", soft_wrap=True)
+        err_console.print(f"  skipped {markup(problem)}", soft_wrap=True)
 
 
 def register(root: typer.Typer) -> None:

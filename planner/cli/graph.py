@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from planner.analysis import SnapshotAnalysis, analyse_snapshot
@@ -30,6 +29,7 @@ from planner.graph import Analysis
 from planner.graph.export import annotate, render_svg, to_dot, to_graphml, to_node_link
 from planner.graph.policy import STAY_BEHIND_STRATEGIES, LayeredSettings, WaveSettings
 from planner.graph.report import waves_document
+from planner.text import escape_invisible_xml, markup
 
 
 class GraphFormat(StrEnum):
@@ -118,9 +118,9 @@ def _analysis(snapshot: str | None, flow_files: list[Path], settings: LayeredSet
             outcome = analyse_snapshot(estate, label=label, store=store, snapshot_id=snapshot_id, settings=settings,
                                        extra_flows=extra)
     for note in outcome.notes:
-        err_console.print(f"note: {escape(note)}", soft_wrap=True)
+        err_console.print(f"note: {markup(note)}", soft_wrap=True)
     for warning in outcome.warnings:
-        err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+        err_console.print(f"[yellow]warning:[/] {markup(warning)}", soft_wrap=True)
     return outcome
 
 
@@ -150,7 +150,7 @@ def graph_command(
     if chosen is GraphFormat.json:
         emit(dump_json(to_node_link(graph)), output)
     elif chosen is GraphFormat.graphml:
-        emit(to_graphml(graph), output)
+        emit(escape_invisible_xml(to_graphml(graph)), output)
     else:
         dot_text = to_dot(graph, title=f"planner — dependencies of snapshot {outcome.label}")
         text = dot_text if chosen is GraphFormat.dot else render_svg(dot_text, node_count=graph.number_of_nodes())
@@ -184,14 +184,14 @@ def waves_command(
     if chosen is TableOrJson.json:
         emit(dump_json(document), output)
         return
-    table = Table(title=f"Waves of snapshot {label}", title_justify="left")
+    table = Table(title=f"Waves of snapshot {markup(label)}", title_justify="left")
     for column in ("wave", "VMs", "vCPU", "groups", "members"):
         table.add_column(column, justify="right" if column in {"wave", "VMs", "vCPU"} else "left")
     for wave in result.plan.waves:
         members = ", ".join(wave.vms[:12]) + (f" … +{len(wave.vms) - 12}" if len(wave.vms) > 12 else "")
         marker = " [red](over cap)[/]" if wave.over_cap else ""
         table.add_row(f"{wave.number}{marker}", str(len(wave.vms)), str(wave.num_cpu), str(len(wave.groups)),
-                      escape(members))
+                      markup(members))
     risks = result.plan.risks
     permanent = sum(1 for risk in risks if risk.kind == "permanent")
     summary = (f"{len(result.groups.groups)} move groups; {len(risks)} cutover risks ({permanent} permanent); "
@@ -219,7 +219,7 @@ def _staying_text(result: Analysis) -> str:
     parts = [f"{label} ({len(vms)}): " + ", ".join(vms[:12]) + (f" … +{len(vms) - 12}" if len(vms) > 12 else "")
              for label, vms in sorted(by_reason.items())]
     count = len(result.plan.staying)
-    return escape(f"{count} VM{'' if count == 1 else 's'} — " + "; ".join(parts))
+    return markup(f"{count} VM{'' if count == 1 else 's'} — " + "; ".join(parts))
 
 
 def register(app: typer.Typer) -> None:

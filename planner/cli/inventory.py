@@ -26,7 +26,7 @@ from planner.cli.common import (
 )
 from planner.errors import InputError, UsageError
 from planner.sources import load_estate_file
-from planner.text import printable
+from planner.text import escape_invisible, printable
 
 app = typer.Typer(help="Audit: collect, import, list, show, export and diff estate snapshots.", no_args_is_help=True)
 
@@ -128,7 +128,10 @@ def export(
     if output is None:
         from planner.audit.export import to_csv
 
-        emit(estate.model_dump_json(indent=2) + "\n" if chosen is ExportFormat.json else to_csv(estate), None)
+        if chosen is ExportFormat.json:
+            emit(escape_invisible(estate.model_dump_json(indent=2)) + "\n", None)  # same JSON, terminal-safe
+        else:
+            emit(to_csv(estate), None)
         return
     export_estate(estate, chosen, output)
     err_console.print(safe(f"wrote {output} ({len(estate.vms)} VMs, {chosen.value})"))

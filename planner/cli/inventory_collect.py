@@ -18,6 +18,7 @@ from planner.errors import UsageError
 from planner.sources.vcenter import ConnectionFlags, collect, load_config_file, resolve_servers
 from planner.sources.vcenter.collect import Progress as ProgressCallback
 from planner.sources.vcenter.settings import current_env
+from planner.text import markup
 
 
 def _prompt() -> Callable[[str], str] | None:
@@ -40,8 +41,8 @@ def _progress() -> Iterator[ProgressCallback | None]:
         def update(server: str, kind: str, count: int) -> None:
             with lock:
                 if server not in tasks:
-                    tasks[server] = bar.add_task(server, total=None)
-                bar.update(tasks[server], advance=count, description=f"{server}: {kind}")
+                    tasks[server] = bar.add_task(markup(server), total=None)
+                bar.update(tasks[server], advance=count, description=f"{markup(server)}: {kind}")
 
         yield update
 

@@ -16,6 +16,7 @@ import yaml
 
 from planner.models import Estate, PowerState, Vm
 from planner.models.identity import vm_display_ids
+from planner.text import escape_invisible, has_invisible
 
 SAFE_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -30,7 +31,15 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
-_Dumper.add_representer(Unsafe, lambda dumper, value: dumper.represent_scalar("!unsafe", str(value)))
+def _scalar(tag: str) -> Any:
+    """A representer that double-quotes strings with invisible characters, so ``escape_invisible`` can escape them."""
+    def represent(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        return dumper.represent_scalar(tag, str(value), style='"' if has_invisible(value) else None)
+    return represent
+
+
+_Dumper.add_representer(Unsafe, _scalar("!unsafe"))
+_Dumper.add_representer(str, _scalar("tag:yaml.org,2002:str"))
 
 
 def group_name(*parts: str) -> str:
@@ -98,4 +107,5 @@ def inventory_yaml(estate: Estate) -> tuple[str, list[str]]:
     header = ("# Ansible inventory written by `planner discover inventory`. Add connection settings (ansible_user,\n"
               "# ansible_ssh_private_key_file, ansible_become, a jump host via ansible_ssh_common_args) as you\n"
               "# would for any playbook; Windows hosts need ansible_connection: winrm or psrp.\n")
-    return header + yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120), skipped
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    return header + escape_invisible(text), skipped

@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -141,9 +143,7 @@ def run_discovery(options: DiscoveryOptions, progress: ProgressCallback | None =
     """Run discovery on the inventory's hosts; one ``GuestDiscovery`` per host that took part."""
     import ansible_runner
 
-    if shutil.which("ansible-playbook") is None:
-        raise ExecutionError("ansible-playbook is not on PATH.",
-                             hint="planner depends on ansible-core; reinstall planner into this environment.")
+    playbook_binary = ansible_executable("ansible-playbook")
     inventory = options.inventory
     if isinstance(inventory, str):
         inventory = resolve_inventory(inventory)
@@ -155,6 +155,7 @@ def run_discovery(options: DiscoveryOptions, progress: ProgressCallback | None =
         "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_DEPRECATION_WARNINGS": "0",
         "ANSIBLE_GATHERING": "explicit", "ANSIBLE_LOCAL_TEMP": str(work / "tmp"),
         "ANSIBLE_DISPLAY_SKIPPED_HOSTS": "0",
+        "PATH": _path_with(playbook_binary),  # ansible-runner starts `ansible-playbook` found on this PATH
     }
     started = time.monotonic()
     try:
@@ -176,6 +177,39 @@ def run_discovery(options: DiscoveryOptions, progress: ProgressCallback | None =
         if options.keep_artifacts is not None:
             shutil.copytree(work, options.keep_artifacts, dirs_exist_ok=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def ansible_executable(name: str) -> str:
+    """The Ansible command ``name`` that belongs to planner's own Python (its venv or pipx environment, found even
+    when that environment's ``bin/`` is not on PATH), else the first on PATH; ``ExecutionError`` when none is."""
+    for directory in _own_script_dirs():
+        candidate = directory / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise ExecutionError(f"{name} is neither beside planner's Python ({sys.executable}) nor on PATH.",
+                             hint="planner depends on ansible-core; reinstall planner into this environment.")
+    return found
+
+
+def _own_script_dirs() -> list[Path]:
+    """Where the scripts of planner's interpreter live: beside ``sys.executable`` (not resolved: a venv's python is
+    a symlink to the system one) and the interpreter's ``scripts`` directory."""
+    dirs: list[Path] = []
+    if sys.executable:
+        dirs.append(Path(sys.executable).parent)
+    scripts = sysconfig.get_path("scripts")
+    if scripts and Path(scripts) not in dirs:
+        dirs.append(Path(scripts))
+    return dirs
+
+
+def _path_with(binary: str) -> str:
+    """PATH with the directory of ``binary`` first, so Ansible's own subprocesses find their sibling commands."""
+    directory = str(Path(binary).parent)
+    rest = [entry for entry in os.environ.get("PATH", "").split(os.pathsep) if entry and entry != directory]
+    return os.pathsep.join([directory, *rest])
 
 
 def resolve_inventory(text: str) -> str | dict[str, Any]:
@@ -201,11 +235,8 @@ def resolve_inventory(text: str) -> str | dict[str, Any]:
 
 def _ansible_inventory(source: str, shown: str) -> dict[str, Any]:
     """``ansible-inventory --list`` of the source: Ansible's own reading of it, or a one-sentence InputError."""
-    binary = shutil.which("ansible-inventory")
-    if binary is None:
-        raise ExecutionError("ansible-inventory is not on PATH.",
-                             hint="planner depends on ansible-core; reinstall planner into this environment.")
-    env = {**os.environ, "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1", "ANSIBLE_NOCOLOR": "1",
+    binary = ansible_executable("ansible-inventory")
+    env = {**os.environ, "PATH": _path_with(binary), "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1", "ANSIBLE_NOCOLOR": "1",
            "ANSIBLE_DEPRECATION_WARNINGS": "0"}
     try:
         proc = subprocess.run([binary, "-i", source, "--list"], capture_output=True, text=True, env=env,

@@ -214,7 +214,16 @@ class Store:
     def documents(self, snapshot_id: int, kind: str) -> dict[str, str]:
         rows = self._query("SELECT name, body FROM documents WHERE snapshot_id = ? AND kind = ? ORDER BY name",
                            (snapshot_id, kind))
-        return {name: _decode(body) for name, body in rows}
+        documents = {}
+        for name, body in rows:
+            try:
+                documents[name] = _decode(body)
+            except (zlib.error, UnicodeDecodeError, TypeError) as exc:
+                raise StoreError(f"the {kind} document {name!r} of snapshot {snapshot_id} in {self.path} is "
+                                 f"unreadable: {exc}.",
+                                 hint="The store file is damaged: restore it from a backup, or store that "
+                                      "snapshot's data again (e.g. rerun `planner discover run`).") from exc
+        return documents
 
     def snapshots_with(self, kind: str, *, up_to: int) -> builtins.list[int]:
         """Ids of the snapshots (at most ``up_to``, newest first) that hold documents of ``kind``."""

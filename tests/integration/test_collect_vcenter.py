@@ -266,24 +266,56 @@ def test_unwritable_store_fails_before_collecting(vcsim: Vcsim, tmp_path: Path, 
     assert code == 9 and "cannot open the snapshot store" in err
 
 
+def _pty_reader(master: int) -> Callable[[float], bytes]:
+    """Reads what arrived on a pty's master side within ``wait`` seconds (b"" once the other side is closed)."""
+    import os
+    import select
+
+    def read(wait: float) -> bytes:
+        ready, _, _ = select.select([master], [], [], wait)
+        if not ready:
+            return b""
+        try:
+            return os.read(master, 65536)
+        except OSError:  # EIO: the child closed its side
+            return b""
+    return read
+
+
 def test_interrupt_stops_promptly_and_stores_nothing(vcsim_factory: Callable[..., Vcsim], seeded_db: Path,
                                                      password_file: Path) -> None:
-    """Ctrl-C during a slow collect (1 s per call, so it lasts well over 20 s) exits 130 at once, without waiting
-    for the reads still running."""
+    """Ctrl-C in the middle of a collect exits 130 and stores nothing. Deterministic: the interrupt comes only
+    once the collect has reported its first page (on a terminal, as a user sees it), and with one object per
+    page and 1.5 s per call at least twelve VM pages are still to read, so the collect cannot have finished."""
+    import os
+    import pty
+    import re
     import signal
     import subprocess
     import sys
-    import time
 
-    server = vcsim_factory(vm=2, delay_ms=1000)
-    proc = subprocess.Popen([sys.executable, "-m", "planner", *collect_args(server, seeded_db, password_file)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(5.0)  # logged in (4 calls), reading
-    assert proc.poll() is None
-    started = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert time.monotonic() - started < 2.0
-    assert "interrupted; nothing partial was stored" in err
+    server = vcsim_factory(vm=12, delay_ms=1500)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "planner",
+                             *collect_args(server, seeded_db, password_file, "--page-size", "1")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave,
+                            env={**os.environ, "TERM": "xterm", "COLUMNS": "160"})
+    os.close(slave)
+    read = _pty_reader(master)
+    try:
+        shown = b""
+        while not re.search(rb"\b[1-9][0-9]* objects", shown):  # the first page has arrived
+            assert proc.poll() is None, f"collect ended before it reported progress: {shown[-500:]!r}"
+            shown += read(1.0)
+        proc.send_signal(signal.SIGINT)
+        while proc.poll() is None:  # keep the pty drained so the child never blocks writing to it
+            shown += read(0.2)
+        shown += read(0.5)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert proc.returncode == 130, shown[-1000:]
+    assert b"interrupted; nothing partial was stored" in shown
     assert snapshot_count(seeded_db) == 1

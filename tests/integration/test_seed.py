@@ -82,9 +82,8 @@ def vms_in_estate_dcs(si: Any, estate: Estate, result: SeedResult) -> dict[str, 
     return out
 
 
-def test_seeding_is_fast_and_maps_every_object(seeded: tuple, estate: Estate) -> None:
+def test_seeding_maps_every_object(seeded: tuple, estate: Estate) -> None:
     _, _, result = seeded
-    assert result.seconds < 30
     assert set(result.vms) == {vm.name for vm in estate.vms}
     assert set(result.hosts) == {h.name for h in estate.hosts}
     assert set(result.networks) == {n.name for n in estate.networks}

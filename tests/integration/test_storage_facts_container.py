@@ -73,7 +73,8 @@ def test_exports_and_an_open_block_device_are_found_in_a_guest(docker_engine: An
 
     facts = facts_from_discovery(GuestDiscovery.model_validate_json(guest.model_dump_json()))
     assert facts is not None
-    result = assess_estate(make_estate([make_vm(name="files01")]), facts={key_of(make_vm(name="files01")): facts}).vms[0]
+    vm = make_vm(name="files01")
+    result = assess_estate(make_estate([vm]), facts={key_of(vm): facts}).vms[0]
     fired = {f.rule: f for f in result.findings}
     assert "GST015" in fired and device in fired["GST015"].evidence["devices"][0]
     assert "GST014" not in fired  # the kernel NFS server does not run

@@ -8,6 +8,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from planner.audit.export import EXCEL_CELL_LIMIT, ExportFormat, export_estate, to_csv
@@ -104,3 +105,18 @@ def test_json_and_csv_exports_are_written_atomically(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "estate.json").read_text())["schema_version"] == estate.schema_version
     assert (tmp_path / "vms.csv").read_text().startswith("name,")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["estate.json", "vms.csv"]  # no temporary files left
+
+
+@pytest.mark.parametrize("text", ["  =HYPERLINK(\"http://evil\")", "\uff1dSUM(A1)", "\uff0b1", "\n=1", " \t@x", "\r-2"])
+def test_csv_export_and_assessment_share_one_formula_guard(text: str) -> None:
+    """Leading whitespace and fullwidth forms hide no formula from either CSV (one guard: planner.spreadsheet)."""
+    from planner.assess import assess_estate
+    from planner.assess.report import to_csv as assessment_csv
+
+    estate = sample_estate()
+    estate.vms[0].annotation = text
+    estate.vms[0].name = text
+    rows = list(csv.DictReader(io.StringIO(to_csv(estate))))
+    assert rows[0]["annotation"] == "'" + text and rows[0]["name"] == "'" + text
+    assessed = list(csv.DictReader(io.StringIO(assessment_csv(assess_estate(estate)))))
+    assert ["'" + text] == [row["vm"] for row in assessed if row["vm"].endswith(text)]

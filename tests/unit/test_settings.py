@@ -162,3 +162,17 @@ def test_no_vcenter_is_a_usage_error() -> None:
     with pytest.raises(InputError) as caught:
         resolve()
     assert caught.value.exit_code == 2
+
+
+def test_a_config_file_that_is_not_utf8_is_a_clear_input_error(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.support.cli import run_planner
+
+    config = tmp_path / "vcenters.yaml"
+    config.write_bytes("vcenters:\n  - server: vc.example.test\n    user: m\u00fcller\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"cannot read config .*vcenters\.yaml: not UTF-8 text"):
+        load_config_file(config, {}, None)
+    assert run_planner(["--db", str(tmp_path / "p.db"), "inventory", "collect", "--config", str(config)]) == 3
+    err = capsys.readouterr().err
+    assert "vcenters.yaml" in err and "internal error" not in err
+    assert len([line for line in err.splitlines() if line.strip()]) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -103,3 +104,23 @@ def test_several_documents_are_one_transaction(tmp_path: Path) -> None:
         assert store.documents(info.id, "discovery") == {}
         store.save_documents(info.id, "discovery", {"good": "{}", "also": "{}"})
         assert set(store.documents(info.id, "discovery")) == {"good", "also"}
+
+
+@pytest.mark.parametrize("body", [b"not zlib at all", zlib.compress(b"\xff\xfe latin-1 \xe9")],
+                         ids=["not-compressed", "not-utf8"])
+def test_a_corrupt_document_is_a_store_error_naming_it(tmp_path: Path, body: bytes,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.support.cli import run_planner
+
+    db = tmp_path / "p.db"
+    with Store.open(db) as store:
+        info = store.save(estate("web"), origin="test")
+        store.save_document(info.id, "discovery", "web", '{"host": "web"}')
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE documents SET body = ? WHERE name = 'web'", (body,))
+    with Store.open(db) as store, pytest.raises(StoreError) as caught:
+        store.documents(info.id, "discovery")
+    assert f"the discovery document 'web' of snapshot {info.id} in {db} is unreadable" in str(caught.value)
+    assert run_planner(["--db", str(db), "waves"]) == 9  # a command reading it: exit 9, one line, no traceback
+    err = capsys.readouterr().err
+    assert "unreadable" in err and "internal error" not in err and "Traceback" not in err

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import yaml
-
 from planner.errors import InputError, NotFoundError, UsageError
+from planner.validation import read_yaml
 
 
 class Secret:
@@ -229,14 +228,7 @@ def _config_bool(where: str, value: object) -> bool:
 
 def load_config_file(path: Path, env: Mapping[str, str], prompt: Prompt | None) -> list[ServerSettings]:
     """Servers from a YAML file: `vcenters: [{server, port, user, password_env | password_file, insecure, ca_file}]`."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        if not path.exists():
-            raise NotFoundError(f"the config file {path} does not exist.") from exc
-        raise InputError(f"cannot read the config file {path}: {exc.strerror}.") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}.") from exc
+    document = read_yaml(path, "config")  # missing, unreadable, not UTF-8, not YAML: one clear error naming it
     entries = document.get("vcenters") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not entries:
         raise InputError(f"{path}: expected a non-empty 'vcenters' list.")
