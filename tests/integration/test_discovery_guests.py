@@ -76,7 +76,7 @@ def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
              "--interval", "1", "--timeout", "30", "--format", "json", "-o", str(out))
     assert traffic.requests > 10 and traffic.errors == 0
     result = json.loads(out.read_text())
-    assert result["format_version"] == 1 and result["snapshot"] == f"#{snapshot_id}"
+    assert result["format_version"] == 2 and result["snapshot"] == f"#{snapshot_id}"
     by_host = {guest["host"]: guest for guest in result["guests"]}
     assert set(by_host) == {"web", "app", "redis", "lost"}
 
