@@ -131,6 +131,8 @@ class ConfigFile(Model):
     readable: bool = Field(default=True, description="False: exists but the account could not read it")
     secrets: list[str] = Field(default_factory=list, description="keys or lines that looked like secrets (redacted)")
     dump: bool = Field(default=False, description="produced by the server's own dump (nginx -T), not a file read")
+    stripped: bool = Field(default=False, description="full-line comments and blank lines left out of content "
+                                                      "(size and sha256 are of the file itself)")
 
 
 class Runtime(Model):
