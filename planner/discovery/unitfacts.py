@@ -55,7 +55,7 @@ def unit(name: str, show: str, text: str | None) -> ServiceUnit:
     if not schedule and one("TimersCalendar"):
         schedule = "; ".join(re.findall(r"OnCalendar=[^;}]+", one("TimersCalendar") or "")).strip() or ""
     unit_text, text_cut = None, False
-    if text is not None:
+    if text:  # an empty section: systemctl cat failed or timed out
         unit_text = redact_text(text[:UNIT_TEXT_MAX])[0]
         text_cut = len(text.encode()) >= UNIT_TEXT_MAX
     return ServiceUnit(
