@@ -54,7 +54,8 @@ def test_web_nginx_configuration_comes_from_its_own_dump():
     assert "upstream app { server 127.0.77.12:8078; keepalive 4; }" in planner_conf
     assert "listen 127.0.77.11:8077;" in planner_conf
     assert "worker_processes 1;" in (dumped["/etc/nginx/nginx.conf"].content or "")
-    assert not any(line.lstrip().startswith("#") for line in (dumped["/etc/nginx/nginx.conf"].content or "").split("\n"))
+    main_text = dumped["/etc/nginx/nginx.conf"].content or ""
+    assert not any(line.lstrip().startswith("#") for line in main_text.split("\n"))
     master, worker = sorted(by_comm(web, "nginx"), key=lambda p: p.pid)
     assert master.argv == ["nginx: master process nginx"] and master.exe == "/usr/sbin/nginx"
     assert (master.uid, master.user, master.group) == (0, "root", "root")
@@ -152,7 +153,8 @@ def test_systemd_services_sockets_and_timers():
                           "shop-backup.service"}  # a malformed name and a .busname are left out
     nginx = units["nginx.service"]
     # the drop-in reset ExecStart; its continuation line and quoting are read as systemd does
-    assert nginx.exec_start == ["/usr/sbin/nginx", "-c", "/etc/nginx/custom.conf", "-g", "daemon on; master_process on;"]
+    assert nginx.exec_start == ["/usr/sbin/nginx", "-c", "/etc/nginx/custom.conf", "-g",
+                                "daemon on; master_process on;"]
     assert (nginx.kind, nginx.active, nginx.sub, nginx.main_pid) == ("service", "active", "running", 812)
     assert nginx.fragment_path == "/lib/systemd/system/nginx.service" and nginx.user is None
     api = units["shop-api.service"]
@@ -185,7 +187,7 @@ def test_collect_script_new_sections_run_here_and_prefix_every_line():
         result = subprocess.run(["sh", str(SCRIPT), section, "10"], capture_output=True, timeout=120, check=True)
         lines = result.stdout.decode("utf-8", "replace").split("\n")
         assert lines[-1] == ""
-        assert all(line.startswith("|") or line.startswith("@@planner:") and line.endswith("@@")
+        assert all(line.startswith("|") or (line.startswith("@@planner:") and line.endswith("@@"))
                    for line in lines[:-1])
 
 
