@@ -15,6 +15,7 @@ SECRET_NAME = re.compile(r"(?:password|passwd|passphrase|pass|pwd|secret|token|c
 NOT_SECRET = {"pwd", "oldpwd", "bypass", "compass", "passthrough"}
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*):([^\s@/]+)@")
 _ASSIGN = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)=([^\s&;'\"]+)")
+_QUOTED = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\s*=\s*)([\"'])(.*?)\3")
 _LINE = re.compile(r"^(\s*(?:export\s+)?)([A-Za-z0-9_.-]+)(\s*[=:]\s*|\s+)(\S(?:.*\S)?)\s*$")
 
 
@@ -46,10 +47,19 @@ def redact_env(env: dict[str, str]) -> dict[str, str]:
 def redact_text(text: str) -> tuple[str, list[str]]:
     """Config text with secret values replaced, and the key names found holding one (in order, once)."""
     flagged: list[str] = []
+
+    def quoted(match: re.Match[str]) -> str:
+        if not secret_name(match[1]) or not match[4]:
+            return match[0]
+        if match[1] not in flagged:
+            flagged.append(match[1])
+        return f"{match[1]}{match[2]}{match[3]}{REDACTED}{match[3]}"
+
+    text = _QUOTED.sub(quoted, text)
     lines = []
     for line in text.split("\n"):
         match = _LINE.match(line)
-        if match and secret_name(match[2]) and not line.lstrip().startswith(("#", ";")):
+        if match and secret_name(match[2]) and REDACTED not in line and not line.lstrip().startswith(("#", ";")):
             if match[2] not in flagged:
                 flagged.append(match[2])
             line = f"{match[1]}{match[2]}{match[3]}{REDACTED}"

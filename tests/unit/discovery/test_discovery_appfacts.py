@@ -4,7 +4,11 @@
 (tests/support/guests.py: nginx, the Python app, redis) as root and as the unprivileged ``daemon`` account.
 ``app-hostile-*.txt.gz`` add a process started with a newline and section-looking text in its argv, cwd and
 environment, secrets on its command line and in its environment, a 1.5 MB configuration file and one readable only
-by root. ``services.txt`` is in ``systemctl show``/``cat`` output form (the container guests have no systemd).
+by root. ``servers-*.txt.gz`` come from the guest image with Debian's apache2, php-fpm, postgresql, mariadb-server,
+nodejs and a JRE, running those services, a node app and a Tomcat-shaped java command line (a ``java`` script:
+the image has no JDK to build a jar); ``servers-missing-tools`` is the same guest with ss, getent, sha256sum,
+readlink, timeout, stat, apache2ctl and java moved away. ``services.txt`` is in ``systemctl show``/``cat`` output
+form (the container guests have no systemd).
 """
 
 from __future__ import annotations
@@ -135,6 +139,57 @@ def test_huge_and_unreadable_configuration_files_are_bounded_and_flagged():
     nonroot = {item.path: item for item in guest("app", "app-hostile-nonroot.txt.gz").config_files}
     secret = nonroot["/opt/hostile/secret.ini"]
     assert not secret.readable and secret.content is None and (secret.owner, secret.mode) == ("root", "0600")
+
+
+def servers(name: str) -> GuestDiscovery:
+    found = GuestDiscovery(host="servers")
+    appfacts.apply(RawGuest(host="servers", sections={"appfacts": recorded(f"servers-{name}.txt.gz")}), found)
+    return found
+
+
+def test_recognised_servers_configuration_runtimes_and_paths():
+    found = servers("root")
+    files = {(item.server, item.path): item for item in found.config_files}
+    assert {("php-fpm", "/etc/php/8.2/fpm/php-fpm.conf"), ("php-fpm", "/etc/php/8.2/fpm/pool.d/www.conf"),
+            ("postgresql", "/etc/postgresql/15/main/postgresql.conf"),
+            ("postgresql", "/etc/postgresql/15/main/pg_hba.conf"),
+            ("mysql", "/etc/mysql/my.cnf"), ("mysql", "/etc/mysql/mariadb.conf.d/50-server.cnf"),
+            ("tomcat", "/opt/tomcat/conf/server.xml"), ("tomcat", "/opt/tomcat/conf/tomcat-users.xml"),
+            ("node", "/opt/node-app/package.json"), ("apache", "/etc/apache2/apache2.conf"),
+            ("apache", "/etc/apache2/sites-enabled/000-default.conf")} <= set(files)
+    assert files[("apache", "/usr/sbin/apache2ctl -S")].dump  # apachectl -S, as the server sees its vhosts
+    assert "DocumentRoot /var/www/html" in (files[("apache", "/etc/apache2/sites-enabled/000-default.conf")].content
+                                             or "")
+    assert len(found.config_files) <= 61  # MAX_CONFS files plus the dump
+    users = files[("tomcat", "/opt/tomcat/conf/tomcat-users.xml")]
+    assert "password" in users.secrets and "tomcatsecret" not in (users.content or "")
+    assert files[("node", "/opt/node-app/.env")].secrets == ["API_TOKEN"]
+    assert "springsecret" not in found.model_dump_json() and "nodesecret" not in found.model_dump_json()
+    assert {(r.name, r.version) for r in found.runtimes} == {("java", "17.0.19"), ("python3", "3.11.2"),
+                                                              ("node", "18.20.4"), ("php", "8.2.32")}
+    paths = {(path.kind, path.server, path.path) for path in found.app_paths}
+    assert {("data", "postgresql", "/var/lib/postgresql/15/main"), ("data", "mysql", "/var/lib/mysql"),
+            ("jar", "tomcat", "/opt/demo/app.jar"), ("webapps", "tomcat", "/opt/tomcat/webapps"),
+            ("cwd", "tomcat", "/opt/demo"),
+            ("cwd", "node", "/opt/node-app"), ("script", "node", "/opt/node-app/server.js"),
+            ("webroot", "apache", "/var/www/html")} == paths
+    assert all(path.is_data == (path.kind == "data") and path.size_bytes for path in found.app_paths)
+    [node] = [p for p in found.processes if p.comm == "node"]
+    assert node.argv == ["node", "server.js"] and node.cwd == "/opt/node-app"
+    assert node.environment["NODE_ENV"] == "production" and node.environment["PORT"] == "3000"
+
+
+def test_recognised_servers_without_root_and_without_tools():
+    nonroot = servers("nonroot")
+    [hba] = [item for item in nonroot.config_files if item.path.endswith("pg_hba.conf")]
+    assert not hba.readable and hba.content is None and (hba.owner, hba.mode) == ("postgres", "0640")
+    assert all(p.cwd is None for p in nonroot.processes) and len(nonroot.missing_privileges) == 3
+    bare = servers("missing-tools")  # no readlink: no cwd, so no relative script or jar; no stat, no sha256sum
+    assert bare.processes and all(p.cwd is None and p.exe is None for p in bare.processes)
+    assert bare.config_files and all(item.size is None and item.sha256 is None for item in bare.config_files)
+    assert ("apache", "/etc/apache2/apache2.conf") in {(item.server, item.path) for item in bare.config_files}
+    assert "java" not in {r.name for r in bare.runtimes}
+    assert {path.kind for path in bare.app_paths} == {"data", "webapps", "webroot"}
 
 
 def test_facts_attach_to_the_sampled_process_unless_the_pid_was_reused():

@@ -360,7 +360,7 @@ appfacts_of() {
       done ;;
     postgresql)
       data=$(arg_after "$argtext" -D); [ -n "$data" ] && { add_path "$data" data postgresql "$pid"
-        for f in postgresql.conf pg_hba.conf pg_ident.conf; do add_conf postgresql "$data/$f"; done; }
+        for f in postgresql.conf pg_hba.conf pg_ident.conf; do [ -f "$data/$f" ] && add_conf postgresql "$data/$f"; done; }
       conf=$(printf '%s\n' "$argtext" | sed -n 's/^config_file=//p;s/^--config[-_]file=//p' | head -n 1)
       [ -n "$conf" ] && add_conf postgresql "$conf"
       for f in /etc/postgresql/*/main/postgresql.conf /etc/postgresql/*/main/pg_hba.conf; do
