@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.discovery import appfacts
+from planner.discovery import appfacts, parse
 from planner.discovery.merge import merge
 from planner.discovery.raw import RawGuest
 from planner.discovery.runner import PLAYBOOK_DIR
@@ -244,6 +245,26 @@ def test_collect_script_new_sections_run_here_and_prefix_every_line():
         assert lines[-1] == ""
         assert all(line.startswith("|") or (line.startswith("@@planner:") and line.endswith("@@"))
                    for line in lines[:-1])
+
+
+def test_a_binary_another_user_could_replace_is_never_run(tmp_path):
+    """A process whose executable sits in a directory others can write is described, but collect.sh never runs
+    that executable for its version (as root that would run another user's program)."""
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    shutil.copy("/bin/sleep", evil / "python3")
+    evil.chmod(0o777)
+    process = subprocess.Popen([str(evil / "python3"), "60"], start_new_session=True)
+    try:
+        result = subprocess.run(["sh", str(SCRIPT), "appfacts", "5"], capture_output=True, text=True, timeout=120,
+                                check=True)
+    finally:
+        process.kill()
+        process.wait()
+    found = {name: body for name, arg, body in parse.sections(result.stdout)
+             if name != "proc" or arg == str(process.pid)}
+    assert f"x {(evil / 'python3').as_posix().encode().hex()}" in found["proc"]  # seen, and a runtime candidate
+    assert str(evil) not in found["runtimes-found"]
 
 
 def test_an_appfacts_budget_of_zero_measures_no_size():

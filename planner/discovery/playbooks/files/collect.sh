@@ -156,6 +156,15 @@ hexfields() {
 }
 # known FILE: FILE exists, or its directory exists but this account cannot search it (then it is reported unreadable)
 known() { [ -f "$1" ] || { [ -d "${1%/*}" ] && [ ! -x "${1%/*}" ]; }; }
+# trusted BIN: a program discovery may run (for its version or configuration dump): a root-owned executable file
+# in a root-owned directory, neither writable by group or others; never a binary another user could have placed
+trusted() {
+  [ -n "$1" ] && [ -f "$1" ] && [ -x "$1" ] || return 1
+  for item in "$1" "${1%/*}"; do
+    ls -lndL "$item" 2>/dev/null | awk '$3 != 0 || substr($1, 6, 1) == "w" || substr($1, 9, 1) == "w" { bad = 1 }
+      END { exit bad }' || return 1
+  done
+}
 safe_path() { case "$1" in *'
 '*|*@@*|'') return 1 ;; esac; case "$1" in *"$(printf '\r')"*) return 1 ;; esac; return 0; }
 
@@ -293,9 +302,9 @@ appfacts_of() {
     nginx)
       conf=$(arg_after "$argtext" -c)
       case "$done_servers" in *" nginx "*) return ;; esac; done_servers="$done_servers nginx "
-      bin=$exe; [ -x "$bin" ] || bin=$(command -v nginx)
+      bin=$exe; trusted "$bin" || bin=$(command -v nginx); trusted "$bin" || bin=""
       dump=""
-      [ -n "$bin" ] && dump=$(bounded 20 "$bin" -T -q ${conf:+-c "$conf"} 2>/dev/null | head -c "$DUMP_MAX")
+      [ -n "$bin" ] && dump=$(bounded 20 "$bin" -T -q ${conf:+-c "$conf"} </dev/null 2>/dev/null | head -c "$DUMP_MAX")
       if [ -n "$dump" ]; then
         section conf-dump nginx
         { echo "#meta dump $(printf '%s\n' "$dump" | wc -c)"
@@ -311,12 +320,12 @@ appfacts_of() {
       set -f; IFS=$NL; for root in $roots; do add_path "$root" webroot nginx "$pid"; done; set +f; IFS=$IFS0 ;;
     apache)
       case "$done_servers" in *" apache "*) return ;; esac; done_servers="$done_servers apache "
-      bin=$(command -v apache2ctl || command -v apachectl)
+      bin=$(command -v apache2ctl || command -v apachectl); trusted "$bin" || bin=""
       files=""
       if [ -n "$bin" ]; then
         section conf-dump apache "$bin -S"
-        bounded 20 "$bin" -S 2>&1 | head -c "$CONF_MAX" | q
-        files=$(bounded 20 "$bin" -t -D DUMP_INCLUDES 2>/dev/null | awk '$1 ~ /^\(/ { print $NF }' | head -n "$MAX_CONFS")
+        bounded 20 "$bin" -S </dev/null 2>&1 | head -c "$CONF_MAX" | q
+        files=$(bounded 20 "$bin" -t -D DUMP_INCLUDES </dev/null 2>/dev/null | awk '$1 ~ /^\(/ { print $NF }' | head -n "$MAX_CONFS")
       fi
       [ -n "$files" ] || files=$(ls /etc/apache2/apache2.conf /etc/apache2/sites-enabled/* /etc/apache2/conf-enabled/* \
                                    /etc/httpd/conf/httpd.conf /etc/httpd/conf.d/*.conf 2>/dev/null)
@@ -404,10 +413,11 @@ runtimes_of() {
     for tool in java python3 python2 python node nodejs php ruby; do command -v "$tool" 2>/dev/null; done
     printf '%s' "$exes" | awk -F/ '$NF ~ /^(java|python[0-9.]*|node|nodejs|php[0-9.]*|php-fpm[0-9.]*|ruby)$/'
   } | awk '!seen[$0]++' | head -n 12 | while read -r bin; do
-    case "$bin" in */java) out=$(bounded 10 "$bin" -XX:-UsePerfData -version 2>&1 | head -n 1) ;;
-                   */php-fpm*) out=$(bounded 10 "$bin" -v 2>&1 | head -n 1) ;;
-                   */php*) out=$(bounded 10 "$bin" -n -v 2>&1 | head -n 1) ;;
-                   *) out=$(bounded 10 "$bin" --version 2>&1 | head -n 1) ;; esac
+    trusted "$bin" || continue
+    case "$bin" in */java) out=$(bounded 10 "$bin" -XX:-UsePerfData -version </dev/null 2>&1 | head -n 1) ;;
+                   */php-fpm*) out=$(bounded 10 "$bin" -v </dev/null 2>&1 | head -n 1) ;;
+                   */php*) out=$(bounded 10 "$bin" -n -v </dev/null 2>&1 | head -n 1) ;;
+                   *) out=$(bounded 10 "$bin" --version </dev/null 2>&1 | head -n 1) ;; esac
     printf '%s\t%s\n' "$bin" "$out" | q
   done
 }
