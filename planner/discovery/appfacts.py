@@ -20,6 +20,7 @@ from planner.models.discovery import AppPath, ConfigFile, GuestDiscovery, Proces
 CONF_MAX = 262144
 """Characters of one configuration file kept (collect.sh reads at most as many bytes)."""
 DUMP_MAX = 1048576
+BOUNDS = {"processes", "units", "configuration-files", "application-paths", "time"}
 _DIGITS = re.compile(r"[0-9]{1,12}")
 _HEX = re.compile(r"(?:[0-9a-f]{2})*")
 _VERSION = re.compile(r"(?<![0-9.])v?([0-9]+(?:\.[0-9]+)+(?:[_+-][0-9A-Za-z.]+)?)")
@@ -227,6 +228,10 @@ def apply(raw: RawGuest, guest: GuestDiscovery) -> None:
         elif name == "app-paths":
             guest.app_paths = app_paths(body)
     _missing(guest, procs)
+    services = parse.sections(raw.sections.get("services", ""))
+    for section, arg, _ in [*found, *services]:
+        if section == "limit" and arg in BOUNDS and arg not in guest.bounds_reached:
+            guest.bounds_reached.append(arg)
 
 
 def _attach(guest: GuestDiscovery, procs: list[ProcFacts], users: dict[int, str], groups: dict[int, str]) -> None:

@@ -230,6 +230,9 @@ class GuestDiscovery(Model):
     app_paths: list[AppPath] = Field(default_factory=list)
     missing_privileges: list[str] = Field(default_factory=list,
                                           description="what the (non-root) account could not see, as sentences")
+    bounds_reached: list[str] = Field(default_factory=list,
+                                      description="generation facts left out by a bound: processes | units | "
+                                                  "configuration-files | application-paths | time")
 
     @field_validator("format_version")
     @classmethod

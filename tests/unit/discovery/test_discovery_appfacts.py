@@ -4,11 +4,12 @@
 (tests/support/guests.py: nginx, the Python app, redis) as root and as the unprivileged ``daemon`` account.
 ``app-hostile-*.txt.gz`` add a process started with a newline and section-looking text in its argv, cwd and
 environment, secrets on its command line and in its environment, a 1.5 MB configuration file and one readable only
-by root. ``servers-*.txt.gz`` come from the guest image with Debian's apache2, php-fpm, postgresql, mariadb-server,
-nodejs and a JRE, running those services, a node app and a Tomcat-shaped java command line (a ``java`` script:
-the image has no JDK to build a jar); ``servers-missing-tools`` is the same guest with ss, getent, sha256sum,
-readlink, timeout, stat, apache2ctl and java moved away. ``services.txt`` is in ``systemctl show``/``cat`` output
-form (the container guests have no systemd).
+by root; and a process of ``nobody`` naming a file only root may read. ``servers-*.txt.gz`` come from the guest
+image with Debian's apache2, php-fpm, postgresql, mariadb-server, nodejs and a JRE, running those services, a node
+app and a Tomcat-shaped java command line (a ``java`` script: the image has no JDK to build a jar);
+``servers-missing-tools`` is the same guest with ss, getent, sha256sum, readlink, timeout, stat, apache2ctl and
+java moved away. ``services.txt`` is in ``systemctl show``/``cat`` output form (the container guests have no
+systemd).
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def test_hostile_argv_cwd_and_environment_stay_exact_and_secrets_never_arrive():
     text = recorded("app-hostile-root.txt.gz")
     assert "hunter5" not in text and "zzz" not in text  # DB_PASSWORD, NOT_ALLOWED: filtered on the guest
     app = guest("app", "app-hostile-root.txt.gz")
-    [hostile] = [p for p in app.processes if "/opt/hostile/app.py" in p.argv]
+    [hostile] = [p for p in app.processes if "/opt/hostile/huge.ini" in p.argv]
     assert hostile.argv == ["python3", "/opt/hostile/app.py", "--config", "/opt/hostile/huge.ini",
                             "/opt/hostile/secret.ini", "arg with\nnewline @@planner:ids@@", "--password=<redacted>",
                             "", "--token", "<redacted>"]
@@ -193,6 +194,15 @@ def test_recognised_servers_without_root_and_without_tools():
     assert {path.kind for path in bare.app_paths} == {"data", "webapps", "webroot"}
 
 
+def test_a_file_named_by_another_users_process_is_not_read_for_it():
+    text = recorded("app-hostile-root.txt.gz")
+    assert "rootonly-secret" not in text  # nobody's process names it; root discovery does not read it for nobody
+    app = guest("app", "app-hostile-root.txt.gz")
+    [process] = [p for p in app.processes if "/opt/hostile/rootonly.json" in p.argv]
+    assert process.user == "nobody"
+    assert "/opt/hostile/rootonly.json" not in {item.path for item in app.config_files}
+
+
 def test_facts_attach_to_the_sampled_process_unless_the_pid_was_reused():
     found = GuestDiscovery(host="h", processes=[Process(pid=7, comm="python3", user="nobody", args="python3 x"),
                                                 Process(pid=1, comm="init", args="/sbin/init")])
@@ -267,11 +277,14 @@ def test_a_binary_another_user_could_replace_is_never_run(tmp_path):
     assert str(evil) not in found["runtimes-found"]
 
 
-def test_an_appfacts_budget_of_zero_measures_no_size():
+def test_a_spent_budget_stops_the_collection_and_is_reported():
     result = subprocess.run(["sh", str(SCRIPT), "appfacts", "0"], capture_output=True, text=True, timeout=120,
                             check=True)
-    rows = [line for line in result.stdout.split("\n") if line.count("\t") == 6]
-    assert all(line.split("\t")[5] == "-" for line in rows)
+    assert "@@planner:limit time@@" in result.stdout.split("\n")
+    assert "@@planner:proc " not in result.stdout  # nothing run or read once the budget is spent
+    found = GuestDiscovery(host="h")
+    appfacts.apply(RawGuest(host="h", sections={"appfacts": result.stdout}), found)
+    assert found.bounds_reached == ["time"] and found.processes == []
 
 
 _LINE = st.one_of(

@@ -168,50 +168,65 @@ trusted() {
 safe_path() { case "$1" in *'
 '*|*@@*|'') return 1 ;; esac; case "$1" in *"$(printf '\r')"*) return 1 ;; esac; return 0; }
 
+# within SECONDS COMMAND...: bounded by SECONDS and by what is left of the section's budget (set by services and
+# appfacts from their BUDGET argument); fails at once (124, as timeout does) when the budget is spent
+within() {
+  wleft=$((budget - ($(date +%s) - start)))
+  [ "$wleft" -gt 0 ] || return 124
+  [ "$1" -lt "$wleft" ] && wleft=$1
+  shift; bounded "$wleft" "$@"
+}
+spent() { [ $((budget - ($(date +%s) - start))) -le 0 ]; }
+
 services() {
-  # systemd services (running), sockets (listening), timers (waiting) and the units they trigger
+  # systemd services (running), sockets (listening), timers (waiting) and the units they trigger, within BUDGET s
+  budget=${1:-40}
+  start=$(date +%s)
   have systemctl || return 0
   [ -d /run/systemd/system ] || return 0
   props=Id,ActiveState,SubState,ExecStart,User,Group,WorkingDirectory,Environment,EnvironmentFiles,MainPID
   props=$props,FragmentPath,Listen,Triggers,Unit,TimersCalendar,TimersMonotonic
-  names=$(bounded 20 systemctl list-units --type=service,socket,timer --state=running,listening,waiting \
-          --no-legend --no-pager --plain 2>/dev/null | awk '$1 ~ /^[A-Za-z0-9:_.@\\-]+$/ { print $1 }' \
-          | head -n "$MAX_UNITS")
+  names=$(within 20 systemctl list-units --type=service,socket,timer --state=running,listening,waiting \
+          --no-legend --no-pager --plain 2>/dev/null | awk '$1 ~ /^[A-Za-z0-9:_.@\\-]+$/ { print $1 }')
   [ -n "$names" ] || return 0
   # shellcheck disable=SC2086 # unit names are restricted to systemd's own character set above
-  triggered=$(bounded 20 systemctl show -p Triggers --value $names 2>/dev/null | tr ' ' '\n' \
+  triggered=$(within 20 systemctl show -p Triggers --value $names 2>/dev/null | tr ' ' '\n' \
               | awk '$1 ~ /^[A-Za-z0-9:_.@\\-]+$/' )
-  names=$(printf '%s\n%s\n' "$names" "$triggered" | awk 'NF && !seen[$1]++' | head -n "$MAX_UNITS")
+  names=$(printf '%s\n%s\n' "$names" "$triggered" | awk 'NF && !seen[$1]++')
+  [ "$(printf '%s\n' "$names" | wc -l)" -gt "$MAX_UNITS" ] && limit units
+  names=$(printf '%s\n' "$names" | head -n "$MAX_UNITS")
   for unit in $names; do
+    spent && { limit time; break; }
     section unit "$unit"
-    bounded 10 systemctl show -p "$props" "$unit" 2>/dev/null | q
+    within 10 systemctl show -p "$props" "$unit" 2>/dev/null | q
     section unit-text "$unit"
-    bounded 10 systemctl cat --no-pager "$unit" 2>/dev/null | head -c "$UNIT_TEXT_MAX" | q
+    within 10 systemctl cat --no-pager "$unit" 2>/dev/null | head -c "$UNIT_TEXT_MAX" | q
   done
 }
 
 # proc_stat PID: sets ppid and sid from /proc/PID/stat (the command name may hold spaces and parentheses)
 proc_stat() {
   ppid=""; sid=""
-  line=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  { read -r line < "/proc/$1/stat"; } 2>/dev/null || return 1
   rest=${line##*) }
   # shellcheck disable=SC2086
   set -- $rest
   ppid=$2; sid=$4
 }
 
-# server_of COMM ARGV-TEXT: the recognised server a process is ("" if none)
+# server_of COMM: sets server to the recognised server a process is ("" if none; java may turn out to be tomcat)
 server_of() {
   case "$1" in
-    nginx) echo nginx; return ;; apache2|httpd) echo apache; return ;; php-fpm*) echo php-fpm; return ;;
-    redis-server|redis-sentinel) echo redis; return ;; postgres|postmaster) echo postgresql; return ;;
-    mysqld|mariadbd|mysqld_safe) echo mysql; return ;; node|nodejs) echo node; return ;;
-    gunicorn*|uwsgi*|uvicorn*|python*|hypercorn|daphne) echo python; return ;;
-  esac
-  case "$1" in
-    java) case "$2" in *org.apache.catalina*) echo tomcat ;; *) echo java ;; esac ;;
+    nginx) server=nginx ;; apache2|httpd) server=apache ;; php-fpm*) server=php-fpm ;;
+    redis-server|redis-sentinel) server=redis ;; postgres|postmaster) server=postgresql ;;
+    mysqld|mariadbd|mysqld_safe) server=mysql ;; node|nodejs) server=node ;; java) server=java ;;
+    gunicorn*|uwsgi*|uvicorn*|python*|hypercorn|daphne) server=python ;;
+    *) server="" ;;
   esac
 }
+
+# limit NAME: a bound left facts out (the controller says so)
+limit() { section limit "$1"; }
 
 appfacts() {
   budget=${1:-150}
@@ -221,23 +236,25 @@ appfacts() {
   while [ -n "$p" ] && [ "$p" -gt 1 ] 2>/dev/null; do ours="$ours$p "; proc_stat "$p" || break; p=$ppid; done
   listening=""
   if have ss; then
-    listening=" $(bounded 20 ss -tulnpH 2>/dev/null | awk '{ s = $0; while (match(s, /pid=[0-9]+/)) {
+    listening=" $(within 20 ss -tulnpH 2>/dev/null | awk '{ s = $0; while (match(s, /pid=[0-9]+/)) {
       print substr(s, RSTART + 4, RLENGTH - 4); s = substr(s, RSTART + RLENGTH) } }' | sort -u | tr '\n' ' ') "
   fi
-  count=0; uids=""; gids=""; paths=""; confs=""; exes=""
+  count=0; uids=""; gids=""; paths=""; confs=""; exes=""; done_servers=""
   for dir in /proc/[0-9]*; do
     pid=${dir#/proc/}
-    [ "$count" -lt "$MAX_PROCS" ] || break
+    spent && { limit time; break; }
     proc_stat "$pid" || continue
-    [ "$sid" = "$oursid" ] && continue
+    [ "$pid" = 2 ] || [ "$ppid" = 2 ] || [ "$sid" = "$oursid" ] && continue   # kernel threads, our session
     case "$ours" in *" $pid "*) continue ;; esac
-    argtext=$(head -c "$ARGV_MAX" "$dir/cmdline" 2>/dev/null | tr '\000\n' '\n ')
-    [ -n "$argtext" ] || continue            # kernel threads and zombies have no command line
-    comm=$(cat "$dir/comm" 2>/dev/null)
-    server=$(server_of "$comm" "$argtext")
+    { read -r comm < "$dir/comm"; } 2>/dev/null || continue
+    server_of "$comm"
     case "$listening" in *" $pid "*) owner=1 ;; *) owner=0 ;; esac
     [ "$ppid" = 1 ] || [ "$ppid" = 0 ] || [ "$owner" = 1 ] || [ -n "$server" ] || continue
+    argtext=$(head -c "$ARGV_MAX" "$dir/cmdline" 2>/dev/null | tr '\000\n' '\n ')
+    [ -n "$argtext" ] || continue            # kernel threads and zombies have no command line
+    if [ "$count" -ge "$MAX_PROCS" ]; then limit processes; break; fi
     count=$((count + 1))
+    [ "$server" = java ] && case "$argtext" in *org.apache.catalina*) server=tomcat ;; esac
     cwd=$(readlink "$dir/cwd" 2>/dev/null) || cwd=""
     exe=$(readlink "$dir/exe" 2>/dev/null) || exe=""
     section proc "$pid"
@@ -252,9 +269,9 @@ appfacts() {
         head -c "$ENVIRON_MAX" "$dir/environ" 2>/dev/null | hexfields "$ENV_ALLOW" | sed 's/^/e /'
       else echo "E unreadable"; fi
     } | q
-    uid=$(awk '$1 == "Uid:" { print $2 }' "$dir/status" 2>/dev/null)
-    gid=$(awk '$1 == "Gid:" { print $2 }' "$dir/status" 2>/dev/null)
-    uids="$uids $uid"; gids="$gids $gid"
+    puid=$(awk '$1 == "Uid:" { print $2 }' "$dir/status" 2>/dev/null)
+    pgid=$(awk '$1 == "Gid:" { print $2 }' "$dir/status" 2>/dev/null)
+    uids="$uids $puid"; gids="$gids $pgid"
     [ -n "$server" ] || server=process
     [ -n "$cwd" ] && [ "$cwd" != / ] && add_path "$cwd" cwd "$server" "$pid"
     [ -n "$exe" ] && exes="$exes$exe
@@ -263,12 +280,12 @@ appfacts() {
   done
   section ids
   for uid in $(printf '%s\n' $uids | sort -u); do
-    name=$(bounded 5 getent passwd "$uid" 2>/dev/null | cut -d: -f1)
+    name=$(within 5 getent passwd "$uid" 2>/dev/null | cut -d: -f1)
     [ -n "$name" ] || name=$(awk -F: -v id="$uid" '$3 == id { print $1; exit }' /etc/passwd 2>/dev/null)
     printf 'u %s %s\n' "$uid" "$name" | q
   done
   for gid in $(printf '%s\n' $gids | sort -u); do
-    name=$(bounded 5 getent group "$gid" 2>/dev/null | cut -d: -f1)
+    name=$(within 5 getent group "$gid" 2>/dev/null | cut -d: -f1)
     [ -n "$name" ] || name=$(awk -F: -v id="$gid" '$3 == id { print $1; exit }' /etc/group 2>/dev/null)
     printf 'g %s %s\n' "$gid" "$name" | q
   done
@@ -276,6 +293,15 @@ appfacts() {
   runtimes_of
   paths_sized
 }
+
+# may_read FILE: the current process's owner (puid, pgid) could read FILE itself. Files named by a process's own
+# arguments or working directory are read only then, so no user can make a root discovery read what they cannot.
+may_read() {
+  ls -lnLd "$1" 2>/dev/null | awk -v u="$puid" -v g="$pgid" '{ ok = ($3 == u && substr($1, 2, 1) == "r") \
+    || ($4 == g && substr($1, 5, 1) == "r") || substr($1, 8, 1) == "r" } END { exit !ok }'
+}
+# add_own_conf SERVER PATH: a configuration file the process itself names (see may_read)
+add_own_conf() { may_read "$2" && add_conf "$1" "$2"; }
 
 # add_conf SERVER PATH / add_path PATH KIND SERVER PID: remembered, read once each at the end
 add_conf() { safe_path "$2" && confs="$confs$(printf '%s\t%s' "$2" "$1")
@@ -294,17 +320,17 @@ appfacts_of() {
     case "$arg" in
       *.jar) add_path "$file" jar "$server" "$pid" ;; *.war) add_path "$file" war "$server" "$pid" ;;
       *.py|*.js|*.mjs|*.cjs|*.php|*.rb|*.pl|*.sh) add_path "$file" script "$server" "$pid" ;;
-      *) add_conf "$server" "$file" ;;
+      *) add_own_conf "$server" "$file" ;;
     esac
   done
   set +f; IFS=$IFS0
   case "$server" in
     nginx)
-      conf=$(arg_after "$argtext" -c)
+      conf=$(arg_after "$argtext" -c); [ -z "$conf" ] || may_read "$conf" || conf=""
       case "$done_servers" in *" nginx "*) return ;; esac; done_servers="$done_servers nginx "
       bin=$exe; trusted "$bin" || bin=$(command -v nginx); trusted "$bin" || bin=""
       dump=""
-      [ -n "$bin" ] && dump=$(bounded 20 "$bin" -T -q ${conf:+-c "$conf"} </dev/null 2>/dev/null | head -c "$DUMP_MAX")
+      [ -n "$bin" ] && dump=$(within 20 "$bin" -T -q ${conf:+-c "$conf"} </dev/null 2>/dev/null | head -c "$DUMP_MAX")
       if [ -n "$dump" ]; then
         section conf-dump nginx
         { echo "#meta dump $(printf '%s\n' "$dump" | wc -c)"
@@ -324,8 +350,8 @@ appfacts_of() {
       files=""
       if [ -n "$bin" ]; then
         section conf-dump apache "$bin -S"
-        bounded 20 "$bin" -S </dev/null 2>&1 | head -c "$CONF_MAX" | q
-        files=$(bounded 20 "$bin" -t -D DUMP_INCLUDES </dev/null 2>/dev/null | awk '$1 ~ /^\(/ { print $NF }' | head -n "$MAX_CONFS")
+        within 20 "$bin" -S </dev/null 2>&1 | head -c "$CONF_MAX" | q
+        files=$(within 20 "$bin" -t -D DUMP_INCLUDES </dev/null 2>/dev/null | awk '$1 ~ /^\(/ { print $NF }' | head -n "$MAX_CONFS")
       fi
       [ -n "$files" ] || files=$(ls /etc/apache2/apache2.conf /etc/apache2/sites-enabled/* /etc/apache2/conf-enabled/* \
                                    /etc/httpd/conf/httpd.conf /etc/httpd/conf.d/*.conf 2>/dev/null)
@@ -339,44 +365,47 @@ appfacts_of() {
     php-fpm)
       conf=$(printf '%s\n' "$argtext" | sed -n 's/^php-fpm: master process (\(.*\))$/\1/p')
       [ -n "$conf" ] || conf=$(arg_after "$argtext" --fpm-config); [ -n "$conf" ] || conf=$(arg_after "$argtext" -y)
-      for f in $conf ${conf:+${conf%/*}/pool.d/*.conf} ${conf:+${conf%/*}/php.ini} /etc/php-fpm.conf /etc/php-fpm.d/*.conf; do
-        [ -f "$f" ] && add_conf php-fpm "$f"
-      done ;;
+      for f in $conf ${conf:+${conf%/*}/pool.d/*.conf} ${conf:+${conf%/*}/php.ini}; do
+        [ -f "$f" ] && add_own_conf php-fpm "$f"
+      done
+      for f in /etc/php-fpm.conf /etc/php-fpm.d/*.conf; do [ -f "$f" ] && add_conf php-fpm "$f"; done ;;
     tomcat|java)
       base=$(printf '%s\n' "$argtext" | sed -n 's/^-Dcatalina\.base=//p' | head -n 1)
       if [ -n "$base" ]; then
         for f in server.xml context.xml tomcat-users.xml catalina.properties; do
-          [ -f "$base/conf/$f" ] && add_conf tomcat "$base/conf/$f"
+          [ -f "$base/conf/$f" ] && add_own_conf tomcat "$base/conf/$f"
         done
         add_path "$base/webapps" webapps tomcat "$pid"
       fi
       jar=$(arg_after "$argtext" -jar); [ -n "$jar" ] && case "$jar" in /*) add_path "$jar" jar java "$pid" ;;
                                                        *) [ -n "$cwd" ] && add_path "$cwd/$jar" jar java "$pid" ;; esac
       for f in ${cwd:+$cwd/application.properties $cwd/application.yml $cwd/application.yaml $cwd/config/application.properties $cwd/config/application.yml}; do
-        [ -f "$f" ] && add_conf "$server" "$f"
+        [ -f "$f" ] && add_own_conf "$server" "$f"
       done ;;
     python|node)
       for f in $(arg_after "$argtext" -c) $(arg_after "$argtext" --config) $(arg_after "$argtext" --ini) \
                ${cwd:+$cwd/.env} ${cwd:+$cwd/package.json}; do
-        [ -f "$f" ] && add_conf "$server" "$f"
+        [ -f "$f" ] && add_own_conf "$server" "$f"
       done ;;
     redis)
       for f in /etc/redis/redis.conf /etc/redis.conf; do known "$f" && add_conf redis "$f"; done
       for f in /etc/redis/redis.conf /etc/redis.conf $(printf '%s\n' "$argtext" | awk '/\.conf$/'); do
-        [ -r "$f" ] || continue
+        [ -r "$f" ] && may_read "$f" || continue
         data=$(awk '$1 == "dir" { v = $2; gsub(/"/, "", v); print v; exit }' "$f" 2>/dev/null)
         [ -n "$data" ] && add_path "$data" data redis "$pid"
       done ;;
     postgresql)
       data=$(arg_after "$argtext" -D); [ -n "$data" ] && { add_path "$data" data postgresql "$pid"
-        for f in postgresql.conf pg_hba.conf pg_ident.conf; do [ -f "$data/$f" ] && add_conf postgresql "$data/$f"; done; }
+        for f in postgresql.conf pg_hba.conf pg_ident.conf; do
+          [ -f "$data/$f" ] && add_own_conf postgresql "$data/$f"
+        done; }
       conf=$(printf '%s\n' "$argtext" | sed -n 's/^config_file=//p;s/^--config[-_]file=//p' | head -n 1)
-      [ -n "$conf" ] && add_conf postgresql "$conf"
+      [ -n "$conf" ] && add_own_conf postgresql "$conf"
       for f in /etc/postgresql/*/main/postgresql.conf /etc/postgresql/*/main/pg_hba.conf; do
         known "$f" && add_conf postgresql "$f"
       done ;;
     mysql)
-      conf=$(arg_after "$argtext" --defaults-file); [ -n "$conf" ] && add_conf mysql "$conf"
+      conf=$(arg_after "$argtext" --defaults-file); [ -n "$conf" ] && add_own_conf mysql "$conf"
       data=$(arg_after "$argtext" --datadir); add_path "${data:-/var/lib/mysql}" data mysql "$pid"
       for f in /etc/mysql/my.cnf /etc/mysql/conf.d/*.cnf /etc/mysql/mariadb.conf.d/*.cnf /etc/mysql/mysql.conf.d/*.cnf \
                /etc/my.cnf /etc/my.cnf.d/*.cnf; do
@@ -389,7 +418,7 @@ appfacts_of() {
 confs_read() {
   left=$CONF_TOTAL; n=0
   printf '%s' "$confs" | awk -F'\t' 'NF && !seen[$1]++' | while IFS="$(printf '\t')" read -r file server; do
-    n=$((n + 1)); [ "$n" -le "$MAX_CONFS" ] || break
+    n=$((n + 1)); [ "$n" -le "$MAX_CONFS" ] || { limit configuration-files; break; }
     section conf "$server $file"
     if [ ! -e "$file" ]; then
       if [ -d "${file%/*}" ] && [ ! -x "${file%/*}" ]; then echo "#meta unreadable" | q; else echo "#meta missing" | q; fi
@@ -398,12 +427,13 @@ confs_read() {
     meta=$(stat -L -c '%s %U %a' "$file" 2>/dev/null)
     if [ ! -r "$file" ] || [ -d "$file" ]; then echo "#meta unreadable $meta" | q; continue; fi
     size=${meta%% *}
-    sum=$(bounded 10 sha256sum "$file" 2>/dev/null | cut -d' ' -f1)
-    limit=$CONF_MAX; [ "$left" -lt "$limit" ] && limit=$left
-    state=read; [ "${size:-0}" -gt "$limit" ] 2>/dev/null && state=truncated
-    [ "$limit" -gt 0 ] || { echo "#meta skipped $meta ${sum:--}" | q; continue; }
-    { echo "#meta $state $meta ${sum:--}"; head -c "$limit" "$file" 2>/dev/null | uncommented; } | q
-    left=$((left - ${size:-0}))
+    sum=$(within 10 sha256sum "$file" 2>/dev/null | cut -d' ' -f1)
+    cap=$CONF_MAX; [ "$left" -lt "$cap" ] && cap=$left
+    state=read; [ "${size:-0}" -gt "$cap" ] 2>/dev/null && state=truncated
+    [ "$cap" -gt 0 ] || { echo "#meta skipped $meta ${sum:--}" | q; continue; }
+    { echo "#meta $state $meta ${sum:--}"; head -c "$cap" "$file" 2>/dev/null | uncommented; } | q
+    [ -n "$size" ] && [ "$size" -lt "$cap" ] 2>/dev/null && cap=$size
+    left=$((left - cap))
   done
 }
 
@@ -414,10 +444,10 @@ runtimes_of() {
     printf '%s' "$exes" | awk -F/ '$NF ~ /^(java|python[0-9.]*|node|nodejs|php[0-9.]*|php-fpm[0-9.]*|ruby)$/'
   } | awk '!seen[$0]++' | head -n 12 | while read -r bin; do
     trusted "$bin" || continue
-    case "$bin" in */java) out=$(bounded 10 "$bin" -XX:-UsePerfData -version </dev/null 2>&1 | head -n 1) ;;
-                   */php-fpm*) out=$(bounded 10 "$bin" -v </dev/null 2>&1 | head -n 1) ;;
-                   */php*) out=$(bounded 10 "$bin" -n -v </dev/null 2>&1 | head -n 1) ;;
-                   *) out=$(bounded 10 "$bin" --version </dev/null 2>&1 | head -n 1) ;; esac
+    case "$bin" in */java) out=$(within 10 "$bin" -XX:-UsePerfData -version </dev/null 2>&1 | head -n 1) ;;
+                   */php-fpm*) out=$(within 10 "$bin" -v </dev/null 2>&1 | head -n 1) ;;
+                   */php*) out=$(within 10 "$bin" -n -v </dev/null 2>&1 | head -n 1) ;;
+                   *) out=$(within 10 "$bin" --version </dev/null 2>&1 | head -n 1) ;; esac
     printf '%s\t%s\n' "$bin" "$out" | q
   done
 }
@@ -425,8 +455,9 @@ runtimes_of() {
 # paths_sized: owner and size (du, within what is left of BUDGET) of each remembered application path
 paths_sized() {
   section app-paths
-  printf '%s' "$paths" | awk -F'\t' 'NF && !seen[$1]++' | head -n "$MAX_PATHS" \
+  printf '%s' "$paths" | awk -F'\t' 'NF && !seen[$1]++' | awk -v m="$MAX_PATHS" 'NR <= m; NR == m + 1 { print "-" }' \
   | while IFS="$(printf '\t')" read -r path kind server pid; do
+    [ "$path" = - ] && { limit application-paths; break; }
     if [ ! -e "$path" ]; then printf '%s\t%s\t%s\tmissing\t-\t-\t%s\n' "$kind" "$server" "$pid" "$path" | q; continue; fi
     owner=$(stat -L -c %U "$path" 2>/dev/null)
     size=-
@@ -445,9 +476,9 @@ case "${1:-}" in
   crontabs) crontabs ;;
   datadirs) datadirs "${2:-}" ;;
   sample) sample ;;
-  services) services ;;
+  services) services "${2:-}" ;;
   appfacts) appfacts "${2:-}" ;;
-  *) echo "usage: $0 identity|packages|units|crontabs|datadirs [BUDGET]|sample|services|appfacts [BUDGET]" >&2
+  *) echo "usage: $0 identity|packages|units|crontabs|datadirs [BUDGET]|sample|services [BUDGET]|appfacts [BUDGET]" >&2
      exit 2 ;;
 esac
 exit 0
