@@ -2,9 +2,9 @@
 recorded output): per service process its exact argv, cwd, exe, ids and allow-listed environment; the
 configuration files recognised servers read; language runtimes; the application's own paths.
 
-Guest text is untrusted. Values that may hold any byte come hex-encoded and are decoded here (invalid UTF-8 is
-replaced by U+FFFD); numbers are read only from ASCII digits; every secret is redacted before it reaches the
-model (``planner.discovery.redact``).
+Guest text is untrusted. Values that may hold any byte come as printable text or hex-encoded and are decoded
+here (invalid UTF-8 is replaced by U+FFFD); numbers are read only from ASCII digits; every secret is redacted
+before it reaches the model (``planner.discovery.redact``).
 """
 
 from __future__ import annotations
@@ -42,6 +42,11 @@ def unhex(text: str) -> str | None:
     return bytes.fromhex(text).decode("utf-8", "replace")
 
 
+def decode(encoding: str, value: str) -> str | None:
+    """A field of collect.sh's ``fields``: ``T`` printable text as is, ``H`` hex."""
+    return value if encoding == "T" else unhex(value) if encoding == "H" else None
+
+
 class ProcFacts:
     """What one ``proc PID`` section says."""
 
@@ -76,15 +81,17 @@ def proc_facts(pid: int, body: str) -> ProcFacts:
                 setattr(facts, key.lower(), number(fields[0]))
         elif tag == "k":
             facts.server = None if value.strip() in {"", "-"} else value.strip()
-        elif tag in {"w", "x"} and (decoded := unhex(value)):
-            setattr(facts, "cwd" if tag == "w" else "exe", decoded)
         elif tag == "c":
             cgroups.append(value)
-        elif tag == "a" and (arg := unhex(value)) is not None:
-            facts.argv.append(arg)
-        elif tag == "e" and (entry := unhex(value)) is not None and "=" in entry:
-            name, _, setting = entry.partition("=")
-            facts.environment[name] = setting
+        elif len(tag) == 2 and tag[0] in "awxe" and (field := decode(tag[1], value)) is not None:
+            if tag[0] == "a":
+                facts.argv.append(field)
+            elif tag[0] == "e" and "=" in field:
+                name, _, setting = field.partition("=")
+                facts.environment[name] = setting
+            elif tag[0] in "wx" and field:
+                setattr(facts, "cwd" if tag[0] == "w" else "exe", field.removesuffix(" (deleted)") if tag[0] == "x"
+                        else field)
         elif tag == "E":
             facts.environ_unreadable = True
     facts.unit = unit_of(cgroups)

@@ -273,7 +273,7 @@ def test_a_binary_another_user_could_replace_is_never_run(tmp_path):
         process.wait()
     found = {name: body for name, arg, body in parse.sections(result.stdout)
              if name != "proc" or arg == str(process.pid)}
-    assert f"x {(evil / 'python3').as_posix().encode().hex()}" in found["proc"]  # seen, and a runtime candidate
+    assert f"xT {evil / 'python3'}" in found["proc"].split("\n")  # seen, and so a runtime candidate
     assert str(evil) not in found["runtimes-found"]
 
 
@@ -290,7 +290,8 @@ def test_a_spent_budget_stops_the_collection_and_is_reported():
 _LINE = st.one_of(
     st.sampled_from(["@@planner:proc 12@@", "@@planner:proc ²@@", "@@planner:ids@@", "@@planner:app-paths@@",
                      "@@planner:conf nginx /etc/x@@", "@@planner:conf-dump nginx@@", "@@planner:runtimes-found@@",
-                     "|s Uid:\t99999999999999999999", "|s PPid:\t²", "|a zz", "|a 41", "|e 3d", "|w 0",
+                     "|s Uid:\t99999999999999999999", "|s PPid:\t²", "|aH zz", "|aH 4", "|aT x", "|eH 3d", "|eT =",
+                     "|wH 0", "|xT ", "|aX 41", "|c 0::/a.service/",
                      "|#meta read 12 root 644", "|#meta dump 99999999999999999999", "|u ² x", "|g 1 ",
                      "|# configuration file /x:", "|/usr/bin/java\topenjdk 17.0.1",
                      "|data\tredis\t²\texists\t-\t9999999999999\t/var/lib/redis"]),
