@@ -10,6 +10,7 @@ before it reaches the model (``planner.discovery.redact``).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from planner.discovery import parse
 from planner.discovery.raw import RawGuest
@@ -47,22 +48,22 @@ def decode(encoding: str, value: str) -> str | None:
     return value if encoding == "T" else unhex(value) if encoding == "H" else None
 
 
+@dataclass
 class ProcFacts:
     """What one ``proc PID`` section says."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.name: str | None = None
-        self.ppid: int | None = None
-        self.uid: int | None = None
-        self.gid: int | None = None
-        self.server: str | None = None
-        self.cwd: str | None = None
-        self.exe: str | None = None
-        self.unit: str | None = None
-        self.argv: list[str] = []
-        self.environment: dict[str, str] = {}
-        self.environ_unreadable = False
+    pid: int
+    name: str | None = None
+    ppid: int | None = None
+    uid: int | None = None
+    gid: int | None = None
+    server: str | None = None
+    cwd: str | None = None
+    exe: str | None = None
+    unit: str | None = None
+    argv: list[str] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)
+    environ_unreadable: bool = False
 
 
 def proc_facts(pid: int, body: str) -> ProcFacts:
@@ -83,15 +84,16 @@ def proc_facts(pid: int, body: str) -> ProcFacts:
             facts.server = None if value.strip() in {"", "-"} else value.strip()
         elif tag == "c":
             cgroups.append(value)
-        elif len(tag) == 2 and tag[0] in "awxe" and (field := decode(tag[1], value)) is not None:
+        elif len(tag) == 2 and tag[0] in "awxe" and (text := decode(tag[1], value)) is not None:
             if tag[0] == "a":
-                facts.argv.append(field)
-            elif tag[0] == "e" and "=" in field:
-                name, _, setting = field.partition("=")
+                facts.argv.append(text)
+            elif tag[0] == "e" and "=" in text:
+                name, _, setting = text.partition("=")
                 facts.environment[name] = setting
-            elif tag[0] in "wx" and field:
-                setattr(facts, "cwd" if tag[0] == "w" else "exe", field.removesuffix(" (deleted)") if tag[0] == "x"
-                        else field)
+            elif tag[0] == "w" and text:
+                facts.cwd = text
+            elif tag[0] == "x" and text:
+                facts.exe = text.removesuffix(" (deleted)")
         elif tag == "E":
             facts.environ_unreadable = True
     facts.unit = unit_of(cgroups)
@@ -262,6 +264,7 @@ def _attach(guest: GuestDiscovery, procs: list[ProcFacts], users: dict[int, str]
         process.group = groups.get(facts.gid) if facts.gid is not None else None
         process.environment = redact_env(facts.environment)
         process.unit = facts.unit
+        process.server = facts.server
     guest.processes.sort(key=lambda item: item.pid)
 
 

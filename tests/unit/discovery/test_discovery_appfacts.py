@@ -64,6 +64,8 @@ def test_web_nginx_configuration_comes_from_its_own_dump():
     assert not any(line.lstrip().startswith("#") for line in main_text.split("\n"))
     master, worker = sorted(by_comm(web, "nginx"), key=lambda p: p.pid)
     assert master.argv == ["nginx: master process nginx"] and master.exe == "/usr/sbin/nginx"
+    assert master.server == worker.server == "nginx"
+    assert [p.server for p in web.processes if p.comm == "sshd"] == [None]
     assert (master.uid, master.user, master.group) == (0, "root", "root")
     assert (worker.uid, worker.gid, worker.user, worker.group) == (33, 33, "www-data", "www-data")
     assert [(r.name, r.version, r.path) for r in web.runtimes] == [("python3", "3.11.2", "/usr/bin/python3")]
@@ -76,6 +78,7 @@ def test_app_python_process_argv_cwd_environment_and_script():
     assert python.argv == ["python3", "/opt/app/app.py"] and python.cwd == "/"
     assert python.exe == "/usr/bin/python3.11" and (python.uid, python.group) == (65534, "nogroup")
     assert python.user == "nobody" and python.unit is None  # a container: no systemd service
+    assert python.server == "python"
     assert python.environment["APP_PORT"] == "8078" and python.environment["REDIS_ADDR"] == "127.0.77.13"
     assert "AUTHORIZED_KEY" not in python.environment  # not on the allow-list: never leaves the guest
     [script] = [path for path in app.app_paths if path.pid == python.pid]
