@@ -8,8 +8,9 @@ by root; and a process of ``nobody`` naming a file only root may read. ``servers
 image with Debian's apache2, php-fpm, postgresql, mariadb-server, nodejs and a JRE, running those services, a node
 app and a Tomcat-shaped java command line (a ``java`` script: the image has no JDK to build a jar);
 ``servers-missing-tools`` is the same guest with ss, getent, sha256sum, readlink, timeout, stat, apache2ctl and
-java moved away. ``services.txt`` is in ``systemctl show``/``cat`` output form (the container guests have no
-systemd).
+java moved away. ``systemd-*`` were recorded on that image booted with systemd 252 (its services, a ``shop-api``
+unit with a password in ``Environment=``, a timer); ``services.txt`` is in ``systemctl show``/``cat`` form with
+the harder cases (drop-in resets, continuation lines, quoting, a triggered unit without text).
 """
 
 from __future__ import annotations
@@ -243,6 +244,31 @@ def test_systemd_services_sockets_and_timers():
     assert backup.exec_start == ["/usr/bin/pg_dump", "-f", "/var/backups/shop.sql", "shop"]  # from show
     assert backup.environment == {"PGPASSWORD": "<redacted>"} and backup.unit_text is None
     assert "hunter" not in json.dumps([unit.model_dump(mode="json") for unit in units.values()])
+
+
+def test_services_recorded_on_systemd():
+    units = {unit.name: unit for unit in service_units(recorded("systemd-services.txt"))}
+    api = units["shop-api.service"]
+    assert api.exec_start == ["/usr/bin/node", "/opt/node-app/server.js", "--title", "shop api"]
+    assert (api.user, api.working_directory) == ("nobody", "/opt/node-app")
+    assert api.environment_files == ["/etc/default/shop"]
+    assert api.environment == {"NODE_ENV": "production", "GREETING": "hello world", "DB_PASSWORD": "<redacted>"}
+    assert api.main_pid == 47 and "hunter2" not in (api.unit_text or "") and "Description=Shop API" in api.unit_text
+    # a template instance: its specifiers expanded from the unit name
+    assert units["postgresql@15-main.service"].exec_start == ["/usr/bin/pg_ctlcluster", "--skip-systemctl-redirect",
+                                                              "15-main", "start"]
+    assert units["mariadb.socket"].listen == ["@mariadb", "/run/mysqld/mysqld.sock", "[::]:3306"]
+    assert units["mariadb.socket"].triggers == ["mariadb.service"]
+    timer = units["systemd-tmpfiles-clean.timer"]
+    assert timer.schedule == "OnBootSec=15min; OnUnitActiveSec=1d"
+    assert timer.triggers == ["systemd-tmpfiles-clean.service"]
+    assert units["shop-backup.service"].kind == "service" and units["shop-backup.service"].active == "inactive"
+    assert {unit.kind for unit in units.values()} == {"service", "socket", "timer"}
+    found = GuestDiscovery(host="systemd")
+    appfacts.apply(RawGuest(host="systemd", sections={"appfacts": recorded("systemd-appfacts.txt.gz")}), found)
+    by_comm_unit = {(p.comm, p.unit) for p in found.processes}
+    assert {("nginx", "nginx.service"), ("node", "shop-api.service"),
+            ("postgres", "postgresql@15-main.service"), ("systemd", None)} <= by_comm_unit
 
 
 def test_services_end_up_in_the_guest_document():
