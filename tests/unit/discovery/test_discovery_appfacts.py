@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -30,6 +32,7 @@ from planner.discovery.raw import RawGuest
 from planner.discovery.runner import PLAYBOOK_DIR
 from planner.discovery.unitfacts import service_units
 from planner.models.discovery import GuestDiscovery, Process
+from tests.support.components import require
 
 DATA = Path(__file__).parent / "data"
 RECORDED = Path(__file__).parent / "appfacts"
@@ -288,22 +291,24 @@ def test_collect_script_new_sections_run_here_and_prefix_every_line():
 
 def test_a_binary_another_user_could_replace_is_never_run(tmp_path):
     """A process whose executable sits in a directory others can write is described, but collect.sh never runs
-    that executable for its version (as root that would run another user's program)."""
+    that executable for its version (as root that would run another user's program). Run in a PID namespace of
+    its own, so the machine's other processes cannot push it past the process bound."""
+    if shutil.which("unshare") is None:
+        require("util-linux", "unshare is not on PATH (apt-get install util-linux)")
     evil = tmp_path / "evil"
     evil.mkdir()
     shutil.copy("/bin/sleep", evil / "python3")
     evil.chmod(0o777)
-    process = subprocess.Popen([str(evil / "python3"), "60"], start_new_session=True)
-    try:
-        result = subprocess.run(["sh", str(SCRIPT), "appfacts", "5"], capture_output=True, text=True, timeout=120,
-                                check=True)
-    finally:
-        process.kill()
-        process.wait()
-    found = {name: body for name, arg, body in parse.sections(result.stdout)
-             if name != "proc" or arg == str(process.pid)}
-    assert f"xT {evil / 'python3'}" in found["proc"].split("\n")  # seen, and so a runtime candidate
-    assert str(evil) not in found["runtimes-found"]
+    namespace = ["unshare", "--pid", "--fork", "--mount-proc"]
+    if os.geteuid() != 0:
+        namespace[1:1] = ["--user", "--map-root-user"]
+    inner = f'setsid {shlex.quote(str(evil / "python3"))} 60 & sh {shlex.quote(str(SCRIPT))} appfacts 60; kill $!'
+    result = subprocess.run([*namespace, "sh", "-c", inner], capture_output=True, text=True, timeout=120, check=True)
+    found = parse.sections(result.stdout)
+    [proc] = [body for name, _, body in found if name == "proc" and "s Name:\tpython3" in body.split("\n")]
+    assert f"xT {evil / 'python3'}" in proc.split("\n")  # seen, and so a runtime candidate
+    [runtimes] = [body for name, _, body in found if name == "runtimes-found"]
+    assert str(evil) not in runtimes
 
 
 def test_a_spent_budget_stops_the_collection_and_is_reported():
