@@ -131,11 +131,11 @@ ENVIRON_MAX=65536        # bytes of /proc/PID/environ read (filtered to the allo
 CONF_MAX=262144          # bytes per configuration file
 CONF_TOTAL=2097152       # bytes of configuration files per guest
 DUMP_MAX=1048576         # bytes of a server's own configuration dump (nginx -T)
+MAX_CONFS=60             # configuration files read per guest
+MAX_PATHS=80             # application paths measured per guest
 NL='
 '
 IFS0=$IFS
-MAX_CONFS=60
-MAX_PATHS=80
 ENV_ALLOW='^(PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|HOME|SHELL|UMASK|JAVA_HOME|JRE_HOME|JAVA_OPTS|JDK_JAVA_OPTIONS|CATALINA_HOME|CATALINA_BASE|CATALINA_OPTS|PYTHONPATH|PYTHONHOME|PYTHONUNBUFFERED|VIRTUAL_ENV|DJANGO_SETTINGS_MODULE|FLASK_APP|FLASK_ENV|GUNICORN_CMD_ARGS|WEB_CONCURRENCY|NODE_ENV|NODE_PATH|NODE_OPTIONS|PORT|HOST|BIND|LISTEN|PHPRC|PHP_INI_SCAN_DIR|GEM_HOME|RAILS_ENV|RACK_ENV|LD_LIBRARY_PATH|SPRING_PROFILES_ACTIVE|SERVER_PORT|APP_ENV|PGDATA|PGPORT|PGHOST|MYSQL_HOME|[A-Z][A-Z0-9_]*_(HOME|PORT|HOST|ADDR|DIR|PATH|ENV))$'
 
 uncommented() { awk '!/^[[:space:]]*([#;]|$)/'; }   # full-line comments and blank lines left out
@@ -144,7 +144,7 @@ uncommented() { awk '!/^[[:space:]]*([#;]|$)/'; }   # full-line comments and bla
 # NAME matches the regular expression ALLOW
 fields() {
   od -An -v -tx1 | awk -v allow="${1:-}" '
-    BEGIN { for (i = 32; i < 127; i++) chr[sprintf("%02x", i)] = sprintf("%c", i) }
+    BEGIN { plain = 1; for (i = 32; i < 127; i++) chr[sprintf("%02x", i)] = sprintf("%c", i) }
     function out(   name, j) {
       if (allow != "") {
         name = ""
@@ -156,7 +156,6 @@ fields() {
     { for (i = 1; i <= NF; i++) {
         if ($i == "00") { out(); f = ""; t = ""; n = 0; plain = 1 }
         else { f = f $i; tok[++n] = $i; if ($i in chr) t = t chr[$i]; else plain = 0 } } }
-    BEGIN { plain = 1 }
     END { if (n > 0) out() }'
 }
 # known FILE: FILE exists, or its directory exists but this account cannot search it (then it is reported unreadable)
@@ -167,7 +166,7 @@ trusted() {
   [ -n "$1" ] && [ -f "$1" ] && [ -x "$1" ] || return 1
   for item in "$1" "${1%/*}"; do
     ls -lndL "$item" 2>/dev/null | awk '$3 != 0 || substr($1, 6, 1) == "w" || substr($1, 9, 1) == "w" { bad = 1 }
-      END { exit bad }' || return 1
+      END { exit bad || NR == 0 }' || return 1
   done
 }
 safe_path() { case "$1" in *'
