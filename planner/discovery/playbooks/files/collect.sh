@@ -135,6 +135,7 @@ MAX_CONFS=60             # configuration files read per guest
 MAX_PATHS=80             # application paths measured per guest
 NL='
 '
+TAB=$(printf '\t')
 IFS0=$IFS
 ENV_ALLOW='^(PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|HOME|SHELL|UMASK|JAVA_HOME|JRE_HOME|JAVA_OPTS|JDK_JAVA_OPTIONS|CATALINA_HOME|CATALINA_BASE|CATALINA_OPTS|PYTHONPATH|PYTHONHOME|PYTHONUNBUFFERED|VIRTUAL_ENV|DJANGO_SETTINGS_MODULE|FLASK_APP|FLASK_ENV|GUNICORN_CMD_ARGS|WEB_CONCURRENCY|NODE_ENV|NODE_PATH|NODE_OPTIONS|PORT|HOST|BIND|LISTEN|PHPRC|PHP_INI_SCAN_DIR|GEM_HOME|RAILS_ENV|RACK_ENV|LD_LIBRARY_PATH|SPRING_PROFILES_ACTIVE|SERVER_PORT|APP_ENV|PGDATA|PGPORT|PGHOST|MYSQL_HOME|[A-Z][A-Z0-9_]*_(HOME|PORT|HOST|ADDR|DIR|PATH|ENV))$'
 
@@ -280,10 +281,17 @@ appfacts() {
     uids="$uids $puid"; gids="$gids $pgid"
     [ -n "$server" ] || server=process
     [ -n "$cwd" ] && [ "$cwd" != / ] && add_path "$cwd" cwd "$server" "$pid"
+    case "$exe" in                            # a program outside the system's own directories is the application's
+      ''|*" (deleted)") ;;
+      /usr/local/*) add_path "$exe" binary "$server" "$pid" ;;
+      /usr/*|/bin/*|/sbin/*|/lib/*|/lib64/*|/snap/*) ;;
+      *) add_path "$exe" binary "$server" "$pid" ;;
+    esac
     [ -n "$exe" ] && exes="$exes$exe
 "
     appfacts_of "$server" "$pid" "$argtext" "${exe:-}" "${cwd:-}"
   done
+  config_dirs
   section ids
   for uid in $(printf '%s\n' $uids | sort -u); do
     name=$(within 5 getent passwd "$uid" 2>/dev/null | cut -d: -f1)
@@ -298,6 +306,17 @@ appfacts() {
   confs_read
   runtimes_of
   paths_sized
+}
+
+# config_dirs: the directory of each configuration file found (for a file under /etc, its first level: /etc/nginx)
+config_dirs() {
+  set -f; IFS=$NL
+  for line in $(printf '%s' "$confs" | awk -F'\t' 'NF && !seen[$1]++ { print $1 "\t" $2 }'); do
+    file=${line%%"$TAB"*}; owner_server=${line#*"$TAB"}
+    case "$file" in /etc/*/*) rest=${file#/etc/}; dir=/etc/${rest%%/*} ;; /*/*) dir=${file%/*} ;; *) continue ;; esac
+    add_path "$dir" config-dir "$owner_server" -
+  done
+  set +f; IFS=$IFS0
 }
 
 # may_read FILE: the current process's owner (puid, pgid) could read FILE itself. Files named by a process's own
@@ -349,7 +368,8 @@ appfacts_of() {
         roots=$(cat ${conf:-/etc/nginx/nginx.conf} /etc/nginx/conf.d/*.conf /etc/nginx/sites-enabled/* 2>/dev/null \
                 | awk '$1 == "root" || $1 == "alias" { v = $2; gsub(/[;"\047]/, "", v); print v }')
       fi
-      set -f; IFS=$NL; for root in $roots; do add_path "$root" webroot nginx "$pid"; done; set +f; IFS=$IFS0 ;;
+      set -f; IFS=$NL; for root in $roots; do add_path "$root" webroot nginx "$pid"; done; set +f; IFS=$IFS0
+      main=${conf:-/etc/nginx/nginx.conf}; add_path "${main%/*}" config-dir nginx "$pid" ;;
     apache)
       case "$done_servers" in *" apache "*) return ;; esac; done_servers="$done_servers apache "
       bin=$(command -v apache2ctl || command -v apachectl); trusted "$bin" || bin=""
