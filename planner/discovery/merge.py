@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from planner.discovery import parse, storagefacts
+from planner.discovery import appfacts, parse, storagefacts
 from planner.discovery.owners import Access
 from planner.discovery.raw import RawGuest
 from planner.discovery.redact import redact_args
@@ -169,6 +169,7 @@ def _merge(raw: RawGuest) -> GuestDiscovery:
     _other_sections(raw, guest)
     storagefacts.apply(raw.sections.get("storage", ""), guest)
     _samples(raw, guest, own, _session(session))
+    appfacts.apply(raw, guest)
     if guest.errors:
         guest.status = GuestStatus.PARTIAL
     return guest
@@ -291,7 +292,8 @@ def _samples(raw: RawGuest, guest: GuestDiscovery, own: set[str], sessions: set[
 
 SESSION_COMMS = {"sh", "bash", "dash", "sudo", "su", "doas", "timeout", "sleep"}
 # Ansible's temporary copy of collect.sh (not any script of the guest that happens to be called collect.sh).
-_OUR_SCRIPT = re.compile(r"/ansible-tmp-[^/\s]+/collect\.sh (identity|packages|units|crontabs|datadirs|sample)\b")
+_OUR_SCRIPT = re.compile(r"/ansible-tmp-[^/\s]+/collect\.sh "
+                         r"(identity|packages|units|crontabs|datadirs|sample|services|appfacts)\b")
 DATA_DIR_SERVICES = {
     "/var/lib/mysql": {"mysqld", "mariadbd"}, "/var/lib/mariadb": {"mariadbd", "mysqld"},
     "/var/lib/pgsql": {"postgres", "postmaster"}, "/var/lib/postgresql": {"postgres", "postmaster"},

@@ -31,9 +31,9 @@ from planner.models.discovery import GuestDiscovery
 PLAYBOOK_DIR = Path(__file__).resolve().parent / "playbooks"
 PLAYBOOK = PLAYBOOK_DIR / "discover.yml"
 TASK_PREFIX = "Planner: "
-SECTION_TASKS = {"identity", "packages", "units", "crontabs", "datadirs", "storage"}
+SECTION_TASKS = {"identity", "packages", "units", "crontabs", "datadirs", "storage", "services", "appfacts"}
 WINDOWS_TASKS = {"windows identity": "identity", "windows services": "services", "windows iis sites": "iis"}
-LINUX_TASK_COUNT = 7  # connection + identity, packages, units, crontabs, datadirs, storage; samples come on top
+LINUX_TASK_COUNT = 9  # connection + the eight SECTION_TASKS; samples come on top
 MAX_ERROR = 300
 INVENTORY_TIMEOUT = 300  # seconds for `ansible-inventory --list` (dynamic inventories may query a server)
 
