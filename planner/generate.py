@@ -198,7 +198,8 @@ def _write_image(item: _Planned, staging: Path, rewiring: Rewiring, options: Gen
     detection, guest = item.detection, item.guest
     todos = list(item.todos)
     captured_files = {f.path: f for f in captured.files} if captured else {}
-    configs = [c for c in (guest.config_files if guest else []) if detection and c.path in detection.config_files]
+    configs = list({c.path: c for c in (guest.config_files if guest else [])
+                    if detection and not c.dump and c.path in detection.config_files}.values())
     written, missing, unknown = write_recorded(staging, configs, rewiring, captured_files)
     files = [*written, *(f for path, f in captured_files.items() if path not in {w.path for w in written})]
     if captured is None or captured.status != "captured":

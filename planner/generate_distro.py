@@ -56,7 +56,7 @@ def distro_for(os: OsRelease) -> Distro:
             logical = f"centos:{major}"
         return Distro(logical, family)
     name = os.pretty_name or os.id or "unknown"
-    return Distro(DEFAULT_BASE, "apt", note=f"TODO: the VM runs {name}, which planner has no base image for: "
+    return Distro(DEFAULT_BASE, "apt", note=f"the VM runs {name}, which planner has no base image for: "
                   "this starter uses Debian; choose the base", known=False)
 
 
@@ -72,5 +72,5 @@ def distro_for_vm(vm: Vm | None) -> Distro:
         if prefix in ids:
             found = distro_for(OsRelease(id=ident, version_id=version))
             return Distro(found.logical, found.family, found.users,
-                          note=f"TODO: base guessed from the VM's guest OS id ({ids.split()[0]}): check the release")
+                          note=f"base guessed from the VM's guest OS id ({ids.split()[0]}): check the release")
     return distro_for(OsRelease())

@@ -206,7 +206,7 @@ def build_spec(item: ImageInput) -> ImageSpec:
         name=item.name, tag=f"planner/{item.name}:0.1", vm=item.vm, vm_name=item.vm_name,
         stack=detection.stack if detection else "starter",
         title=detection.title if detection else "OS-level starter (no stack known)",
-        base_image=reference, logical_base=logical, base_note=distro.note if not use_runtime else "",
+        base_image=reference, logical_base=logical,
         labels={"planner.vm": item.vm_name, "planner.stack": detection.stack if detection else "starter",
                 "planner.base": logical},
         install_template=f"dockerfile/install-{family}.j2" if packages else None, packages=packages,

@@ -151,6 +151,14 @@ def version_of(packages: Iterable[Package]) -> str | None:
     return next((item.version for item in packages if item.version), None)
 
 
+def upstream_version(version: str | None) -> str | None:
+    """A package version without its epoch and distribution revision: ``5:7.0.15-1~deb12u1`` -> ``7.0.15``."""
+    if not version:
+        return None
+    version = re.sub(r"^\d+:", "", version)
+    return re.sub(r"-[^-]*$", "", version) or version
+
+
 @dataclass
 class Found:
     """What a detector found for one instance, before the common parts are filled in."""
@@ -213,7 +221,7 @@ def build(view: GuestView, vm: str, found: Found) -> Detection:
         config_files=_unique(configs), app_paths=_unique(p for p in app if p not in data),
         data_paths=_unique(data), writable_paths=_unique(found.writable_paths),
         writable_files=_unique(found.writable_files), init_command=found.init_command, runtime=found.runtime,
-        runtime_version=found.runtime_version or version_of(found.packages), packages=pinned(found.packages),
+        runtime_version=upstream_version(found.runtime_version or version_of(found.packages)), packages=pinned(found.packages),
         runtime_image=found.runtime_image, probe=probe, todos=todos)
 
 

@@ -101,7 +101,6 @@ class ImageSpec(Model):
     title: str
     base_image: str = Field(description="FROM reference after the base-image policy")
     logical_base: str
-    base_note: str = ""
     labels: dict[str, str] = Field(default_factory=dict)
     install_template: str | None = Field(default=None, description="template printing the package install")
     packages: list[str] = Field(default_factory=list, description="install specs, pinned where known")

@@ -109,7 +109,7 @@ def yaml_dump(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=False, default_flow_style=False, width=4096)
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]#|<>~])")
 
 
 def md_text(text: object) -> str:
