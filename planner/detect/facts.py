@@ -221,7 +221,8 @@ def build(view: GuestView, vm: str, found: Found) -> Detection:
         config_files=_unique(configs), app_paths=_unique(p for p in app if p not in data),
         data_paths=_unique(data), writable_paths=_unique(found.writable_paths),
         writable_files=_unique(found.writable_files), init_command=found.init_command, runtime=found.runtime,
-        runtime_version=upstream_version(found.runtime_version or version_of(found.packages)), packages=pinned(found.packages),
+        runtime_version=upstream_version(found.runtime_version or version_of(found.packages)),
+        packages=pinned(found.packages),
         runtime_image=found.runtime_image, probe=probe, todos=todos)
 
 
