@@ -142,7 +142,7 @@ def _command(item: ImageInput, use_runtime: bool, notes: _Notes) -> list[str]:
     return argv
 
 
-def _environment(detection: Detection | None, notes: _Notes) -> dict[str, str]:
+def _environment(detection: Detection | None, rewiring: Rewiring, notes: _Notes) -> dict[str, str]:
     environment: dict[str, str] = {}
     for key, value in (detection.command.environment.items() if detection and detection.command else ()):
         if key in _DROPPED_ENV:
@@ -153,7 +153,12 @@ def _environment(detection: Detection | None, notes: _Notes) -> dict[str, str]:
             notes.todos.append(f"environment variable {key} held a secret (redacted by discovery): supply it at run "
                                "time (a secret store or an env file), never in the image")
         else:
-            environment[key] = value
+            rewired = rewiring.text(value)
+            if LISTEN_TOKEN in rewired:
+                notes.todos.append(f"environment variable {key} names the VM's own address: set it to the "
+                                   "container's address at run time")
+                rewired = value
+            environment[key] = rewired
     return environment
 
 
@@ -213,7 +218,7 @@ def build_spec(item: ImageInput) -> ImageSpec:
         unpinned=unpinned, setup_commands=setup,
         user_template=f"dockerfile/user-{'busybox' if distro.users == 'busybox' and not use_runtime else 'shadow'}.j2",
         user=user, uid=uid, group=group, gid=gid, writable_paths=writable, writable_files=files, copies=copies,
-        workdir=workdir, environment=_environment(detection, notes), ports=ports, volumes=data,
+        workdir=workdir, environment=_environment(detection, item.rewiring, notes), ports=ports, volumes=data,
         entrypoint=[ENTRYPOINT] if needs_entrypoint else [], entrypoint_files=rewired,
         init_data=data[0] if init else None, init_command=init,
         healthcheck=_healthcheck(ports[0].port if ports else None, distro, use_runtime), command=command,
