@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import ValidationError, field_validator
+from typing import Any
+
+from pydantic import ValidationError, field_validator, model_validator
 
 from planner.errors import InputError
 from planner.models.base import Model
@@ -34,8 +36,15 @@ def _check_ref(value: str) -> str:
 
 
 class ImageMapping(Model):
+    """Where one logical image comes from; a plain string in the file is the ``image``."""
+
     image: str
     digest: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"image": value} if isinstance(value, str) else value
 
     @field_validator("image")
     @classmethod
@@ -60,15 +69,13 @@ class BaseImagePolicy(Model):
 
     runtime_images: bool = False
     require_mapping: bool = False
-    images: dict[str, ImageMapping | str] = {}
+    images: dict[str, ImageMapping] = {}
 
     @field_validator("images")
     @classmethod
-    def _images(cls, value: dict[str, ImageMapping | str]) -> dict[str, ImageMapping | str]:
-        for logical, target in value.items():
+    def _images(cls, value: dict[str, ImageMapping]) -> dict[str, ImageMapping]:
+        for logical in value:
             _check_ref(logical)
-            if isinstance(target, str):
-                _check_ref(target)
         return value
 
     def resolve(self, logical: str, origin: str = "the base-image policy") -> tuple[str, bool]:
@@ -79,7 +86,7 @@ class BaseImagePolicy(Model):
                 raise InputError(f"{origin}: images: no mapping for base image {logical!r} (require_mapping is on)",
                                  hint=f"Add `{logical}: REGISTRY/IMAGE:TAG` under images.")
             return logical, False
-        return (target if isinstance(target, str) else target.reference()), True
+        return target.reference(), True
 
 
 def load_base_image_policy(path: Path | None) -> BaseImagePolicy:

@@ -35,13 +35,13 @@ def _environment(user_dir: str | None) -> jinja2.Environment:
     return env
 
 
-def render(name: str, user_dir: Path | None = None, **context: Any) -> str:
-    """Render template ``name`` (e.g. ``dockerfile/Dockerfile.j2``) with ``context``."""
+def render(template: str, user_dir: Path | None = None, **context: Any) -> str:
+    """Render ``template`` (e.g. ``dockerfile/Dockerfile.j2``) with ``context``."""
     try:
-        return environment(user_dir).get_template(name).render(**context)
+        return environment(user_dir).get_template(template).render(**context)
     except jinja2.TemplateNotFound as exc:
         raise InputError(f"template {exc.name} not found in the user template directory or planner's own.") from exc
     except jinja2.UndefinedError as exc:
-        raise InputError(f"template {name}: {exc.message}") from exc
+        raise InputError(f"template {template}: {exc.message}") from exc
     except jinja2.TemplateSyntaxError as exc:
-        raise InputError(f"template {exc.filename or name}:{exc.lineno}: {exc.message}") from exc
+        raise InputError(f"template {exc.filename or template}:{exc.lineno}: {exc.message}") from exc
