@@ -131,6 +131,8 @@ class ConfigFile(Model):
     readable: bool = Field(default=True, description="False: exists but the account could not read it")
     secrets: list[str] = Field(default_factory=list, description="keys or lines that looked like secrets (redacted)")
     dump: bool = Field(default=False, description="produced by the server's own dump (nginx -T), not a file read")
+    stripped: bool = Field(default=False, description="full-line comments and blank lines left out of content "
+                                                      "(size and sha256 are of the file itself)")
 
 
 class Runtime(Model):
@@ -228,6 +230,9 @@ class GuestDiscovery(Model):
     app_paths: list[AppPath] = Field(default_factory=list)
     missing_privileges: list[str] = Field(default_factory=list,
                                           description="what the (non-root) account could not see, as sentences")
+    bounds_reached: list[str] = Field(default_factory=list,
+                                      description="generation facts left out by a bound: processes | units | "
+                                                  "configuration-files | application-paths | time")
 
     @field_validator("format_version")
     @classmethod
