@@ -22,10 +22,10 @@ from planner.errors import NotFoundError
 from planner.generate_files import move_into_place, staging_dir, write_manifest, write_recorded, write_rendered
 from planner.generate_policy import BaseImagePolicy
 from planner.generate_rewire import Rewiring, peer_names
-from planner.generate_spec import ImageInput, build_spec
+from planner.generate_spec import ImageInput, build_spec, safe_path
 from planner.graph import analyse, graph_from_sources, vm_node_ids
 from planner.models import Estate, Vm
-from planner.models.discovery import FlowRecord, GuestDiscovery, GuestStatus
+from planner.models.discovery import ConfigFile, FlowRecord, GuestDiscovery, GuestStatus
 from planner.models.generation import GENERATE_FORMAT_VERSION, LISTEN_ENV, CaptureRequest, CaptureResult, Detection
 
 CaptureHook = Callable[[Sequence[CaptureRequest]], Mapping[str, CaptureResult]]
@@ -187,8 +187,10 @@ def _capture(planned: list[_Planned], staged: Mapping[str, Path],
     if options.capture is None:
         return {}
     requests = [CaptureRequest(image=p.name, vm=p.node, host=p.guest.host, address=p.guest.reached_address,
-                               paths=[*p.detection.config_files, *p.detection.app_paths],
-                               data_paths=p.detection.data_paths, rootfs=str(staged[p.name] / "context" / "rootfs"))
+                               paths=[path for path in [*p.detection.config_files, *p.detection.app_paths]
+                                      if safe_path(path)],
+                               data_paths=[path for path in p.detection.data_paths if safe_path(path)],
+                               rootfs=str(staged[p.name] / "context" / "rootfs"))
                 for p in planned if p.guest is not None and p.detection is not None]
     return options.capture(requests) if requests else {}
 
@@ -198,8 +200,11 @@ def _write_image(item: _Planned, staging: Path, rewiring: Rewiring, options: Gen
     detection, guest = item.detection, item.guest
     todos = list(item.todos)
     captured_files = {f.path: f for f in captured.files} if captured else {}
-    configs = list({c.path: c for c in (guest.config_files if guest else [])
-                    if detection and not c.dump and c.path in detection.config_files}.values())
+    chosen: dict[str, ConfigFile] = {}
+    for config in guest.config_files if guest and detection else []:
+        if detection and config.path in detection.config_files and (config.path not in chosen or not config.dump):
+            chosen[config.path] = config  # a file read beats the server's own dump of it
+    configs = list(chosen.values())
     written, missing, unknown = write_recorded(staging, configs, rewiring, captured_files)
     files = [*written, *(f for path, f in captured_files.items() if path not in {w.path for w in written})]
     if captured is None or captured.status != "captured":

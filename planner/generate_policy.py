@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
 from typing import Any
 
 from pydantic import ValidationError, field_validator, model_validator

@@ -22,6 +22,9 @@ from planner.models.discovery import (
 )
 from planner.models.generation import Detection, PortSpec, Probe, StartCommand
 
+SYSTEM_DIRS = frozenset({"", "/tmp", "/var/tmp", "/root",  # noqa: S108 (paths to leave out, not temp files) "/home", "/etc", "/usr", "/usr/local", "/var", "/opt",
+                         "/srv", "/run", "/proc", "/sys", "/dev", "/bin", "/sbin", "/lib", "/lib64", "/boot", "/mnt"})
+"""Never an application path (a process whose cwd is / or /tmp does not make those the application)."""
 LOOPBACK_WILDCARD = {"127.0.0.1", "::1", "0.0.0.0", "::", "*", "[::]", ""}  # noqa: S104 (addresses, not a bind)
 
 
@@ -197,12 +200,13 @@ def build(view: GuestView, vm: str, found: Found) -> Detection:
     environment = dict(unit.environment) if unit else {}
     environment.update(root.environment)
     cwd = root.cwd or (unit.working_directory if unit else None)
-    configs = [item.path for item in view.configs(*found.servers) if not item.dump]
+    configs = [item.path for item in view.configs(*found.servers) if not any(c.isspace() for c in item.path)]
     paths = view.app_paths(found.servers, pids)
     data = [*found.data_paths, *(item.path for item in paths if item.is_data or item.kind == "data")]
     data += [path for path in view.guest.data_dirs if any(path.startswith(d) for d in found.data_paths)]
-    app = [*found.app_paths, *(item.path for item in paths
-                               if not (item.is_data or item.kind in ("data", "config-dir")))]
+    app = [path for path in [*found.app_paths, *(item.path for item in paths
+                                                 if not (item.is_data or item.kind in ("data", "config-dir")))]
+           if path.rstrip("/") not in SYSTEM_DIRS]
     evidence = [*found.evidence]
     if ports:
         evidence.append("listens on " + ", ".join(f"{a}:{p.port}" for a in addresses[:1] for p in ports))

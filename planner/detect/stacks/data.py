@@ -38,8 +38,10 @@ class Redis(Detector):
         for root in view.roots(lambda p: p.comm == "redis-server" or program(p) == "redis-server"):
             packages = view.packages("redis-server", "redis")[:1]
             configs = [c.path for c in view.configs("redis") if not c.dump]
-            exe = root.exe or "/usr/bin/redis-server"
             argv = argv_of(root)
+            named = argv[0].split()[0] if argv and argv[0].split() else ""
+            # /proc/PID/exe names the binary redis-server links to (redis-check-rdb): run it by its own name
+            exe = named if named.startswith("/") and named.endswith("/redis-server") else "/usr/bin/redis-server"
             command = ([exe, configs[0], "--daemonize", "no", "--supervised", "no"] if configs
                        else [exe, *argv[1:]] if argv[1:2] and argv[1].startswith("-") else [exe])
             yield build(view, vm_id(guest, vm), Found(

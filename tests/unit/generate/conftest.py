@@ -20,9 +20,12 @@ TEST_POLICY = BaseImagePolicy.model_validate({"images": {
 """What an enterprise does with public images: map them to its own registry (here, local test tags)."""
 
 
-def load_guests() -> dict[str, GuestDiscovery]:
+def load_guests(pattern: str | None = None) -> dict[str, GuestDiscovery]:
+    """The hand-made fixtures (default), or the real recordings (``rec-*.json``: one estate each, as they reuse the
+    test guests' addresses)."""
     return {path.stem: GuestDiscovery.model_validate_json(path.read_text(encoding="utf-8"))
-            for path in sorted(DATA.glob("*.json"))}
+            for path in sorted(DATA.glob(pattern or "*.json"))
+            if pattern is not None or not path.stem.startswith("rec-")}
 
 
 def estate_for(guests: dict[str, GuestDiscovery], *extra: str) -> Estate:
@@ -36,6 +39,23 @@ def estate_for(guests: dict[str, GuestDiscovery], *extra: str) -> Estate:
 @pytest.fixture(scope="session")
 def guests() -> dict[str, GuestDiscovery]:
     return load_guests()
+
+
+@pytest.fixture(scope="session")
+def recordings() -> dict[str, GuestDiscovery]:
+    return load_guests("rec-*.json")
+
+
+@pytest.fixture(scope="session")
+def generated_recordings(tmp_path_factory: pytest.TempPathFactory,
+                         recordings: dict[str, GuestDiscovery]) -> list[GenerateResult]:
+    """Each real recording generated in its own estate."""
+    results = []
+    for name, guest in recordings.items():
+        output = tmp_path_factory.mktemp(name)
+        results.append(generate(estate_for({name: guest}), [guest], GenerateOptions(
+            output=output, policy=TEST_POLICY, policy_origin="test-policy.yaml")))
+    return results
 
 
 @pytest.fixture(scope="session")

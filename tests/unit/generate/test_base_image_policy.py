@@ -30,7 +30,8 @@ images:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("images:\n  debian:bookworm-slim: Not An Image\n", "images.debian:bookworm-slim.image: 'Not An Image' is not an image reference"),
+    ("images:\n  debian:bookworm-slim: Not An Image\n",
+     "images.debian:bookworm-slim.image: 'Not An Image' is not an image reference"),
     ("images:\n  debian:bookworm-slim: registry.example.com/debian\n", "is not an image reference with a tag"),
     ("images:\n  debian:bookworm-slim: {image: x/y:1, digest: sha256:abc}\n",
      "images.debian:bookworm-slim.digest: 'sha256:abc' is not a digest"),
@@ -48,7 +49,7 @@ def test_bad_policies_name_file_and_key(tmp_path, text, message):
 
 
 def test_missing_policy_file(tmp_path):
-    with pytest.raises(NotFoundError, match="base-image policy file .* does not exist"):
+    with pytest.raises(NotFoundError, match=r"base-image policy file .* does not exist"):
         load_base_image_policy(tmp_path / "nope.yaml")
 
 

@@ -146,7 +146,7 @@ def test_strategy_filter_and_named_vms(tmp_path, guests):
 
 def test_require_mapping_names_the_policy_file(tmp_path, guests):
     policy = BaseImagePolicy(require_mapping=True)
-    with pytest.raises(InputError, match="corp.yaml: images: no mapping for base image 'debian:bookworm-slim'"):
+    with pytest.raises(InputError, match=r"corp\.yaml: images: no mapping for base image 'debian:bookworm-slim'"):
         generate(estate_for(guests), [guests["web"]], GenerateOptions(output=tmp_path, policy=policy,
                                                                     policy_origin="corp.yaml"))
 

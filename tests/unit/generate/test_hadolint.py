@@ -21,10 +21,11 @@ def _tool(name: str) -> str:
     return found
 
 
-def test_every_generated_dockerfile_is_hadolint_clean(generated):
+def test_every_generated_dockerfile_is_hadolint_clean(generated, generated_recordings):
     hadolint = _tool("hadolint")
-    dockerfiles = sorted((generated.path.parent / "images").glob("*/Dockerfile"))
-    assert len(dockerfiles) == 16
+    dockerfiles = [path for result in [generated, *generated_recordings]
+                   for path in sorted((result.path.parent / "images").glob("*/Dockerfile"))]
+    assert len(dockerfiles) == 16 + 11
     run = subprocess.run([hadolint, "--failure-threshold", "warning", "--format", "json", *map(str, dockerfiles)],
                          capture_output=True, text=True, timeout=120)
     problems = json.loads(run.stdout or "[]")
@@ -35,14 +36,16 @@ def test_hadolint_catches_what_the_templates_avoid(tmp_path):
     """The check is real: an unpinned apt install and a shell-form CMD are warnings hadolint reports."""
     hadolint = _tool("hadolint")
     bad = tmp_path / "Dockerfile"
-    bad.write_text("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y nginx\nCMD nginx -g 'daemon off;'\n")
+    bad.write_text("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y nginx\n"
+                   "CMD nginx -g 'daemon off;'\n")
     run = subprocess.run([hadolint, "--failure-threshold", "warning", str(bad)], capture_output=True, text=True)
     assert run.returncode != 0 and "DL3008" in run.stdout and "DL3025" in run.stdout
 
 
-def test_entrypoint_scripts_parse_as_posix_sh(generated):
+def test_entrypoint_scripts_parse_as_posix_sh(generated, generated_recordings):
     shell = shutil.which("dash") or shutil.which("sh")
-    scripts = sorted((generated.path.parent / "images").glob("*/planner-entrypoint.sh"))
+    scripts = [path for result in [generated, *generated_recordings]
+               for path in sorted((result.path.parent / "images").glob("*/planner-entrypoint.sh"))]
     assert scripts
     for script in scripts:
         run = subprocess.run([shell, "-n", str(script)], capture_output=True, text=True)

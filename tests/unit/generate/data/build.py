@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 
 HERE = Path(__file__).parent
-DEBIAN = {"id": "debian", "version_id": "12", "name": "Debian GNU/Linux", "pretty_name": "Debian GNU/Linux 12 (bookworm)"}
+DEBIAN = {"id": "debian", "version_id": "12", "name": "Debian GNU/Linux",
+          "pretty_name": "Debian GNU/Linux 12 (bookworm)"}
 UBUNTU = {"id": "ubuntu", "id_like": ["debian"], "version_id": "22.04", "pretty_name": "Ubuntu 22.04.4 LTS"}
 ROCKY = {"id": "rocky", "id_like": ["rhel", "centos", "fedora"], "version_id": "9.3", "pretty_name": "Rocky Linux 9.3"}
 BASE_PROCESSES = [
@@ -154,8 +155,9 @@ def lamp():
 
 
 def tomcat():
-    argv = ["/usr/lib/jvm/java-17-openjdk-amd64/bin/java", "-Djava.util.logging.config.file=/var/lib/tomcat10/conf/"
-            "logging.properties", "-Xmx512m", "-Dcatalina.base=/var/lib/tomcat10", "-Dcatalina.home=/usr/share/tomcat10",
+    argv = ["/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
+            "-Djava.util.logging.config.file=/var/lib/tomcat10/conf/logging.properties", "-Xmx512m",
+            "-Dcatalina.base=/var/lib/tomcat10", "-Dcatalina.home=/usr/share/tomcat10",
             "-classpath", "/usr/share/tomcat10/bin/bootstrap.jar:/usr/share/tomcat10/bin/tomcat-juli.jar",
             "org.apache.catalina.startup.Bootstrap", "start"]
     return guest("intranet", "127.0.77.15", UBUNTU, [
@@ -173,8 +175,8 @@ def tomcat():
 def jar():
     return guest("orders", "127.0.77.16", DEBIAN, [
         proc(600, 1, "orders", 1002, "java", ["/usr/bin/java", "-Xmx256m", "-jar", "orders.jar", "--server.port=8081",
-                                              "--server.address=127.0.77.16"], exe="/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
-             cwd="/opt/orders"),
+                                              "--server.address=127.0.77.16"],
+             exe="/usr/lib/jvm/java-17-openjdk-amd64/bin/java", cwd="/opt/orders"),
     ], [listen("127.0.77.16", 8081, "java", 600)], [("openjdk-17-jre-headless", "17.0.13+11-2~deb12u1")],
         runtimes=[{"name": "java", "path": "/usr/bin/java", "version": "17.0.13"}])
 
@@ -206,7 +208,8 @@ def binary():
 def dotnet():
     return guest("billing", "127.0.77.20", DEBIAN, [
         proc(1000, 1, "billing", 1006, "dotnet", ["/usr/bin/dotnet", "Billing.dll"], exe="/usr/share/dotnet/dotnet",
-             cwd="/srv/billing", env={"ASPNETCORE_URLS": "http://127.0.77.20:5000", "DOTNET_ENVIRONMENT": "Production"}),
+             cwd="/srv/billing",
+             env={"ASPNETCORE_URLS": "http://127.0.77.20:5000", "DOTNET_ENVIRONMENT": "Production"}),
     ], [listen("127.0.77.20", 5000, "dotnet", 1000)], [],
         runtimes=[{"name": "dotnet", "path": "/usr/bin/dotnet", "version": "8.0.11"}])
 
