@@ -34,9 +34,9 @@ def _inside(root: Path, path: str) -> Path | None:
         return None
     target = root / normal.lstrip("/")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.parent.resolve().is_relative_to(root.resolve()) or target.is_symlink():
-            return None
+        existing = next(parent for parent in [target, *target.parents] if parent.exists() or parent == root)
+        if not existing.resolve().is_relative_to(root.resolve()) or target.is_symlink():
+            return None  # a captured symlink never leads a write outside the context
     except OSError:
         return None
     return target
@@ -48,8 +48,9 @@ def _record(path: str, data: bytes, source: str, rewired: bool) -> ContextFile:
 
 
 def usable_text(config: ConfigFile) -> str | None:
-    """Recorded text that can stand for the file: read, complete and with nothing redacted."""
-    if config.content is None or config.truncated or not config.readable or config.secrets or config.dump:
+    """Recorded text that can stand for the file (read, or dumped by the server itself), complete and with nothing
+    redacted."""
+    if config.content is None or config.truncated or not config.readable or config.secrets:
         return None
     return config.content
 
@@ -83,6 +84,7 @@ def write_recorded(staging: Path, configs: list[ConfigFile], rewiring: Rewiring,
         new = rewiring.text(text)
         unknown += [address for address in rewiring.unknown(new) if address not in unknown]
         data = new.encode("utf-8")
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         target.chmod(0o644)
         written.append(_record(config.path, data, source, new != text))

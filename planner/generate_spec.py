@@ -139,6 +139,10 @@ def _command(item: ImageInput, use_runtime: bool, notes: _Notes) -> list[str]:
     notes.decisions.append(f"command from {source}")
     for address in item.rewiring.unknown(" ".join(argv)):
         notes.todos.append(f"the command names {address}, which is neither this VM nor a discovered peer: check it")
+    redacted = [index for index, arg in enumerate(argv) if "<redacted>" in arg]
+    if redacted:
+        notes.todos.append(f"command argument(s) {', '.join(map(str, redacted))} held a secret (redacted by discovery):"
+                           " pass it at run time (an environment variable or a secret file), never in the image")
     return argv
 
 
@@ -158,6 +162,9 @@ def _environment(detection: Detection | None, rewiring: Rewiring, notes: _Notes)
                 notes.todos.append(f"environment variable {key} names the VM's own address: set it to the "
                                    "container's address at run time")
                 rewired = value
+            for address in rewiring.unknown(rewired):
+                notes.todos.append(f"environment variable {key} names {address}, which is neither this VM nor a "
+                                   "discovered peer: check it")
             environment[key] = rewired
     return environment
 
