@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from planner.generate_build import SOLVED, build_stage
 from planner.generate_distro import Distro, distro_for, distro_for_vm
 from planner.generate_policy import BaseImagePolicy
 from planner.generate_rewire import Rewiring
@@ -111,20 +113,29 @@ def _bind_capability(item: ImageInput, use_runtime: bool, notes: _Notes) -> str 
     return exe
 
 
+def _pinner(item: ImageInput, distro: Distro, notes: _Notes) -> Callable[[list[str]], tuple[list[str], bool]]:
+    versions = {p.name: p.version for p in item.guest.packages} if item.guest else {}
+
+    def pin(names: list[str]) -> tuple[list[str], bool]:
+        specs, unpinned = [], False
+        for name in names:
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9+._-]*", name):
+                notes.todos.append(f"package name {name!r} is unusual: left out, install it by hand")
+                continue
+            version = versions.get(name)
+            if version and not re.fullmatch(r"[A-Za-z0-9.+:~_-]+", version):
+                version = None
+            unpinned = unpinned or not version
+            specs.append(distro.pin(name, version))
+        return specs, unpinned
+
+    return pin
+
+
 def _packages(item: ImageInput, distro: Distro, notes: _Notes, extra: list[str]) -> tuple[list[str], bool]:
     if item.detection is None or item.guest is None:
         return [], False
-    versions = {p.name: p.version for p in item.guest.packages}
-    specs, unpinned = [], False
-    for name in [*item.detection.packages, *extra]:
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9+._-]*", name):
-            notes.todos.append(f"package name {name!r} is unusual: left out, install it by hand")
-            continue
-        version = versions.get(name)
-        if version and not re.fullmatch(r"[A-Za-z0-9.+:~_-]+", version):
-            version = None
-        unpinned = unpinned or not version
-        specs.append(distro.pin(name, version))
+    specs, unpinned = _pinner(item, distro, notes)([*item.detection.packages, *extra])
     if specs:
         notes.decisions.append("packages: " + ", ".join(specs))
     return specs, unpinned
@@ -212,6 +223,10 @@ def build_spec(item: ImageInput) -> ImageSpec:
     data = _paths(detection.data_paths if detection else [], "data path", notes)
     rewired = [f.path for f in item.context_files if f.rewired and safe_path(f.path)]
     command = _command(item, use_runtime, notes)
+    build, why = build_stage(detection, item.context_files, None if use_runtime else _pinner(item, distro, notes))
+    if build is not None:
+        build.install_template = f"dockerfile/install-{family}.j2" if build.packages else None
+        notes.decisions.append(why)
     init = list(detection.init_command) if detection and detection.init_command and data else []
     needs_entrypoint = bool(rewired or init or any(LISTEN_TOKEN in arg for arg in command))
     setup: list[list[str]] = []
@@ -232,7 +247,8 @@ def build_spec(item: ImageInput) -> ImageSpec:
     if needs_entrypoint:
         copies.append(CopyItem(source="planner-entrypoint.sh", target=ENTRYPOINT))
     workdir = safe_path(detection.command.cwd) if detection and detection.command else None
-    todos = [*(detection.todos if detection else []), *item.todos, *notes.todos]
+    todos = [todo for todo in [*(detection.todos if detection else []), *item.todos, *notes.todos]
+             if build is None or not todo.startswith(SOLVED)]
     if distro.note and not use_runtime:
         todos.insert(0, distro.note)
     if data:
@@ -248,6 +264,7 @@ def build_spec(item: ImageInput) -> ImageSpec:
         unpinned=unpinned, setup_commands=setup,
         user_template=f"dockerfile/user-{'busybox' if distro.users == 'busybox' and not use_runtime else 'shadow'}.j2",
         user=user, uid=uid, group=group, gid=gid, writable_paths=writable, writable_files=files, copies=copies,
+        build=build,
         workdir=workdir, environment=_environment(detection, item.rewiring, notes), ports=ports, volumes=data,
         entrypoint=[ENTRYPOINT] if needs_entrypoint else [], entrypoint_files=rewired,
         init_data=data[0] if init else None, init_command=init,
