@@ -166,7 +166,7 @@ def generate(estate: Estate, guests: Sequence[GuestDiscovery], options: Generate
     staged = {p.name: staging_dir(images_dir, p.name) for p in planned}
     captures = _capture(planned, staged, options)
     entries = []
-    try:
+    try:  # every folder is complete before any is moved in: an error leaves the output as it was
         for item in planned:
             linked = set(graph.successors(item.node)) if item.node in graph else set()
             peers = peer_names(_connections(item), owners, service_of, linked)
@@ -174,6 +174,8 @@ def generate(estate: Estate, guests: Sequence[GuestDiscovery], options: Generate
             entries.append(_write_image(item, staged[item.name], Rewiring(own=own, peers=peers), options,
                                         captures.get(item.name), analysis.groups.group_of.get(item.node),
                                         analysis.plan.wave_of.get(item.node)))
+        for item in planned:
+            move_into_place(staged[item.name], images_dir / item.name)
     finally:
         for path in staged.values():
             shutil.rmtree(path, ignore_errors=True)
@@ -220,7 +222,6 @@ def _write_image(item: _Planned, staging: Path, rewiring: Rewiring, options: Gen
     skipped = [*missing, *(captured.skipped if captured else [])]
     write_manifest(staging, spec, files, skipped, captured.status if captured else "not-run")
     staging.chmod(0o755)
-    move_into_place(staging, options.output / "images" / item.name)
     return _entry(item, spec, captured, files, group, wave)
 
 

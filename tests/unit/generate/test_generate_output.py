@@ -148,10 +148,13 @@ def test_strategy_filter_and_named_vms(tmp_path, guests):
 
 
 def test_require_mapping_names_the_policy_file(tmp_path, guests):
-    policy = BaseImagePolicy(require_mapping=True)
-    with pytest.raises(InputError, match=r"corp\.yaml: images: no mapping for base image 'debian:bookworm-slim'"):
-        generate(estate_for(guests), [guests["web"]], GenerateOptions(output=tmp_path, policy=policy,
-                                                                    policy_origin="corp.yaml"))
+    policy = BaseImagePolicy(require_mapping=True,
+                             images={"debian:bookworm-slim": "registry.example.com/debian:bookworm-slim"})
+    with pytest.raises(InputError, match=r"corp\.yaml: images: no mapping for base image 'rockylinux:9'"):
+        generate(estate_for(guests), [guests["web"], guests["api"]], GenerateOptions(
+            output=tmp_path, policy=policy, policy_origin="corp.yaml"))
+    assert list((tmp_path / "images").iterdir()) == []  # web-nginx was fine, but nothing is moved in
+    assert not (tmp_path / "generate.json").exists()
 
 
 def test_user_templates_override_the_packaged_ones(tmp_path, guests):
