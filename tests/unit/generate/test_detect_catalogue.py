@@ -17,7 +17,7 @@ from planner.detect.registry import DetectorRegistry
 ROOT = Path(__file__).resolve().parents[3]
 
 EXPECTED = {
-    "web": ["nginx"], "app": ["python-wsgi"], "redis": ["redis"], "shop": ["apache", "php-fpm"],
+    "web": ["nginx"], "lb": ["nginx"], "app": ["python-wsgi"], "redis": ["redis"], "shop": ["apache", "php-fpm"],
     "intranet": ["tomcat"], "orders": ["java-jar"], "worker": ["python-script"], "api": ["node"], "edge": ["binary"],
     "billing": ["dotnet"], "pg": ["postgresql"], "db": ["mysql"], "cache": ["system-service"], "jump": [],
     # real recordings (collect.sh in the test guest images, data/record.py)

@@ -12,7 +12,8 @@ from planner.generate import GenerateOptions, generate, image_name
 from planner.generate_policy import BaseImagePolicy
 from tests.unit.generate.conftest import TEST_POLICY, estate_for
 
-ALL_IMAGES = {"web-nginx", "app-python-wsgi", "redis-redis", "shop-apache", "shop-php-fpm", "intranet-tomcat",
+ALL_IMAGES = {"web-nginx", "lb-nginx", "app-python-wsgi", "redis-redis", "shop-apache", "shop-php-fpm",
+              "intranet-tomcat",
               "orders-java-jar", "worker-python-script", "api-node", "edge-binary", "billing-dotnet",
               "pg-postgresql", "db-mysql", "cache-system-service", "jump-starter", "legacy-starter"}
 
@@ -35,8 +36,8 @@ def test_one_folder_per_image_and_the_index(generated):
 
 def test_generate_json_entry_follows_the_contract(generated):
     web = _entry(generated, "web-nginx")
-    assert (web["vm"], web["vm_name"], web["stack"], web["dir"], web["tag"]) == (
-        "vc/vm-12", "web", "nginx", "images/web-nginx", "planner/web-nginx:0.1")
+    assert web["vm"].startswith("vc/vm-") and (web["vm_name"], web["stack"], web["dir"], web["tag"]) == (
+        "web", "nginx", "images/web-nginx", "planner/web-nginx:0.1")
     assert web["ports"] == [{"port": 80, "protocol": "tcp"}] and web["listen_env"] == "LISTEN_ADDRESS"
     assert web["probe"] == {"kind": "http", "port": 80, "path": "/", "expect_status": 200}
     assert web["healthcheck"] is True and web["guest"] == {"host": "web", "address": "127.0.77.11"}
@@ -96,6 +97,9 @@ def test_dockerfile_uses_the_vm_distribution_pinned_packages_and_the_policy(gene
     assert "FROM planner-test/ubuntu:22.04@sha256:" + "ab" * 32 in tomcat and "tomcat10=10.1.16-1" in tomcat
     node = (images / "api-node" / "Dockerfile").read_text()
     assert "FROM rockylinux:9" in node and "dnf install -y nodejs-1:18.19.0" in node
+    alpine = (images / "lb-nginx" / "Dockerfile").read_text()
+    assert "FROM alpine:3.19" in alpine and "apk add --no-cache nginx=1.24.0-r15" in alpine
+    assert "adduser -S -D -H -u 101 -G nginx nginx" in alpine and '"sh", "-c", "nc -z' in alpine
     redis = (images / "redis-redis" / "Dockerfile").read_text()
     assert 'VOLUME ["/var/lib/redis"]' in redis and "USER 104:107" in redis
     dotnet = (images / "billing-dotnet" / "Dockerfile").read_text()
