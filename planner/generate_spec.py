@@ -189,9 +189,8 @@ def _environment(detection: Detection | None, rewiring: Rewiring, notes: _Notes)
         else:
             rewired = rewiring.text(value)
             if LISTEN_TOKEN in rewired:
-                notes.todos.append(f"environment variable {key} names the VM's own address: set it to the "
-                                   "container's address at run time")
-                rewired = value
+                notes.decisions.append(f"environment variable {key} named the VM's own address: the entrypoint "
+                                       "sets it to the container's listen address")
             for address in rewiring.unknown(rewired):
                 notes.todos.append(f"environment variable {key} names {address}, which is neither this VM nor a "
                                    "discovered peer: check it")
@@ -228,7 +227,9 @@ def build_spec(item: ImageInput) -> ImageSpec:
         build.install_template = f"dockerfile/install-{family}.j2" if build.packages else None
         notes.decisions.append(why)
     init = list(detection.init_command) if detection and detection.init_command and data else []
-    needs_entrypoint = bool(rewired or init or any(LISTEN_TOKEN in arg for arg in command))
+    environment = _environment(detection, item.rewiring, notes)
+    rewired_env = [key for key, value in environment.items() if LISTEN_TOKEN in value]
+    needs_entrypoint = bool(rewired or init or rewired_env or any(LISTEN_TOKEN in arg for arg in command))
     setup: list[list[str]] = []
     owned = f"{uid}:{gid}"
     if writable or data:
@@ -265,8 +266,8 @@ def build_spec(item: ImageInput) -> ImageSpec:
         user_template=f"dockerfile/user-{'busybox' if distro.users == 'busybox' and not use_runtime else 'shadow'}.j2",
         user=user, uid=uid, group=group, gid=gid, writable_paths=writable, writable_files=files, copies=copies,
         build=build,
-        workdir=workdir, environment=_environment(detection, item.rewiring, notes), ports=ports, volumes=data,
-        entrypoint=[ENTRYPOINT] if needs_entrypoint else [], entrypoint_files=rewired,
+        workdir=workdir, environment=environment, ports=ports, volumes=data,
+        entrypoint=[ENTRYPOINT] if needs_entrypoint else [], entrypoint_files=rewired, entrypoint_env=rewired_env,
         init_data=data[0] if init else None, init_command=init,
         healthcheck=_healthcheck(ports[0].port if ports else None, distro, use_runtime), command=command,
         comments=[f"TODO: {line}" for line in todos[:12]] + (["TODO: more in DECISIONS.md"] if len(todos) > 12 else []),

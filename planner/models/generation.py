@@ -134,6 +134,7 @@ class ImageSpec(Model):
     volumes: list[str] = Field(default_factory=list)
     entrypoint: list[str] = Field(default_factory=list)
     entrypoint_files: list[str] = Field(default_factory=list, description="configs planner-entrypoint.sh rewires")
+    entrypoint_env: list[str] = Field(default_factory=list, description="environment variables it rewires")
     init_data: str | None = Field(default=None, description="data directory the entrypoint initialises when empty")
     init_command: list[str] = Field(default_factory=list)
     healthcheck: list[str] = Field(default_factory=list)

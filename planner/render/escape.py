@@ -70,6 +70,17 @@ def shell_quote(text: object) -> str:
     return shlex.quote(value)
 
 
+_SHELL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def shell_name(text: object) -> str:
+    """A shell variable name, printed bare (``export NAME=…``); anything else is refused."""
+    value = str(text)
+    if not _SHELL_NAME.match(value):
+        raise UnsafeTextError(f"not a shell variable name: {value!r}")
+    return value
+
+
 def shell_join(words: Iterable[object]) -> str:
     return " ".join(shell_quote(word) for word in words)
 
@@ -119,6 +130,6 @@ def md_text(text: object) -> str:
 
 DOCKERFILE_FILTERS = {"exec_form": exec_form, "docker_value": docker_value, "docker_comment": docker_comment,
                       "image_ref": image_ref}
-SHELL_FILTERS = {"shell_quote": shell_quote, "shell_join": shell_join}
+SHELL_FILTERS = {"shell_quote": shell_quote, "shell_join": shell_join, "shell_name": shell_name}
 YAML_FILTERS = {"yaml_dump": yaml_dump, "unsafe": unsafe}
 MARKDOWN_FILTERS = {"md_text": md_text}

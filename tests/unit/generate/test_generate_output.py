@@ -62,7 +62,7 @@ def test_recorded_configs_are_rewired_into_the_context(generated):
     dockerfile = (generated.path.parent / "images" / "app-python-wsgi" / "Dockerfile").read_text()
     assert '"--bind", "@@LISTEN_ADDRESS@@:8080"' in dockerfile
     assert 'REDIS_URL="redis://redis-redis:6379/0"' in dockerfile  # the environment names the peer's service …
-    assert "APP_SECRET" not in dockerfile and "<redacted>" not in dockerfile  # … and secrets never land in it
+    assert "APP_SECRET=" not in dockerfile and "<redacted>" not in dockerfile  # … and secrets never land in it
 
 
 def test_manifest_lists_every_context_file_with_its_checksum(generated):
