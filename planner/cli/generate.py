@@ -75,8 +75,9 @@ def summary(result: GenerateResult) -> str:
 
 
 def generate_command(
+    snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder (images/ and generate.json).",
-                                         show_default=False)],
+                                         show_default=False)] = ...,  # type: ignore[assignment]
     vm: Annotated[list[str] | None, typer.Option(
         "--vm", help="Only this VM (repeatable); a named VM is generated whatever its strategy, and without "
         "discovery facts it gets an OS-level starter.", show_default=False)] = None,
@@ -91,7 +92,6 @@ def generate_command(
         show_default=False)] = None,
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="table: a summary line; json: generate.json.")
                    ] = TableOrJson.table,
-    snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
 ) -> None:
     """Detect the stacks each VM runs and write a starter image folder per stack (Dockerfile, .dockerignore,
     context/, MANIFEST.json, DECISIONS.md) plus generate.json."""
