@@ -163,3 +163,15 @@ def test_stale_stacks_doc_is_reported(tmp_path):
     stale = tmp_path / "stacks.md"
     stale.write_text("old\n", encoding="utf-8")
     assert docs_main(["--check", str(stale)]) == 1
+
+
+def test_redis_without_its_config_file_is_rebuilt_from_its_listener(guests):
+    """As the test guests run it: `redis-server --bind ADDR --port 6377`, while the package's redis.conf says 6379."""
+    redis = guests["redis"]
+    moved = redis.model_copy(update={"listeners": [
+        item.model_copy(update={"port": 6377}) if item.port == 6379 else item for item in redis.listeners]})
+    [found] = detect_stacks(moved)
+    assert found.command.argv == ["/usr/bin/redis-server", "--bind", "127.0.77.13", "--port", "6377",
+                                  "--daemonize", "no"]
+    assert found.config_files == ["/etc/redis/redis.conf"] and found.probe.port == 6377
+    assert any("used no redis.conf" in todo for todo in found.todos)
