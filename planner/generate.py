@@ -18,7 +18,7 @@ from typing import Any
 from planner import fileio
 from planner.detect import detect_stacks
 from planner.detect.facts import GuestView
-from planner.errors import NotFoundError
+from planner.errors import InputError, NotFoundError
 from planner.generate_files import move_into_place, staging_dir, write_manifest, write_recorded, write_rendered
 from planner.generate_policy import BaseImagePolicy
 from planner.generate_rewire import Rewiring, peer_names
@@ -156,6 +156,8 @@ def generate(estate: Estate, guests: Sequence[GuestDiscovery], options: Generate
              snapshot: int | str | None = None, strategies: Mapping[str, str] | None = None,
              flows: Iterable[FlowRecord] = ()) -> GenerateResult:
     """Write ``images/<name>/`` per detected stack (or OS-level starter) and ``generate.json`` under the output."""
+    if options.output.exists() and not options.output.is_dir():
+        raise InputError(f"{options.output} is a file; -o names the output folder.")
     chosen, skipped = _select(estate, guests, strategies or {}, options)
     planned = _plan(chosen)
     graph = graph_from_sources(estate, list(guests), flows)

@@ -24,8 +24,12 @@ ROOTFS = Path("context") / "rootfs"
 
 
 def staging_dir(images: Path, name: str) -> Path:
-    images.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=images))
+    """A fresh folder beside the image's final place; a path that is no folder is the user's error."""
+    try:
+        images.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=images))
+    except OSError as exc:
+        raise InputError(f"cannot write into {images}: {exc.strerror or exc}; nothing was written.") from exc
 
 
 def _inside(root: Path, path: str) -> Path | None:
