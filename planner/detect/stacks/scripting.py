@@ -42,8 +42,17 @@ def _server(process: Process) -> str | None:
 
 
 def _script(argv: list[str]) -> str | None:
-    """The first argument that is not an option (the script an interpreter runs)."""
-    return next((arg for arg in argv[1:] if not arg.startswith("-")), None)
+    """The first argument that is not an option (the script an interpreter runs); ``-m MODULE`` runs no file."""
+    for index, arg in enumerate(argv[1:], start=1):
+        if arg == "-m":
+            return None
+        if not arg.startswith("-"):
+            return arg if argv[index - 1] not in ("-c", "-W", "-X") else None
+    return None
+
+
+def _module(argv: list[str]) -> str | None:
+    return argv[argv.index("-m") + 1] if "-m" in argv[1:-1] else None
 
 
 def _absolute(path: str | None, cwd: str | None) -> str | None:
@@ -95,12 +104,13 @@ class PythonScript(Detector):
     def detect(self, guest: GuestDiscovery, vm: Vm | None) -> Iterator[Detection]:
         view = GuestView(guest)
         for root in view.roots(lambda p: bool(_PYTHON.fullmatch(program(p))) and _server(p) is None
-                               and _script(argv_of(p)) is not None):
+                               and (_script(argv_of(p)) or _module(argv_of(p))) is not None):
             script = _absolute(_script(argv_of(root)), root.cwd)
+            module = _module(argv_of(root))
             version, packages = _python(view)
             yield build(view, vm_id(guest, vm), Found(
                 stack=self.id, title=self.title, root=root, servers=("python",),
-                evidence=[f"python process (pid {root.pid}) running {script}",
+                evidence=[f"python process (pid {root.pid}) running {script or f'module {module}'}",
                           *([f"python {version}"] if version else [])],
                 packages=packages, runtime="python", runtime_version=version,
                 runtime_image=f"python:{major_minor(version)}-slim" if major_minor(version) else None,

@@ -175,3 +175,34 @@ def test_redis_without_its_config_file_is_rebuilt_from_its_listener(guests):
                                   "--daemonize", "no"]
     assert found.config_files == ["/etc/redis/redis.conf"] and found.probe.port == 6377
     assert any("used no redis.conf" in todo for todo in found.todos)
+
+
+@pytest.mark.parametrize(("argv", "stack"), [
+    (["/usr/bin/python3", "-m", "uvicorn", "main:app", "--host", "127.0.77.30"], "python-wsgi"),
+    (["/usr/bin/uwsgi", "--http", "127.0.77.30:8000", "--module", "app"], "python-wsgi"),
+    (["/opt/venv/bin/python", "/opt/venv/bin/gunicorn", "app:app"], "python-wsgi"),
+    (["/usr/bin/python3", "-m", "http.server", "8000"], "python-script"),
+    (["/usr/bin/python3.11", "/srv/tool/serve.py"], "python-script"),
+    (["/usr/bin/python3"], None),  # an interactive interpreter is no application
+    (["/usr/bin/node", "/srv/x/index.js"], "node"),
+    (["/usr/bin/java", "-cp", "app.jar", "com.example.Main"], None),  # neither Tomcat nor -jar: left to a person
+])
+def test_interpreter_command_lines(argv, stack):
+    from planner.models.discovery import GuestDiscovery, Listener, Process
+
+    exe = argv[0] if not argv[0].endswith(("uwsgi",)) else "/usr/bin/uwsgi"
+    guest = GuestDiscovery(host="t", processes=[Process(pid=5, ppid=1, user="svc", uid=1200, comm=exe.rsplit("/")[-1],
+                                                        exe=exe, argv=argv, args=" ".join(argv))],
+                           listeners=[Listener(protocol="tcp", address="127.0.77.30", port=8000, pid=5)])
+    found = [d.stack for d in detect_stacks(guest) if d.stack != "system-service"]
+    assert found == ([stack] if stack else [])
+
+
+def test_a_python_module_is_no_application_path():
+    from planner.models.discovery import GuestDiscovery, Process
+
+    argv = ["/usr/bin/python3", "-m", "http.server", "8000"]
+    guest = GuestDiscovery(host="t", processes=[Process(pid=5, ppid=1, user="svc", uid=1200, comm="python3",
+                                                        exe="/usr/bin/python3.11", argv=argv, cwd="/srv/site")])
+    [found] = detect_stacks(guest)
+    assert found.app_paths == ["/srv/site"] and "module http.server" in found.evidence[0]
