@@ -120,7 +120,7 @@ def write_manifest(staging: Path, spec: ImageSpec, files: list[ContextFile], ski
         "format_version": 1, "image": spec.name, "capture": capture_status,
         "files": [{"path": str(ROOTFS / f.path.lstrip("/")), "target": f.path, "sha256": f.sha256, "size": f.size,
                    "source": f.source, "rewired": f.rewired} for f in sorted(files, key=lambda f: f.path)],
-        "skipped": skipped,
+        "skipped": skipped, "data_paths": spec.data_paths,
     }
     (staging / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

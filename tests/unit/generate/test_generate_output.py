@@ -74,7 +74,9 @@ def test_manifest_lists_every_context_file_with_its_checksum(generated):
         assert hashlib.sha256(data).hexdigest() == item["sha256"] and len(data) == item["size"]
     assert {item["target"] for item in manifest["files"]} == {"/etc/nginx/nginx.conf",
                                                               "/etc/nginx/sites-enabled/default"}
-    assert any("/var/www/html" in line for line in manifest["skipped"])
+    assert any("/var/www/html" in line for line in manifest["skipped"]) and manifest["data_paths"] == []
+    redis = json.loads((generated.path.parent / "images" / "redis-redis" / "MANIFEST.json").read_text())
+    assert redis["data_paths"] == ["/var/lib/redis"]  # for the migration's data sync
 
 
 def test_redacted_configs_are_never_written(generated):
