@@ -19,7 +19,15 @@ from planner import fileio
 from planner.detect import detect_stacks
 from planner.detect.facts import GuestView
 from planner.errors import InputError, NotFoundError
-from planner.generate_files import move_into_place, staging_dir, write_manifest, write_recorded, write_rendered
+from planner.generate_files import (
+    ROOTFS,
+    move_into_place,
+    read_text,
+    staging_dir,
+    write_manifest,
+    write_recorded,
+    write_rendered,
+)
 from planner.generate_policy import BaseImagePolicy
 from planner.generate_rewire import Rewiring, peer_names
 from planner.generate_spec import ImageInput, build_spec, safe_path
@@ -219,7 +227,8 @@ def _write_image(item: _Planned, staging: Path, rewiring: Rewiring, options: Gen
     spec = build_spec(ImageInput(
         name=item.name, vm=item.node, vm_name=item.vm.name if item.vm else item.node, detection=detection,
         guest=guest, vm_model=item.vm, policy=options.policy, policy_origin=options.policy_origin,
-        rewiring=rewiring, context_files=files, missing=missing, todos=todos))
+        rewiring=rewiring, context_files=files, missing=missing, todos=todos,
+        read_context=lambda path: read_text(staging / ROOTFS / path.lstrip("/"))))
     write_rendered(staging, spec, options.templates)
     skipped = [*missing, *(captured.skipped if captured else [])]
     write_manifest(staging, spec, files, skipped, captured.status if captured else "not-run")

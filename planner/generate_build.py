@@ -3,6 +3,7 @@ package.json), a first stage recreates the virtualenv or node_modules that captu
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Callable
@@ -20,7 +21,8 @@ def _context(path: str) -> str:
     return "context/rootfs/" + path.lstrip("/")
 
 
-def python_stage(detection: Detection, files: set[str], pin: Pinner | None) -> tuple[BuildStage | None, str]:
+def python_stage(detection: Detection, files: set[str], pin: Pinner | None,
+                 contents: dict[str, str | None]) -> tuple[BuildStage | None, str]:
     """A virtualenv rebuilt at the path the VM's command runs it from, from its requirements.txt."""
     argv = detection.command.argv if detection.command else []
     match = _VENV_PYTHON.match(argv[0]) if argv else None
@@ -40,10 +42,22 @@ def python_stage(detection: Detection, files: set[str], pin: Pinner | None) -> t
     return stage, f"a build stage recreates the virtualenv {venv} from {requirements} (capture leaves venvs out)"
 
 
-def node_stage(detection: Detection, files: set[str], pin: Pinner | None) -> tuple[BuildStage | None, str]:
+def dependencies(text: str | None) -> bool:
+    """Whether a package.json declares runtime dependencies (unknown text: assume it does)."""
+    if text is None:
+        return True
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return True
+    return not isinstance(data, dict) or bool(data.get("dependencies"))
+
+
+def node_stage(detection: Detection, files: set[str], pin: Pinner | None,
+               contents: dict[str, str | None]) -> tuple[BuildStage | None, str]:
     """node_modules installed from the application's package.json (and lock file) in a build stage."""
     cwd = detection.command.cwd if detection.command else None
-    if not cwd or f"{cwd}/package.json" not in files:
+    if not cwd or f"{cwd}/package.json" not in files or not dependencies(contents.get(f"{cwd}/package.json")):
         return None, ""
     lock = f"{cwd}/package-lock.json" in files
     packages, unpinned = pin(["nodejs", "npm"]) if pin else ([], False)
@@ -58,14 +72,18 @@ def node_stage(detection: Detection, files: set[str], pin: Pinner | None) -> tup
 SOLVED = ("node_modules is not copied", "the Python packages the application imports")
 """Beginnings of the detectors' TODOs that a build stage settles."""
 
-STAGES: dict[str, Callable[[Detection, set[str], Pinner | None], tuple[BuildStage | None, str]]] = {
+STAGES: dict[str, Callable[[Detection, set[str], Pinner | None, dict[str, str | None]],
+                           tuple[BuildStage | None, str]]] = {
     "python-wsgi": python_stage, "python-script": python_stage, "node": node_stage,
 }
 
 
-def build_stage(detection: Detection | None, context_files: list[ContextFile],
-                pin: Pinner | None) -> tuple[BuildStage | None, str]:
-    """The build stage for a detection, if its context holds what one starts from; and the decision's wording."""
+def build_stage(detection: Detection | None, context_files: list[ContextFile], pin: Pinner | None,
+                read: Callable[[str], str | None]) -> tuple[BuildStage | None, str]:
+    """The build stage for a detection, if its context holds what one starts from; and the decision's wording.
+    ``read(path)`` gives a context file's text (None if unreadable)."""
     if detection is None or detection.stack not in STAGES:
         return None, ""
-    return STAGES[detection.stack](detection, {f.path for f in context_files}, pin)
+    files = {f.path for f in context_files}
+    contents = {path: read(path) for path in files if path.endswith("/package.json")}
+    return STAGES[detection.stack](detection, files, pin, contents)

@@ -73,7 +73,7 @@ def write_recorded(staging: Path, configs: list[ConfigFile], rewiring: Rewiring,
             missing.append(f"{config.path!r}: not a plain absolute path")
             continue
         if config.path in captured:
-            text = _read_text(target)
+            text = read_text(target)
             if text is None:
                 continue
             source = "capture"
@@ -95,7 +95,7 @@ def write_recorded(staging: Path, configs: list[ConfigFile], rewiring: Rewiring,
     return written, missing, unknown
 
 
-def _read_text(path: Path) -> str | None:
+def read_text(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

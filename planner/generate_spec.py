@@ -54,6 +54,8 @@ class ImageInput:
     context_files: list[ContextFile] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     todos: list[str] = field(default_factory=list)
+    read_context: Callable[[str], str | None] | None = None
+    """A context file's text by its image path (None when unreadable)."""
 
 
 class _Notes:
@@ -142,8 +144,8 @@ def _packages(item: ImageInput, distro: Distro, notes: _Notes, extra: list[str])
 
 
 def _user(detection: Detection | None, notes: _Notes) -> tuple[str, int, str, int]:
-    if detection and detection.uid not in (None, 0) and detection.user and _USER_NAME.match(detection.user):
-        group = detection.group if detection.group and _USER_NAME.match(detection.group) else detection.user
+    if detection and detection.uid not in (None, 0) and detection.user and _USER_NAME.fullmatch(detection.user):
+        group = detection.group if detection.group and _USER_NAME.fullmatch(detection.group) else detection.user
         gid = detection.gid if detection.gid is not None else detection.uid
         assert detection.uid is not None
         notes.decisions.append(f"runs as {detection.user} (uid {detection.uid}, gid {gid}), as on the VM")
@@ -181,7 +183,7 @@ def _environment(detection: Detection | None, rewiring: Rewiring, notes: _Notes)
     for key, value in (detection.command.environment.items() if detection and detection.command else ()):
         if key in _DROPPED_ENV:
             continue
-        if not _ENV_NAME.match(key):
+        if not _ENV_NAME.fullmatch(key):
             notes.todos.append(f"environment variable {key!r} has an unusual name: left out")
         elif "<redacted>" in value:
             notes.todos.append(f"environment variable {key} held a secret (redacted by discovery): supply it at run "
@@ -222,7 +224,8 @@ def build_spec(item: ImageInput) -> ImageSpec:
     data = _paths(detection.data_paths if detection else [], "data path", notes)
     rewired = [f.path for f in item.context_files if f.rewired and safe_path(f.path)]
     command = _command(item, use_runtime, notes)
-    build, why = build_stage(detection, item.context_files, None if use_runtime else _pinner(item, distro, notes))
+    build, why = build_stage(detection, item.context_files, None if use_runtime else _pinner(item, distro, notes),
+                             item.read_context or (lambda path: None))
     if build is not None:
         build.install_template = f"dockerfile/install-{family}.j2" if build.packages else None
         notes.decisions.append(why)
@@ -233,12 +236,16 @@ def build_spec(item: ImageInput) -> ImageSpec:
     setup: list[list[str]] = []
     owned = f"{uid}:{gid}"
     if writable or data:
-        setup += [["mkdir", "-p", *writable, *data], ["chown", "-R", owned, *writable, *data]]
+        setup += [["mkdir", "-p", *writable, *data], ["chown", "-R", "-H", owned, *writable, *data]]
     if data:
         setup.append(["chmod", "0700", *data])
     if files:
         setup += [["mkdir", "-p", *sorted({posixpath.dirname(f) for f in files})], ["touch", *files],
                   ["chown", owned, *files]]
+    configs = [f.path for f in item.context_files if detection and f.path in detection.config_files
+               and f.path not in rewired and safe_path(f.path)]
+    if configs:  # readable by the service's group, whatever mode the capture kept (redis.conf is 0640 redis)
+        setup += [["chgrp", str(gid), *configs], ["chmod", "g+r", *configs]]
     if rewired:
         setup.append(["chown", owned, *rewired])
     if capability:

@@ -55,7 +55,7 @@ _IMAGE_REF = re.compile(r"^[a-z0-9][a-z0-9._/:-]*(@sha256:[0-9a-f]{64})?$")
 
 def image_ref(text: str) -> str:
     """An image reference for FROM, checked (the base-image policy validates it too)."""
-    if not _IMAGE_REF.match(text):
+    if not _IMAGE_REF.fullmatch(text):
         raise UnsafeTextError(f"not an image reference: {text!r}")
     return text
 
@@ -76,7 +76,7 @@ _SHELL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def shell_name(text: object) -> str:
     """A shell variable name, printed bare (``export NAME=…``); anything else is refused."""
     value = str(text)
-    if not _SHELL_NAME.match(value):
+    if not _SHELL_NAME.fullmatch(value):
         raise UnsafeTextError(f"not a shell variable name: {value!r}")
     return value
 

@@ -67,6 +67,28 @@ def _python(view: GuestView) -> tuple[str | None, list]:
     return (runtime.version if runtime and runtime.version else version_of(packages)), packages
 
 
+_DAEMON_FLAGS = {"gunicorn": {"--daemon": 0, "-D": 0}, "uwsgi": {"--daemonize": 1, "--daemonize2": 1},
+                 "uvicorn": {}}
+"""Options that send the server to the background (a container's main process must stay in the foreground),
+with how many values follow each."""
+
+
+def foreground(server: str | None, argv: list[str]) -> tuple[list[str], list[str]]:
+    """argv without the server's daemonising options, and the options removed."""
+    flags = _DAEMON_FLAGS.get(server or "", {})
+    kept, removed, skip = [], [], 0
+    for arg in argv:
+        if skip:
+            removed.append(arg)
+            skip -= 1
+        elif arg.split("=", 1)[0] in flags:
+            removed.append(arg)
+            skip = 0 if "=" in arg else flags[arg.split("=", 1)[0]]
+        else:
+            kept.append(arg)
+    return kept, removed
+
+
 _PY_TODO = ("the Python packages the application imports are not known from the VM: capture its requirements file "
             "(or pip freeze of its virtualenv) and install them in the image")
 
@@ -84,11 +106,14 @@ class PythonWsgi(Detector):
             server = _server(root)
             version, packages = _python(view)
             extra = view.packages(server or "", f"python3-{server}")
+            command, removed = foreground(server, argv_of(root))
             yield build(view, vm_id(guest, vm), Found(
                 stack=self.id, title=self.title, root=root, servers=("python", server or ""),
                 evidence=[f"{server} process (pid {root.pid}): {' '.join(argv_of(root))[:120]}",
-                          *([f"python {version}"] if version else [])],
-                packages=[*packages, *extra], runtime="python", runtime_version=version,
+                          *([f"python {version}"] if version else []),
+                          *([f"dropped {' '.join(removed)}: a container's process stays in the foreground"]
+                            if removed else [])],
+                command=command, packages=[*packages, *extra], runtime="python", runtime_version=version,
                 runtime_image=f"python:{major_minor(version)}-slim" if major_minor(version) else None,
                 app_paths=[root.cwd] if root.cwd else [], probe_kind="http", probe_path="/",
                 todos=[_PY_TODO, f"{server} must be installed in the image (from the requirements or the OS package)"]))

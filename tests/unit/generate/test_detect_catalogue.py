@@ -206,3 +206,16 @@ def test_a_python_module_is_no_application_path():
                                                         exe="/usr/bin/python3.11", argv=argv, cwd="/srv/site")])
     [found] = detect_stacks(guest)
     assert found.app_paths == ["/srv/site"] and "module http.server" in found.evidence[0]
+
+
+def test_gunicorn_runs_in_the_foreground():
+    """As Debian's gunicorn is started in the stack guests: `--daemon` would end the container at once."""
+    from planner.models.discovery import GuestDiscovery, Process
+
+    argv = ["/usr/bin/python3", "/usr/bin/gunicorn", "--bind", "127.0.78.12:8000", "--chdir", "/srv/app", "--env",
+            "REDIS_ADDR=127.0.78.13:6379", "--daemon", "--pid", "/tmp/gunicorn.pid", "app:application"]
+    guest = GuestDiscovery(host="t", processes=[Process(pid=5, ppid=1, user="app", uid=1000, comm="gunicorn",
+                                                        exe="/usr/bin/python3.11", argv=argv)])
+    [found] = detect_stacks(guest)
+    assert found.command.argv == [arg for arg in argv if arg != "--daemon"]
+    assert any("dropped --daemon" in line for line in found.evidence)

@@ -104,6 +104,10 @@ def test_dockerfile_uses_the_vm_distribution_pinned_packages_and_the_policy(gene
     assert "adduser -S -D -H -u 101 -G nginx nginx" in alpine and '"sh", "-c", "nc -z' in alpine
     redis = (images / "redis-redis" / "Dockerfile").read_text()
     assert 'VOLUME ["/var/lib/redis"]' in redis and "USER 104:107" in redis
+    assert "chown 104:107 /etc/redis/redis.conf" in redis  # rewired: the entrypoint rewrites it as that user
+    # other configs stay root's but readable by the service's group, whatever mode a capture kept
+    assert "chgrp 33 /etc/nginx/nginx.conf" in web and "chmod g+r /etc/nginx/nginx.conf" in web
+    assert "chown -R -H 104:107 /var/log/redis /run/redis /var/lib/redis" in redis  # -H: through logs -> /var/log
     dotnet = (images / "billing-dotnet" / "Dockerfile").read_text()
     assert "FROM mcr.microsoft.com/dotnet/aspnet:8.0" in dotnet and 'CMD ["dotnet", "Billing.dll"]' in dotnet
     ignore = (images / "web-nginx" / ".dockerignore").read_text().splitlines()

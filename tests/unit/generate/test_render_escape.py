@@ -113,3 +113,17 @@ def test_every_packaged_template_is_found_where_the_wheel_puts_it():
                  "dockerfile/user-busybox.j2", "image/dockerignore.j2", "image/planner-entrypoint.sh.j2",
                  "image/DECISIONS.md.j2"):
         assert (templates_dir() / name).is_file(), name
+
+
+def test_a_trailing_newline_never_passes_a_name_check():
+    """``re.match(r"...$")`` accepts "name\\n": every check is a full match (found by the property test)."""
+    from planner.generate_policy import BaseImagePolicy
+
+    with pytest.raises(UnsafeTextError):
+        image_ref("debian:bookworm\n")
+    from planner.render.escape import shell_name
+
+    with pytest.raises(UnsafeTextError):
+        shell_name("PATH\n")
+    with pytest.raises(ValueError, match="not an image reference"):
+        BaseImagePolicy.model_validate({"images": {"debian:bookworm-slim": "x/y:1\n"}})
