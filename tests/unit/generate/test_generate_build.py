@@ -104,3 +104,36 @@ def test_multi_stage_dockerfiles_are_hadolint_clean(captured_app):
     run = subprocess.run([hadolint, "--failure-threshold", "warning", str(folder / "Dockerfile")],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout
+
+
+class LinkingCapture(RecordingCapture):
+    """Leaves links in the rootfs as a capture does (never followed on the guest, relative here)."""
+
+    def __init__(self, links: dict[str, str]) -> None:
+        super().__init__({})
+        self.links = links
+
+    def __call__(self, requests):
+        results = super().__call__(requests)
+        for request in requests:
+            for path, target in self.links.items():
+                link = Path(request.rootfs) / path.lstrip("/")
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.symlink_to(target)
+        return results
+
+
+def test_recorded_text_goes_where_a_captured_link_points_inside_the_context(tmp_path, guests):
+    capture = LinkingCapture({"/etc/nginx/sites-enabled/default": "../sites-available/default",
+                              "/etc/nginx/nginx.conf": "../../../../../../../../../../tmp/planner-escape"})
+    generate(estate_for(guests), [guests["web"]], GenerateOptions(output=tmp_path, capture=capture))
+    root = tmp_path / "images" / "web-nginx" / "context" / "rootfs"
+    site = root / "etc/nginx/sites-available/default"
+    assert (root / "etc/nginx/sites-enabled/default").is_symlink()
+    assert "listen @@LISTEN_ADDRESS@@:80" in site.read_text()
+    assert not Path("/tmp/planner-escape").exists()  # a link out of the context is never written through
+    manifest = json.loads((tmp_path / "images" / "web-nginx" / "MANIFEST.json").read_text())
+    assert "/etc/nginx/sites-available/default" in {item["target"] for item in manifest["files"]}
+    assert any("nginx.conf" in line and "inside the context" in line for line in manifest["skipped"])
+    script = (tmp_path / "images" / "web-nginx" / "planner-entrypoint.sh").read_text()
+    assert "rewire /etc/nginx/sites-available/default" in script
