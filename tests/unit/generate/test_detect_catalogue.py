@@ -23,6 +23,7 @@ EXPECTED = {
     # real recordings (collect.sh in the test guest images, data/record.py)
     "rec-web": ["nginx"], "rec-redis": ["redis"], "rec-hostile": ["python-script"] * 3,
     "rec-servers": ["apache", "php-fpm", "tomcat", "node", "postgresql", "mysql"],
+    "rec-systemd": ["nginx", "apache", "php-fpm", "node", "postgresql", "mysql"],
 }
 
 
