@@ -220,3 +220,14 @@ def test_gunicorn_runs_in_the_foreground():
     [found] = detect_stacks(guest)
     assert found.command.argv == [arg for arg in argv if arg != "--daemon"]
     assert any("dropped --daemon" in line for line in found.evidence)
+
+
+def test_the_unit_s_exec_start_when_the_command_line_is_unreadable():
+    from planner.models.discovery import GuestDiscovery, Process, ServiceUnit
+
+    guest = GuestDiscovery(host="t", processes=[Process(pid=5, ppid=1, user="svc", uid=1200, comm="node",
+                                                        exe="/usr/bin/node", unit="api.service")],
+                           services=[ServiceUnit(name="api.service", kind="service", main_pid=5,
+                                                 exec_start=["/usr/bin/node", "/srv/api/main.js"])])
+    [found] = detect_stacks(guest)
+    assert found.command.argv == ["/usr/bin/node", "/srv/api/main.js"] and found.command.source == "unit"
