@@ -97,7 +97,7 @@ def _select(estate: Estate, guests: Sequence[GuestDiscovery], strategies: Mappin
     include = set(options.include_strategies)
     for node in candidates:
         vm = by_node.get(node)
-        strategy = strategies.get(vm.name if vm else node)
+        strategy = strategies.get(node)  # keyed by graph node id (VM identity, not a possibly shared name)
         if node not in named and strategy and strategy != "containerize" and not include & {strategy, "all"}:
             skipped.append({"vm": node, "reason": f"strategy {strategy} (use --include-strategy {strategy} or --vm)"})
             continue

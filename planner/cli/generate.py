@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from planner.analysis import gather_evidence
 from planner.cli.common import (
     SNAPSHOT_COMMAND,
     TableOrJson,
@@ -18,11 +19,11 @@ from planner.cli.common import (
     safe,
     snapshot_arg_help,
 )
-from planner.discovery.storage import load_flows, load_guests
 from planner.errors import UsageError
 from planner.generate import STAY_STRATEGIES, CaptureHook, GenerateOptions, GenerateResult, generate
 from planner.generate_policy import load_base_image_policy
-from planner.graph.report import strategies_from_documents
+from planner.graph import graph_from_sources
+from planner.graph.report import strategies_by_node
 from planner.models.discovery import FlowRecord, GuestDiscovery
 
 ASSESSMENT_KIND = "assessment"
@@ -47,9 +48,12 @@ def run_generate(snapshot: str | None, output: Path, *, vms: list[str], include:
     strategies: dict[str, str] = {}
     if snapshot_id is not None:
         with open_store() as store:
-            guests = load_guests(store, snapshot_id)
-            flows = load_flows(store, snapshot_id)
-            strategies = strategies_from_documents(store.documents(snapshot_id, ASSESSMENT_KIND))
+            evidence = gather_evidence(estate, store, snapshot_id)  # facts carried forward from earlier snapshots
+            guests, flows = evidence.guests, evidence.flows
+            assessments = store.documents(snapshot_id, ASSESSMENT_KIND)
+        for note in evidence.notes():
+            err_console.print(safe(f"note: {note}"))
+        strategies = strategies_by_node(graph_from_sources(estate, guests, flows), assessments)
     options = GenerateOptions(output=output, vms=vms, include_strategies=_strategies(include), policy=policy,
                               policy_origin=str(base_images) if base_images else "the default base-image policy",
                               templates=templates, capture=capture)
