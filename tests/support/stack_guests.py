@@ -18,6 +18,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -304,17 +305,23 @@ def running_stacks(client: Any, base_image: str, workdir: Path, roles: list[str]
     env = {"AUTHORIZED_KEY": key.with_suffix(".pub").read_text().strip(), "SSH_PORT": str(SSH_PORT),
            "APP_ADDR": STACKS["app"].address, "REDIS_ADDR": STACKS["redis"].address}
     guests = StackGuests(stacks, write_inventory(workdir / "inventory.yml", stacks, key), key)
+
+    def start(stack: Stack) -> None:
+        container = client.containers.run(
+            image, name=f"planner-stack-{stack.role}-{int(time.time() * 1000) % 100000}", detach=True,
+            network_mode="host", cap_add=["SYS_PTRACE"], hostname=stack.role, labels={LABEL: stack.role},
+            environment=env)
+        guests.containers[stack.role] = container
+        code, output = container.exec_run(["/usr/local/sbin/start-stack", stack.role, stack.address],
+                                          environment=env)
+        if code != 0:
+            raise RuntimeError(f"starting {stack.role} failed ({code}): {output.decode(errors='replace')}")
+
     try:
-        for stack in stacks:
-            container = client.containers.run(
-                image, name=f"planner-stack-{stack.role}-{int(time.time() * 1000) % 100000}", detach=True,
-                network_mode="host", cap_add=["SYS_PTRACE"], hostname=stack.role, labels={LABEL: stack.role},
-                environment=env)
-            guests.containers[stack.role] = container
-            code, output = container.exec_run(["/usr/local/sbin/start-stack", stack.role, stack.address],
-                                              environment=env)
-            if code != 0:
-                raise RuntimeError(f"starting {stack.role} failed ({code}): {output.decode(errors='replace')}")
+        # the vfs storage driver copies the image per container: create them in parallel
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for future in [pool.submit(start, stack) for stack in stacks]:
+                future.result()
         for stack in stacks:
             _wait_for(lambda s=stack: _port_open(s.address, s.port), f"{stack.role} on {stack.address}:{stack.port}",
                       timeout=120)
