@@ -1,8 +1,9 @@
-"""Per-stack test guests: ONE shared Debian image with the stacks' Debian packages, one container per stack.
+"""Per-stack test guests: ONE shared Debian image with the stacks' Debian packages, four guest containers.
 
-Every guest is a container with host networking, its own sshd on ``127.0.78.N:2278`` and its stack bound to that
+Every guest is a container with host networking, its own sshd on ``127.0.78.N:2278`` and its stacks bound to that
 address, started the way the Debian package starts it without systemd (init scripts, ``service X start``, or the
-unit's ExecStart line), as the package's own service user, with its configs in their usual ``/etc`` places.
+unit's ExecStart line), as the package's own service user, with its configs in their usual ``/etc`` places (the
+start script is copied in at start, so changing it never rebuilds the image).
 PID 1 is ``sleep infinity``; sshd and the services are daemons under it. The nginx -> Python (gunicorn) -> Redis
 guests form one move group. The image is built once per content (a label holds the content hash).
 """
@@ -38,28 +39,37 @@ PACKAGES = [
 
 @dataclass(frozen=True)
 class Stack:
-    """One stack guest: role (start-script case), address, the port it answers on, and the probe it answers."""
+    """One stack: role (start-script case), the guest it runs on, the port it answers on, and its probe."""
 
     role: str
-    address: str
+    guest: str
     port: int
     probe: dict[str, Any]
-    peers: tuple[str, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return GUESTS[self.guest]
 
 
+GUESTS = {"web": "127.0.78.11", "app": "127.0.78.12", "redis": "127.0.78.13", "servers": "127.0.78.14"}
+"""Guest (VM) name -> its own address. The move group's stacks have a guest each; the other stacks share the
+``servers`` guest (a VM holding several stacks: one image each), which keeps the vfs engine's per-container copy
+of the 1.6 GB image to four."""
+
+_HTTP = {"kind": "http", "path": "/", "expect_status": 200}
 STACKS = {stack.role: stack for stack in [
-    Stack("web", "127.0.78.11", 80, {"kind": "http", "path": "/", "expect_status": 200}, ("app",)),
-    Stack("app", "127.0.78.12", 8000, {"kind": "http", "path": "/", "expect_status": 200}, ("redis",)),
-    Stack("redis", "127.0.78.13", 6379, {"kind": "redis"}),
-    Stack("apache", "127.0.78.14", 80, {"kind": "http", "path": "/", "expect_status": 200}),
-    Stack("phpfpm", "127.0.78.15", 9000, {"kind": "tcp"}),
-    Stack("tomcat", "127.0.78.16", 8080, {"kind": "http", "path": "/", "expect_status": 200}),
-    Stack("jar", "127.0.78.17", 8090, {"kind": "http", "path": "/", "expect_status": 200}),
-    Stack("pyscript", "127.0.78.18", 8091, {"kind": "http", "path": "/", "expect_status": 200}),
-    Stack("node", "127.0.78.19", 3000, {"kind": "http", "path": "/", "expect_status": 200}),
-    Stack("gobin", "127.0.78.20", 8092, {"kind": "http", "path": "/", "expect_status": 200}),
-    Stack("postgres", "127.0.78.21", 5432, {"kind": "sql", "engine": "postgresql"}),
-    Stack("mariadb", "127.0.78.22", 3306, {"kind": "sql", "engine": "mysql"}),
+    Stack("web", "web", 80, _HTTP),
+    Stack("app", "app", 8000, _HTTP),
+    Stack("redis", "redis", 6379, {"kind": "redis"}),
+    Stack("apache", "servers", 80, _HTTP),
+    Stack("phpfpm", "servers", 9000, {"kind": "tcp"}),
+    Stack("tomcat", "servers", 8080, _HTTP),
+    Stack("jar", "servers", 8090, _HTTP),
+    Stack("pyscript", "servers", 8091, _HTTP),
+    Stack("node", "servers", 3000, _HTTP),
+    Stack("gobin", "servers", 8092, _HTTP),
+    Stack("postgres", "servers", 5432, {"kind": "sql", "engine": "postgresql"}),
+    Stack("mariadb", "servers", 3306, {"kind": "sql", "engine": "mysql"}),
 ]}
 MOVE_GROUP = ("web", "app", "redis")
 
@@ -74,25 +84,40 @@ RUN printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/s
  && useradd --system --home-dir /srv/app --shell /usr/sbin/nologin app
 COPY files/ /
 RUN cd /opt/hello && javac -d classes Hello.java && jar --create --file hello.jar --main-class Hello -C classes . \\
- && rm -rf classes && chmod 755 /usr/local/sbin/start-stack /usr/local/bin/hello-go \\
+ && rm -rf classes && chmod 755 /usr/local/bin/hello-go \\
  && chown -R app:app /srv/app /srv/node /opt/hello /opt/pyscript
 CMD ["sleep", "infinity"]
 """
 
-WSGI_APP = r'''"""WSGI app: PINGs Redis (REDIS_ADDR, from gunicorn's command line) and says what it got."""
+WSGI_APP = r'''"""WSGI app: PINGs Redis (REDIS_ADDR, from gunicorn's command line) over one kept connection."""
 import os
 import socket
+import threading
+
+_lock = threading.Lock()
+_conn = None
+
+
+def ping():
+    global _conn
+    host, port = os.environ.get("REDIS_ADDR", "127.0.0.1:6379").rsplit(":", 1)
+    with _lock:
+        for _attempt in range(2):
+            try:
+                if _conn is None:
+                    _conn = socket.create_connection((host, int(port)), timeout=5)
+                _conn.sendall(b"*1\r\n$4\r\nPING\r\n")
+                return _conn.recv(64).strip().decode(errors="replace").lstrip("+")
+            except OSError as exc:
+                if _conn is not None:
+                    _conn.close()
+                _conn = None
+                error = f"error {exc.__class__.__name__}"
+        return error
 
 
 def application(environ, start_response):
-    host, port = os.environ.get("REDIS_ADDR", "127.0.0.1:6379").rsplit(":", 1)
-    try:
-        with socket.create_connection((host, int(port)), timeout=5) as conn:
-            conn.sendall(b"*1\r\n$4\r\nPING\r\n")
-            answer = conn.recv(64).strip().decode(errors="replace").lstrip("+")
-    except OSError as exc:
-        answer = f"error {exc.__class__.__name__}"
-    body = f"app says hello; redis={answer}\n".encode()
+    body = f"app says hello; redis={ping()}\n".encode()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
 '''
@@ -160,8 +185,8 @@ func main() {
 """
 
 START_SH = r"""#!/bin/sh
-# start-stack ROLE ADDRESS: configure the role's service for this guest's address, start it as its package does
-# without systemd, then sshd (all daemons; PID 1 stays `sleep infinity`).
+# start-stack ROLE ADDRESS: configure the role's service for this guest's address and start it as its package does
+# without systemd (daemons; PID 1 stays `sleep infinity`). Role sshd: the guest's own sshd.
 set -e
 ROLE=$1 ADDR=$2
 printf '%s\n' "$AUTHORIZED_KEY" > /root/.ssh/authorized_keys
@@ -170,15 +195,16 @@ as_app() { setpriv --reuid=app --regid=app --init-groups "$@" </dev/null >/dev/n
 case "$ROLE" in
 web)
   cat > /etc/nginx/sites-available/default <<EOF
+upstream app { server $APP_ADDR:8000; keepalive 2; }
 server {
   listen $ADDR:80;
-  location / { proxy_pass http://$APP_ADDR:8000; }
+  location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
 }
 EOF
   sed -i 's/^\s*worker_processes.*/worker_processes 1;/' /etc/nginx/nginx.conf
   service nginx start ;;
 app)
-  setpriv --reuid=app --regid=app --init-groups gunicorn --bind "$ADDR:8000" --workers 1 --chdir /srv/app \
+  setpriv --reuid=app --regid=app --init-groups gunicorn --bind "$ADDR:8000" --workers 1 --threads 2 --chdir /srv/app \
     --env "REDIS_ADDR=$REDIS_ADDR:6379" --daemon --pid /tmp/gunicorn.pid app:application ;;
 redis)
   sed -i "s/^bind .*/bind $ADDR/; s/^protected-mode .*/protected-mode no/; s/^save .*//" /etc/redis/redis.conf
@@ -211,9 +237,10 @@ postgres)
 mariadb)
   sed -i "s/^bind-address.*/bind-address = $ADDR/" /etc/mysql/mariadb.conf.d/50-server.cnf
   service mariadb start ;;
+sshd)
+  /usr/sbin/sshd -o ListenAddress="$ADDR:$SSH_PORT" -o PermitRootLogin=prohibit-password \
+    -o PasswordAuthentication=no -o UseDNS=no ;;
 esac
-/usr/sbin/sshd -o ListenAddress="$ADDR:$SSH_PORT" -o PermitRootLogin=prohibit-password \
-  -o PasswordAuthentication=no -o UseDNS=no
 """
 
 
@@ -237,18 +264,21 @@ def _context(base_image: str) -> tuple[bytes, str]:
         "files/opt/pyscript/server.py": (PY_SCRIPT.encode(), 0o644),
         "files/srv/node/server.js": (NODE_JS.encode(), 0o644),
         "files/opt/hello/Hello.java": (JAVA.encode(), 0o644),
-        "files/usr/local/sbin/start-stack": (START_SH.encode(), 0o755),
     }
     digest = hashlib.sha256(repr(sorted((k, v[0]) for k, v in files.items())).encode() + GO_SRC.encode())
     with tempfile.TemporaryDirectory() as tmp:
         files["files/usr/local/bin/hello-go"] = (go_binary(Path(tmp)), 0o755)
+    return _tar(files), digest.hexdigest()[:12]
+
+
+def _tar(files: dict[str, tuple[bytes, int]]) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, (data, mode) in sorted(files.items()):
             info = tarfile.TarInfo(name)
             info.size, info.mode = len(data), mode
             tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue(), digest.hexdigest()[:12]
+    return buffer.getvalue()
 
 
 def ensure_stack_image(client: Any, base_image: str, tag: str = STACK_IMAGE_TAG) -> str:
@@ -272,30 +302,30 @@ def ensure_stack_image(client: Any, base_image: str, tag: str = STACK_IMAGE_TAG)
 class StackGuests:
     """The running stack guests and the inventory that reaches them over SSH."""
 
-    stacks: list[Stack]
+    guests: list[str]
     inventory_path: Path
     key_path: Path
     containers: dict[str, Any] = field(default_factory=dict)
 
 
-def write_inventory(path: Path, stacks: list[Stack], key: Path) -> Path:
-    """A YAML inventory of the guests, host name = role, as a user would write it."""
+def write_inventory(path: Path, guests: list[str], key: Path) -> Path:
+    """A YAML inventory of the guests (host name = guest name), as a user would write it."""
     inventory = {"all": {
         "vars": {"ansible_user": "root", "ansible_ssh_private_key_file": str(key), "ansible_port": SSH_PORT,
                  "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
                                             "-o ConnectTimeout=5",
                  "ansible_python_interpreter": "/usr/bin/python3"},
-        "hosts": {stack.role: {"ansible_host": stack.address} for stack in stacks}}}
+        "hosts": {guest: {"ansible_host": GUESTS[guest]} for guest in guests}}}
     path.write_text(yaml.safe_dump(inventory, sort_keys=True))
     return path
 
 
 @contextlib.contextmanager
-def running_stacks(client: Any, base_image: str, workdir: Path, roles: list[str]) -> Iterator[StackGuests]:
-    """Start the named stack guests in parallel; wait until each answers on its port; remove them afterwards."""
+def running_stacks(client: Any, base_image: str, workdir: Path, guests: list[str]) -> Iterator[StackGuests]:
+    """Start the named guests (in parallel) with their stacks; wait until each stack answers; remove them after."""
     image = ensure_stack_image(client, base_image)
-    stacks = [STACKS[role] for role in roles]
-    busy = [f"{s.address}:{port}" for s in stacks for port in (SSH_PORT, s.port) if _port_open(s.address, port)]
+    stacks = [stack for stack in STACKS.values() if stack.guest in guests]
+    busy = sorted({f"{s.address}:{port}" for s in stacks for port in (SSH_PORT, s.port) if _port_open(s.address, port)})
     if busy:
         raise RuntimeError(f"something already answers on {', '.join(busy)}: the stack guests need these")
     for stale in client.containers.list(all=True, filters={"label": LABEL}):
@@ -303,31 +333,36 @@ def running_stacks(client: Any, base_image: str, workdir: Path, roles: list[str]
             stale.remove(force=True)
     key = make_ssh_key(workdir)
     env = {"AUTHORIZED_KEY": key.with_suffix(".pub").read_text().strip(), "SSH_PORT": str(SSH_PORT),
-           "APP_ADDR": STACKS["app"].address, "REDIS_ADDR": STACKS["redis"].address}
-    guests = StackGuests(stacks, write_inventory(workdir / "inventory.yml", stacks, key), key)
+           "APP_ADDR": GUESTS["app"], "REDIS_ADDR": GUESTS["redis"]}
+    started = StackGuests(guests, write_inventory(workdir / "inventory.yml", guests, key), key)
 
-    def start(stack: Stack) -> None:
+    def start(guest: str) -> None:
         container = client.containers.run(
-            image, name=f"planner-stack-{stack.role}-{int(time.time() * 1000) % 100000}", detach=True,
-            network_mode="host", cap_add=["SYS_PTRACE"], hostname=stack.role, labels={LABEL: stack.role},
-            environment=env)
-        guests.containers[stack.role] = container
-        code, output = container.exec_run(["/usr/local/sbin/start-stack", stack.role, stack.address],
-                                          environment=env)
+            image, name=f"planner-stack-{guest}-{int(time.time() * 1000) % 100000}", detach=True,
+            network_mode="host", cap_add=["SYS_PTRACE"], hostname=guest, labels={LABEL: guest}, environment=env)
+        started.containers[guest] = container
+        container.put_archive("/usr/local/sbin", _tar({"start-stack": (START_SH.encode(), 0o755)}))
+        for stack in (s for s in stacks if s.guest == guest):
+            code, output = container.exec_run(["/usr/local/sbin/start-stack", stack.role, stack.address],
+                                              environment=env)
+            if code != 0:
+                raise RuntimeError(f"starting {stack.role} failed ({code}): {output.decode(errors='replace')}")
+        code, output = container.exec_run(["/usr/local/sbin/start-stack", "sshd", GUESTS[guest]], environment=env)
         if code != 0:
-            raise RuntimeError(f"starting {stack.role} failed ({code}): {output.decode(errors='replace')}")
+            raise RuntimeError(f"starting sshd on {guest} failed ({code}): {output.decode(errors='replace')}")
 
     try:
-        # the vfs storage driver copies the image per container: create them in parallel
+        # the vfs storage driver copies the whole image per container: create them in parallel
         with ThreadPoolExecutor(max_workers=4) as pool:
-            for future in [pool.submit(start, stack) for stack in stacks]:
+            for future in [pool.submit(start, guest) for guest in guests]:
                 future.result()
         for stack in stacks:
             _wait_for(lambda s=stack: _port_open(s.address, s.port), f"{stack.role} on {stack.address}:{stack.port}",
                       timeout=120)
-            _wait_for(lambda s=stack: _port_open(s.address, SSH_PORT), f"sshd of {stack.role}")
-        yield guests
+        for guest in guests:
+            _wait_for(lambda g=guest: _port_open(GUESTS[g], SSH_PORT), f"sshd of {guest}")
+        yield started
     finally:
-        for container in guests.containers.values():
+        for container in started.containers.values():
             with contextlib.suppress(Exception):
                 container.remove(force=True)
