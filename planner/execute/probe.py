@@ -80,9 +80,9 @@ def probe_mysql(address: str, port: int) -> ProbeAnswer:
     if len(packet) < 6:
         return ProbeAnswer(False, "", "short MySQL greeting")
     body = packet[4:]
-    if body[0] == 0xFF:
-        message = body[3:].decode("utf-8", errors="replace")
-        return ProbeAnswer(False, f"mysql error {message}", "the server refused the connection")
+    if body[0] == 0xFF and len(body) >= 3:  # an error packet before the handshake: still a MySQL server's answer
+        code = int.from_bytes(body[1:3], "little")
+        return ProbeAnswer(True, f"mysql error {code}", body[3:].decode("utf-8", errors="replace")[:200])
     version = body[1:].split(b"\x00", 1)[0].decode("utf-8", errors="replace")
     ok = body[0] == 10
     return ProbeAnswer(ok, f"mysql protocol {body[0]} server {version}", "" if ok else "unknown MySQL protocol")

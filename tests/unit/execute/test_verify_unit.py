@@ -129,3 +129,10 @@ def test_cli_missing_folder_exit_4(tmp_path: Path, capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit) as exited:
         main(["verify", str(tmp_path / "nope")])
     assert exited.value.code == 4 and "generate.json does not exist" in capsys.readouterr().err
+
+
+def test_mysql_error_packet_is_an_answer() -> None:
+    """MariaDB refusing the client's host (error 1130) still proves a MySQL server answers; compare sees the code."""
+    body = b"\xff" + (1130).to_bytes(2, "little") + b"Host '127.0.0.1' is not allowed to connect"
+    answer = probe_mysql(ADDR, _one_shot(len(body).to_bytes(3, "little") + b"\x00" + body, greet=True))
+    assert answer.ok and answer.answer == "mysql error 1130" and "not allowed" in answer.detail
