@@ -64,18 +64,13 @@ def capture(requests: list[CaptureRequest], inventory: str | dict[str, Any], *, 
     """Capture every request's paths from its guest (one archive per guest); a failing guest fails only its
     images. Raises ``ExecutionError`` when Ansible cannot run, ``InputError``/``NotFoundError`` for the inventory."""
     selections = {request.image: select(request.paths, request.data_paths, excludes) for request in requests}
-    per_host: dict[str, Selection] = {}
-    for request in requests:
-        merged = per_host.setdefault(request.host, Selection(excludes=list(excludes or [])))
-        sel = selections[request.image]
-        merged.paths = sorted(set(merged.paths) | set(sel.paths))
-        merged.data_paths = sorted(set(merged.data_paths) | set(sel.data_paths))
-    wanted = {host: sel for host, sel in per_host.items() if sel.paths}
+    jobs = {request.image: (request.host, selections[request.image]) for request in requests
+            if selections[request.image].paths}
     work = Path(tempfile.mkdtemp(prefix="planner-capture-archives-"))
     try:
-        fetched = fetch_archives(wanted, inventory, work, cap_bytes=cap_bytes, become=become,
-                                 progress=progress) if wanted else {}
-        return [_place(request, selections[request.image], fetched.get(request.host), cap_bytes)
+        fetched = fetch_archives(jobs, inventory, work, cap_bytes=cap_bytes, become=become,
+                                 progress=progress) if jobs else {}
+        return [_place(request, selections[request.image], fetched.get(request.image), cap_bytes)
                 for request in requests]
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -90,14 +85,10 @@ def _place(request: CaptureRequest, sel: Selection, host: HostCapture | None, ca
         result.error = host.error if host is not None else "nothing was fetched"
         return result
     rootfs = request.context / "rootfs"
-    unpacked = unpack(host.archive, rootfs, cap_bytes, only=sel.paths)
+    unpacked = unpack(host.archive, rootfs, cap_bytes)
     result.files = unpacked.files
-    result.skipped += [item for item in host.skipped if _wanted(item.path, sel.paths)] + unpacked.skipped
+    result.skipped += host.skipped + unpacked.skipped
     return result
-
-
-def _wanted(path: str, roots: list[str]) -> bool:
-    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
 
 def capture_images(generate_dir: Path, inventory: str | dict[str, Any], *, vms: list[str] | None = None,

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from planner.capture.select import EXCLUDES, Selection, Skipped
+from planner.capture.select import EXCLUDES, SKIP_PREFIXES, Selection, Skipped
 from planner.discovery.runner import resolve_inventory
 from planner.errors import ExecutionError
 
@@ -26,8 +26,9 @@ LIBRARY = Path(__file__).resolve().parent / "library"
 TASK_PREFIX = "Planner: "
 MAX_ERROR = 300
 
+_HAS_TMP = "(item.tmp | default('', true) | string | length) > 0"
 PLAYBOOK = [{
-    "name": "Planner capture (reads only; one temp file per guest, removed at the end)",
+    "name": "Planner capture (reads only; one temp file per image, removed at the end)",
     "hosts": "all",
     "gather_facts": False,
     "become": "{{ planner_become | bool }}",
@@ -35,15 +36,18 @@ PLAYBOOK = [{
     "tasks": [
         {"name": "Planner: skip hosts with nothing to capture", "ansible.builtin.meta": "end_host",
          "when": "inventory_hostname not in planner_capture"},
-        {"name": "Planner: archive", "planner_capture_archive": {"spec": "{{ planner_capture[inventory_hostname] }}"},
-         "register": "planner_archive"},
         {"name": "Planner: transfer", "block": [
+            {"name": "Planner: archive", "planner_capture_archive": {"spec": "{{ item.spec }}"},
+             "loop": "{{ planner_capture[inventory_hostname] }}", "loop_control": {"label": "{{ item.key }}"},
+             "register": "planner_archive", "ignore_errors": True},
             {"name": "Planner: fetch", "ansible.builtin.fetch": {
-                "src": "{{ planner_archive.tmp }}", "dest": "{{ planner_dest[inventory_hostname] }}", "flat": True}},
+                "src": "{{ item.tmp }}", "dest": "{{ item.item.dest }}", "flat": True},
+             "loop": "{{ planner_archive.results }}", "loop_control": {"label": "{{ item.item.key }}"},
+             "when": _HAS_TMP},
         ], "always": [
-            {"name": "Planner: clean up", "ansible.builtin.file": {"path": "{{ planner_archive.tmp }}",
-                                                                    "state": "absent"},
-             "when": "(planner_archive.tmp | default('', true) | string | length) > 0"},
+            {"name": "Planner: clean up", "ansible.builtin.file": {"path": "{{ item.tmp }}", "state": "absent"},
+             "loop": "{{ planner_archive.results | default([]) }}", "loop_control": {"label": "{{ item.item.key }}"},
+             "when": _HAS_TMP},
         ]},
     ],
 }]
@@ -74,7 +78,7 @@ def _unsafe(value: Any) -> Any:
 
 @dataclass
 class HostCapture:
-    """What one guest sent: the archive on this machine (or None) and what the guest skipped or why it failed."""
+    """What one image's archive brought: the file here (or None), and what the guest skipped or why it failed."""
 
     host: str
     archive: Path | None = None
@@ -84,11 +88,19 @@ class HostCapture:
     error: str | None = None
 
 
+def _key(res: dict[str, Any]) -> str | None:
+    item = res.get("item")
+    if isinstance(item, dict) and isinstance(item.get("item"), dict):
+        item = item["item"]
+    return str(item["key"]) if isinstance(item, dict) and "key" in item else None
+
+
 class _Events:
-    """Collects per-host results from runner events (runner calls this from its own thread)."""
+    """Collects per-image results from runner events (runner calls this from its own thread)."""
 
     def __init__(self, progress: Callable[[str, str, str], None] | None) -> None:
-        self.hosts: dict[str, HostCapture] = {}
+        self.jobs: dict[str, HostCapture] = {}
+        self.hosts: dict[str, str] = {}
         self.progress = progress
         self.lock = threading.Lock()
 
@@ -96,20 +108,25 @@ class _Events:
         kind = str(event.get("event", ""))
         data = event.get("event_data") or {}
         host, task = data.get("host"), str(data.get("task") or "").removeprefix(TASK_PREFIX)
-        if not host or kind not in {"runner_on_ok", "runner_on_failed", "runner_on_unreachable"}:
-            return False
         res = data.get("res") or {}
+        if not host or not isinstance(res, dict):
+            return False
         with self.lock:
-            item = self.hosts.setdefault(host, HostCapture(host))
             if kind == "runner_on_unreachable":
-                item.error = f"unreachable: {_message(res)}"
-            elif kind == "runner_on_failed" and item.error is None:
-                item.error = f"{task}: {_message(res)}"
-            if task == "archive" and isinstance(res, dict):
-                item.size, item.files = int(res.get("size") or 0), int(res.get("files") or 0)
-                item.skipped = [Skipped(str(path), str(reason)) for path, reason in res.get("left_out") or []]
+                self.hosts[host] = f"unreachable: {_message(res)}"
+            elif kind == "runner_on_failed" and not res.get("results") and host not in self.hosts:
+                self.hosts[host] = f"{task}: {_message(res)}"
+            elif kind in {"runner_item_on_ok", "runner_item_on_failed"} and (key := _key(res)) is not None:
+                job = self.jobs.setdefault(key, HostCapture(host))
+                if kind == "runner_item_on_failed" and job.error is None:
+                    job.error = f"{task}: {_message(res)}"
+                if task == "archive":
+                    job.size, job.files = int(res.get("size") or 0), int(res.get("files") or 0)
+                    job.skipped = [Skipped(str(path), str(why)) for path, why in res.get("left_out") or []]
+            else:
+                return False
         if self.progress is not None:
-            self.progress(host, task, "failed" if kind != "runner_on_ok" else "ok")
+            self.progress(host, task, "ok" if kind.endswith("_ok") else "failed")
         return False
 
 
@@ -118,13 +135,12 @@ def _message(res: dict[str, Any]) -> str:
     return " ".join(str(text).split())[:MAX_ERROR]
 
 
-def fetch_archives(selections: dict[str, Selection], inventory: str | dict[str, Any], workdir: Path, *,
+def fetch_archives(jobs: dict[str, tuple[str, Selection]], inventory: str | dict[str, Any], workdir: Path, *,
                    cap_bytes: int, become: bool = False, forks: int = 10, timeout: int = 600,
                    progress: Callable[[str, str, str], None] | None = None) -> dict[str, HostCapture]:
-    """Archive each host's selection on the guest and fetch it to ``workdir``; one ``HostCapture`` per host.
-
-    An unreachable or failing host is recorded and the others go on; raises ``ExecutionError`` only when
-    Ansible itself cannot run."""
+    """Archive each job's selection (``key -> (host, selection)``, one per image) on its guest and fetch it to
+    ``workdir``; one ``HostCapture`` per key. An unreachable or failing host fails its jobs and the others go
+    on; raises ``ExecutionError`` only when Ansible itself cannot run."""
     import ansible_runner
 
     if shutil.which("ansible-playbook") is None:
@@ -136,15 +152,15 @@ def fetch_archives(selections: dict[str, Selection], inventory: str | dict[str, 
     project = private / "project"
     project.mkdir()
     workdir.mkdir(parents=True, exist_ok=True)
-    dests = {host: str((workdir / f"host-{index}.tar").resolve()) for index, host in enumerate(sorted(selections))}
+    dests = {key: str((workdir / f"image-{index}.tar").resolve()) for index, key in enumerate(sorted(jobs))}
     excludes = [[pattern, reason] for pattern, reason in EXCLUDES]
-    variables = {
-        "planner_capture": {host: {"paths": sel.paths, "data_paths": sel.data_paths, "cap": cap_bytes,
-                                   "excludes": excludes + [[p, "excluded by option"] for p in sel.excludes]}
-                            for host, sel in selections.items()},
-        "planner_dest": dests,
-        "planner_become": become,
-    }
+    per_host: dict[str, list[dict[str, Any]]] = {}
+    for key, (host, sel) in sorted(jobs.items()):
+        per_host.setdefault(host, []).append({"key": key, "dest": dests[key], "spec": {
+            "paths": sel.paths, "data_paths": sel.data_paths, "cap": cap_bytes,
+            "never": [prefix for prefix, _why in SKIP_PREFIXES],
+            "excludes": excludes + [[p, "excluded by option"] for p in sel.excludes]}})
+    variables = {"planner_capture": per_host, "planner_become": become}
     (project / "capture_vars.yml").write_text(yaml.dump(_unsafe(variables), Dumper=_Dumper, sort_keys=True))
     (project / "capture.yml").write_text(yaml.safe_dump(PLAYBOOK, sort_keys=False))
     events = _Events(progress)
@@ -158,12 +174,13 @@ def fetch_archives(selections: dict[str, Selection], inventory: str | dict[str, 
     finally:
         shutil.rmtree(private, ignore_errors=True)
     results = {}
-    for host in selections:
-        item = events.hosts.get(host) or HostCapture(host, error="not in the inventory (or never reached)")
-        archive = Path(dests[host])
-        if item.error is None and archive.is_file():
-            item.archive = archive
-        elif item.error is None:
-            item.error = "the guest's archive did not arrive"
-        results[host] = item
+    for key, (host, _sel) in jobs.items():
+        job = events.jobs.get(key) or HostCapture(host)
+        job.error = job.error or events.hosts.get(host)
+        archive = Path(dests[key])
+        if job.error is None and archive.is_file():
+            job.archive = archive
+        elif job.error is None:
+            job.error = "the guest's archive did not arrive (is the host in the inventory?)"
+        results[key] = job
     return results

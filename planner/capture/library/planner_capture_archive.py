@@ -105,23 +105,77 @@ def add(tar, path, skipped):
     return 0
 
 
+def under(path, roots):
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+def linked_ancestors(path):
+    """The symbolic links among ``path``'s parent folders, outermost first."""
+    links, current = [], ""
+    for part in path.strip("/").split("/")[:-1]:
+        current += "/" + part
+        if os.path.islink(current):
+            links.append(current)
+    return links
+
+
+class Archive:
+    """The tar stream plus what is archived already (each path once) and the link targets still to bring."""
+
+    def __init__(self, tar, spec, skipped):
+        self.tar, self.skipped = tar, skipped
+        self.patterns = [tuple(item) for item in spec["excludes"]]
+        self.data_paths = spec["data_paths"]
+        self.never = spec.get("never", [])
+        self.done, self.files, self.follow = set(), 0, int(spec.get("follow_links", 50))
+
+    def reason(self, path):
+        if under(path, self.never):
+            return "never captured (kernel, run-time or secret location)"
+        return excluded(path, self.patterns, self.data_paths)
+
+    def put(self, path):
+        if path not in self.done:
+            self.done.add(path)
+            self.files += add(self.tar, path, self.skipped)
+
+    def top(self, top, queue):
+        """Archive one requested path: links among its parents as links, the real path's tree, and queue the
+        targets of links found inside (so /var/lib/tomcat10/conf -> /etc/tomcat10 brings /etc/tomcat10)."""
+        if not os.path.lexists(top):
+            self.skipped.append([top, "does not exist on the guest"])
+            return
+        ancestors = linked_ancestors(top)
+        if ancestors:
+            for link in ancestors:
+                self.put(link)
+            queue.append(os.path.realpath(top))
+            return
+        for path in entries(top, self.skipped, self.reason):
+            self.put(path)
+            if os.path.islink(path) and self.follow > 0:
+                target = os.path.realpath(path)
+                if os.path.lexists(target) and target not in self.done and self.reason(target) is None:
+                    self.follow -= 1
+                    queue.append(target)
+
+
 def main(spec):
     """Archive ``spec["paths"]``; return the JSON-able result."""
-    patterns = [tuple(item) for item in spec["excludes"]]
-    data_paths = spec["data_paths"]
     skipped = []
     fd, tmp = tempfile.mkstemp(prefix="planner-capture-", suffix=".tar")
-    files, capped = 0, False
+    capped, archive = False, None
     try:
         with os.fdopen(fd, "wb") as raw:
             sink = CappedFile(raw, int(spec["cap"]))
             with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-                for top in spec["paths"]:
-                    if not os.path.lexists(top):
-                        skipped.append([top, "does not exist on the guest"])
-                        continue
-                    for path in entries(top, skipped, lambda p: excluded(p, patterns, data_paths)):
-                        files += add(tar, path, skipped)
+                archive = Archive(tar, spec, skipped)
+                queue, seen = list(spec["paths"]), set()
+                while queue:
+                    top = queue.pop(0)
+                    if top not in seen and not under(top, [p for p in seen if not os.path.islink(p)]):
+                        seen.add(top)
+                        archive.top(top, queue)
     except CapReached:
         capped = True
     size = os.stat(tmp)[stat.ST_SIZE]
@@ -131,6 +185,7 @@ def main(spec):
     kept = skipped[:MAX_SKIPPED]
     if len(skipped) > MAX_SKIPPED:
         kept.append(["...", "%d more skipped items not listed" % (len(skipped) - MAX_SKIPPED)])
+    files = archive.files if archive is not None else 0
     return {"tmp": tmp, "size": size, "files": files, "capped": capped, "left_out": kept}
 
 

@@ -58,6 +58,23 @@ def test_guest_module_archives_read_only_with_excludes_and_data(tmp_path: Path) 
     assert list((tmp_path / "tmp").iterdir()) == [Path(str(result["tmp"]))]
 
 
+def test_guest_module_follows_links_to_their_targets(tmp_path: Path) -> None:
+    """/var/lib/tomcat10/conf -> /etc/tomcat10: the link is archived as a link and its target's tree too; a path
+    requested through a linked folder is archived at its real path, with the link."""
+    (tmp_path / "tmp").mkdir()
+    etc, base = tmp_path / "etc/tomcat", tmp_path / "var/lib/tomcat"
+    etc.mkdir(parents=True)
+    base.mkdir(parents=True)
+    (etc / "server.xml").write_text("<Server/>")
+    (base / "conf").symlink_to(etc)
+    (base / "webapps").mkdir()
+    result = _guest_module(tmp_path, {"paths": [str(base), str(base / "conf/server.xml")], "cap": 1_000_000,
+                                      "excludes": [], "data_paths": [], "never": [str(tmp_path / "tmp")]})
+    with tarfile.open(str(result["tmp"])) as tar:
+        names = {"/" + member.name for member in tar}
+    assert {str(base / "conf"), str(etc / "server.xml")} <= names and str(base / "conf/server.xml") not in names
+
+
 def test_guest_module_stops_at_the_cap_and_removes_its_file(tmp_path: Path) -> None:
     (tmp_path / "tmp").mkdir()
     (tmp_path / "big").write_bytes(os.urandom(200_000))
@@ -72,5 +89,6 @@ def test_untrusted_paths_reach_ansible_as_unsafe_strings() -> None:
 
     text = yaml.dump(_unsafe({"h": {"paths": ["/srv/{{ lookup('pipe','id') }}"]}}), Dumper=_Dumper)
     assert "!unsafe" in text and "{{ lookup" in text
-    tasks = [task["name"] for task in PLAYBOOK[0]["tasks"]]
-    assert tasks[1] == "Planner: archive" and "always" in PLAYBOOK[0]["tasks"][2]  # the temp file is always removed
+    block = PLAYBOOK[0]["tasks"][1]
+    assert [task["name"] for task in block["block"]] == ["Planner: archive", "Planner: fetch"]
+    assert block["always"][0]["ansible.builtin.file"]["state"] == "absent"  # temp files are always removed
