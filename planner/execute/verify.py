@@ -83,11 +83,28 @@ def load_index(directory: Path, vms: list[str] | None = None) -> list[dict[str, 
 
 
 def _groups(images: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Images of one move group together (an image without a group is a group of its own), in index order."""
-    groups: dict[Any, list[dict[str, Any]]] = {}
-    for index, image in enumerate(images):
-        key = image.get("group") if image.get("group") is not None else f"single-{index}"
-        groups.setdefault(key, []).append(image)
+    """Images verified together: those of one move group (``group``) and those wired to each other as peers
+    (a peer must run for its consumer to answer), in index order."""
+    names = [str(image["name"]) for image in images]
+    parent = {name: name for name in names}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    first_of_group: dict[Any, str] = {}
+    for image in images:
+        name = str(image["name"])
+        links = [peer for peer in (image.get("peers") or {}) if peer in parent]
+        if image.get("group") is not None:
+            links.append(first_of_group.setdefault(image["group"], name))
+        for other in links:
+            parent[root(other)] = root(name)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for image in images:
+        groups.setdefault(root(str(image["name"])), []).append(image)
     return list(groups.values())
 
 

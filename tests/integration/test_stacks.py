@@ -93,7 +93,9 @@ def _index(generated: Path) -> list[dict[str, Any]]:
 def test_move_group_nginx_python_redis_verified_together(generated: Path) -> None:
     index = {image["vm_name"]: image for image in _index(generated) if image["vm_name"] in MOVE_GROUP}
     assert set(index) == set(MOVE_GROUP), index
-    assert len({image["group"] for image in index.values()}) == 1, "one move group"
+    # the rewiring names each discovered peer by its image: web -> app -> redis (verified together)
+    assert list(index["web"]["peers"]) == [index["app"]["name"]], index["web"]
+    assert list(index["app"]["peers"]) == [index["redis"]["name"]], index["app"]
     document = _verify(generated, list(MOVE_GROUP), "move-group")
     assert document["failed"] == 0, _explain(document["images"])
     web = next(image for image in document["images"] if image["vm_name"] == "web")

@@ -105,6 +105,9 @@ def test_index_filters_groups_and_errors(tmp_path: Path) -> None:
     folder = _index(tmp_path, images)
     assert [i["name"] for i in load_index(folder, ["web", "db"])] == ["web-nginx", "db"]
     assert [[i["name"] for i in g] for g in _groups(images)] == [["web-nginx", "app-python"], ["db"]]
+    chained = [{"name": "web", "group": 4, "peers": {"app": "127.0.77.12"}}, {"name": "app", "group": 1,
+               "peers": {"redis": "127.0.77.13"}}, {"name": "redis", "group": 2}, {"name": "lone", "group": 3}]
+    assert [[i["name"] for i in g] for g in _groups(chained)] == [["web", "app", "redis"], ["lone"]]
     with pytest.raises(InputError, match="--vm nope names no image"):
         load_index(folder, ["nope"])
     with pytest.raises(NotFoundError):
