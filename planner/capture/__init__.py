@@ -86,9 +86,30 @@ def _place(request: CaptureRequest, sel: Selection, host: HostCapture | None, ca
         return result
     rootfs = request.context / "rootfs"
     unpacked = unpack(host.archive, rootfs, cap_bytes)
-    result.files = unpacked.files
+    result.files = _named_links_as_files(rootfs, sel.paths, unpacked.files)
     result.skipped += host.skipped + unpacked.skipped
     return result
+
+
+def _named_links_as_files(rootfs: Path, named: list[str], files: list[FileEntry]) -> list[FileEntry]:
+    """A path the detection names that is a link to a captured file (nginx's ``sites-enabled/default``) becomes
+    a copy of that file, so generation reads and rewires it as the config it is; other links stay links."""
+    root = rootfs.resolve()
+    replaced: dict[str, FileEntry] = {}
+    for path in named:
+        dest = rootfs / path.lstrip("/")
+        if not dest.is_symlink():
+            continue
+        target = dest.resolve()
+        if not target.is_relative_to(root) or not target.is_file() or target.is_symlink():
+            continue
+        dest.unlink()
+        shutil.copyfile(target, dest)
+        dest.chmod(target.stat().st_mode & 0o777)
+        entry = next(e for e in scan_context(dest.parent) if e.path == dest.name)
+        rel = f"rootfs/{path.lstrip('/')}"
+        replaced[rel] = FileEntry(rel, entry.sha256, entry.size, entry.mode)
+    return [replaced.get(entry.path, entry) for entry in files]
 
 
 def capture_images(generate_dir: Path, inventory: str | dict[str, Any], *, vms: list[str] | None = None,

@@ -188,14 +188,15 @@ START_SH = r"""#!/bin/sh
 # start-stack ROLE ADDRESS: configure the role's service for this guest's address and start it as its package does
 # without systemd (daemons; PID 1 stays `sleep infinity`). Role sshd: the guest's own sshd.
 set -e
-ROLE=$1 ADDR=$2
-printf '%s\n' "$AUTHORIZED_KEY" > /root/.ssh/authorized_keys
+ROLE=$1 ADDR=$2 APP=$APP_ADDR REDIS=$REDIS_ADDR SSHP=$SSH_PORT KEY=$AUTHORIZED_KEY
+unset APP_ADDR REDIS_ADDR SSH_PORT AUTHORIZED_KEY  # the test's settings are no service's environment
+printf '%s\n' "$KEY" > /root/.ssh/authorized_keys
 chmod 600 /root/.ssh/authorized_keys
 as_app() { setpriv --reuid=app --regid=app --init-groups "$@" </dev/null >/dev/null 2>&1 & }
 case "$ROLE" in
 web)
   cat > /etc/nginx/sites-available/default <<EOF
-upstream app { server $APP_ADDR:8000; keepalive 2; }
+upstream app { server $APP:8000; keepalive 2; }
 server {
   listen $ADDR:80;
   location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
@@ -204,8 +205,8 @@ EOF
   sed -i 's/^\s*worker_processes.*/worker_processes 1;/' /etc/nginx/nginx.conf
   service nginx start ;;
 app)
-  setpriv --reuid=app --regid=app --init-groups gunicorn --bind "$ADDR:8000" --workers 1 --threads 2 --chdir /srv/app \
-    --env "REDIS_ADDR=$REDIS_ADDR:6379" --daemon --pid /tmp/gunicorn.pid app:application ;;
+  cd /srv/app && as_app gunicorn --bind "$ADDR:8000" --workers 1 --threads 2 --chdir /srv/app \
+    --env "REDIS_ADDR=$REDIS:6379" app:application ;;
 redis)
   sed -i "s/^bind .*/bind $ADDR/; s/^protected-mode .*/protected-mode no/; s/^save .*//" /etc/redis/redis.conf
   service redis-server start ;;
@@ -238,7 +239,7 @@ mariadb)
   sed -i "s/^bind-address.*/bind-address = $ADDR/" /etc/mysql/mariadb.conf.d/50-server.cnf
   service mariadb start ;;
 sshd)
-  /usr/sbin/sshd -o ListenAddress="$ADDR:$SSH_PORT" -o PermitRootLogin=prohibit-password \
+  /usr/sbin/sshd -o ListenAddress="$ADDR:$SSHP" -o PermitRootLogin=prohibit-password \
     -o PasswordAuthentication=no -o UseDNS=no ;;
 esac
 """
@@ -339,7 +340,7 @@ def running_stacks(client: Any, base_image: str, workdir: Path, guests: list[str
     def start(guest: str) -> None:
         container = client.containers.run(
             image, name=f"planner-stack-{guest}-{int(time.time() * 1000) % 100000}", detach=True,
-            network_mode="host", cap_add=["SYS_PTRACE"], hostname=guest, labels={LABEL: guest}, environment=env)
+            network_mode="host", cap_add=["SYS_PTRACE"], hostname=guest, labels={LABEL: guest})
         started.containers[guest] = container
         container.put_archive("/usr/local/sbin", _tar({"start-stack": (START_SH.encode(), 0o755)}))
         for stack in (s for s in stacks if s.guest == guest):
