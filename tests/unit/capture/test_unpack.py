@@ -98,3 +98,22 @@ def test_manifest_lists_checksums_skips_and_data(tmp_path: Path) -> None:
     assert files["rootfs/etc/l"]["link"] == "x.conf"
     assert document["skipped"] == [{"path": "/var/log/x.log", "reason": "log file"}]
     assert document["data_paths"] == ["/var/lib/redis"]
+
+
+def test_a_named_config_link_becomes_the_file_it_points_to(tmp_path: Path) -> None:
+    from planner.capture import _named_links_as_files
+
+    archive = _archive(tmp_path / "a.tar", [
+        ("file", "etc/nginx/sites-available/default", "listen 127.0.78.11:80;\n"),
+        ("sym", "etc/nginx/sites-enabled/default", "/etc/nginx/sites-available/default"),
+        ("sym", "etc/nginx/modules-enabled/x.conf", "/usr/share/nginx/modules-available/x.conf"),  # dangling
+    ])
+    rootfs = tmp_path / "rootfs"
+    files = unpack(archive, rootfs, 10_000).files
+    named = ["/etc/nginx/sites-enabled/default", "/etc/nginx/modules-enabled/x.conf"]
+    after = {entry.path: entry for entry in _named_links_as_files(rootfs, named, files)}
+    enabled = rootfs / "etc/nginx/sites-enabled/default"
+    assert not enabled.is_symlink() and enabled.read_text() == "listen 127.0.78.11:80;\n"
+    assert after["rootfs/etc/nginx/sites-enabled/default"].size == 23 and \
+        after["rootfs/etc/nginx/sites-enabled/default"].link is None
+    assert (rootfs / "etc/nginx/modules-enabled/x.conf").is_symlink()  # a link to nothing captured stays a link
