@@ -108,7 +108,16 @@ def servers_report(generated: Path) -> dict[str, Any]:
     return _verify(generated, ["servers"], "servers")
 
 
-@pytest.mark.parametrize("role", SERVER_STACKS)
+KNOWN_GENERATION_GAPS = {
+    # Measured 2026-12-01; strict: when generation fixes them these tests pass and the marks must go.
+    "tomcat": "generated image runs /usr/lib/jvm/default-java/bin/java but installs no default-jre-headless",
+    "postgres": "postgresql.conf keeps ssl=on with the snakeoil key, which capture never brings (a secret)",
+}
+
+
+@pytest.mark.parametrize("role", [
+    pytest.param(role, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GENERATION_GAPS[role]))
+    if role in KNOWN_GENERATION_GAPS else role for role in SERVER_STACKS])
 def test_stack_builds_runs_and_answers_like_its_guest(generated: Path, servers_report: dict[str, Any],
                                                       role: str) -> None:
     port = STACKS[role].port
