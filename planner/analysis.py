@@ -135,7 +135,7 @@ def gather_evidence(estate: Estate, store: Store | None = None, snapshot_id: int
         for flows in latest_flows(store, snapshot_id):
             evidence.flows.extend(flows.records)
             evidence.flow_origins.append(FlowsOrigin(flows.name, flows.snapshot_id, flows.imported_at,
-                                                     len(flows.records), flows.carried))
+                                                     flows.rows, flows.carried))
     evidence.flows.extend(extra_flows)
     return evidence
 

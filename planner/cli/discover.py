@@ -55,6 +55,20 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+def _stored_id(ref: str | None) -> int:
+    """The id of the stored snapshot ``ref`` names (its estate is not loaded: flows need only the id)."""
+    if names_a_file(ref):
+        _stored_snapshot(ref)  # the one message for a snapshot file
+    with open_store() as store:
+        try:
+            return store.resolve(ref)
+        except NotFoundError:
+            if ref not in (None, "latest"):
+                raise
+    raise NotFoundError("the store holds no snapshot to import flows into.",
+                        hint="Import or collect a snapshot first (`planner inventory import` / `collect`).")
+
+
 def _one_snapshot(argument: str | None, alias: str | None) -> str | None:
     if argument is not None and alias is not None and argument != alias:
         raise InputError(f"two snapshots given: {argument} and --snapshot {alias}.", hint="Give one.")
@@ -232,11 +246,7 @@ def import_flows(
     result = read_flows(path, skip_bad=skip_bad)
     if not result.records:
         raise InputError(f"{path} holds no usable flow.")
-    stored = _stored_snapshot(ref)
-    if stored is None:
-        raise NotFoundError("the store holds no snapshot to import flows into.",
-                            hint="Import or collect a snapshot first (`planner inventory import` / `collect`).")
-    target = stored[0]
+    target = _stored_id(ref)
     with open_store() as store:
         save_flows(store, target, path.name, result.records)
     if fmt is TableOrJson.json:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from planner.errors import InputError, NotFoundError
+from planner.graph.observations import is_ephemeral, normalize_ip
 from planner.models.discovery import FlowRecord
 
 REQUIRED = ("src_ip", "dst_ip", "dst_port")
@@ -40,10 +42,19 @@ class FlowImport:
 
 
 def _ip(value: str, column: str) -> str:
+    address = _address(value)
+    if address is None:
+        raise ValueError(f"{column} {value!r} is not an IP address")
+    return address
+
+
+@lru_cache(maxsize=262144)
+def _address(value: str) -> str | None:
+    """Canonical text of an address, None if it is none (cached: flow files repeat their addresses)."""
     try:
         return str(ipaddress.ip_address(value.strip().strip("[]")))
     except ValueError:
-        raise ValueError(f"{column} {value!r} is not an IP address") from None
+        return None
 
 
 def _int(value: str, column: str, *, port: bool = False) -> int | None:
@@ -65,12 +76,20 @@ def _time(value: str, column: str) -> datetime | None:
     text = value.strip()
     if not text:
         return None
+    parsed = _timestamp(text)
+    if parsed is None:
+        raise ValueError(f"{column} {value!r} is neither ISO 8601 nor epoch seconds")
+    return parsed
+
+
+@lru_cache(maxsize=65536)
+def _timestamp(text: str) -> datetime | None:
     try:
         if text.replace(".", "", 1).isdigit():
             return datetime.fromtimestamp(float(text), tz=UTC)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError):
-        raise ValueError(f"{column} {value!r} is neither ISO 8601 nor epoch seconds") from None
+        return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -83,11 +102,12 @@ def _protocol(value: str) -> str:
 
 
 def parse_row(row: dict[str, str]) -> FlowRecord:
-    """One CSV row (keys already normalised) as a flow; ``ValueError`` says what is wrong."""
+    """One CSV row (keys already normalised) as a flow; ``ValueError`` says what is wrong. Every value is checked
+    here, so the record is built without validating it again."""
     get = lambda key: row.get(key) or ""  # noqa: E731
     dst_port = _int(get("dst_port"), "dst_port", port=True)
     assert dst_port is not None
-    return FlowRecord(
+    return FlowRecord.model_construct(
         src_ip=_ip(get("src_ip"), "src_ip"), dst_ip=_ip(get("dst_ip"), "dst_ip"), dst_port=dst_port,
         src_port=_int(get("src_port"), "src_port", port=True), protocol=_protocol(get("protocol")),
         bytes=_int(get("bytes"), "bytes"), packets=_int(get("packets"), "packets"),
@@ -154,3 +174,42 @@ def read_flows(path: Path, *, skip_bad: bool = False) -> FlowImport:
             if len(result.problems) < MAX_REPORTED:
                 result.problems.append(f"line {line}: {exc}")
     return result
+
+
+EdgeKey = tuple[str, str, int, str, int | None]
+
+
+def _oriented(record: FlowRecord) -> EdgeKey:
+    """(client, server, server port, protocol, client port) of one flow, a reply turned around the way the graph
+    reads flows (``planner.graph.observations.from_flows``); the client port is kept only when neither port
+    says who serves (both ephemeral), so such a flow stays what it was."""
+    src, dst = normalize_ip(record.src_ip), normalize_ip(record.dst_ip)
+    if not is_ephemeral(record.dst_port):
+        return src, dst, record.dst_port, record.protocol, None
+    if record.src_port is not None and not is_ephemeral(record.src_port):
+        return dst, src, record.src_port, record.protocol, None
+    return src, dst, record.dst_port, record.protocol, record.src_port
+
+
+def aggregate_flows(records: Iterable[FlowRecord]) -> list[FlowRecord]:
+    """One record per edge (client, server, port, protocol): ``count`` rows, summed bytes and packets, the earliest
+    first and latest last seen. The graph built from the edges is the one built from the rows."""
+    edges: dict[EdgeKey, list] = {}
+    for record in records:
+        key = _oriented(record)
+        edge = edges.get(key)
+        if edge is None:
+            edges[key] = [record.count, record.bytes, record.packets, record.first_seen, record.last_seen]
+            continue
+        edge[0] += record.count
+        if record.bytes is not None:
+            edge[1] = (edge[1] or 0) + record.bytes
+        if record.packets is not None:
+            edge[2] = (edge[2] or 0) + record.packets
+        if record.first_seen is not None and (edge[3] is None or record.first_seen < edge[3]):
+            edge[3] = record.first_seen
+        if record.last_seen is not None and (edge[4] is None or record.last_seen > edge[4]):
+            edge[4] = record.last_seen
+    return [FlowRecord.model_construct(src_ip=src, dst_ip=dst, dst_port=port, protocol=protocol, src_port=src_port,
+                                       count=count, bytes=sent, packets=packets, first_seen=first, last_seen=last)
+            for (src, dst, port, protocol, src_port), (count, sent, packets, first, last) in edges.items()]

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
+from planner.discovery.flows import aggregate_flows
 from planner.errors import StoreError
 from planner.models import Vm
 from planner.models.discovery import DISCOVERY_FORMAT_VERSION, FlowRecord, GuestDiscovery, GuestStatus
@@ -88,15 +89,30 @@ def _read_guest(body: str, name: str, snapshot_id: int) -> GuestDiscovery:
         raise StoreError(f"discovery document {name!r} of snapshot {snapshot_id} is unreadable: {exc}") from exc
 
 
+FLOWS_FORMAT_VERSION = 2
+"""Stored flow documents: 1 held every row as an object (still read); 2 holds one row per edge (``EDGE_COLUMNS``)."""
+EDGE_COLUMNS = ("src_ip", "dst_ip", "dst_port", "protocol", "src_port", "count", "bytes", "packets", "first_seen",
+                "last_seen")
+
+
 def save_flows(store: Store, snapshot_id: int, name: str, records: Sequence[FlowRecord]) -> None:
-    """All flows of one import as one document (named by the file; re-importing it replaces it)."""
+    """All flows of one import as one document (named by the file; re-importing it replaces it), aggregated into
+    one row per edge (``aggregate_flows``): what the graph reads, a fraction of the rows."""
+    edges = [[edge.src_ip, edge.dst_ip, edge.dst_port, edge.protocol, edge.src_port, edge.count, edge.bytes,
+              edge.packets, _iso(edge.first_seen), _iso(edge.last_seen)] for edge in aggregate_flows(records)]
     body = {
-        "format_version": DISCOVERY_FORMAT_VERSION,
+        "format_version": FLOWS_FORMAT_VERSION,
         "source": name,
         "imported_at": datetime.now(UTC).isoformat(),
-        "flows": [record.model_dump(mode="json", exclude_none=True) for record in records],
+        "rows": sum(record.count for record in records),
+        "columns": list(EDGE_COLUMNS),
+        "edges": edges,
     }
     store.save_document(snapshot_id, FLOWS_KIND, name, json.dumps(body, separators=(",", ":")))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def load_flows(store: Store, snapshot_id: int) -> list[FlowRecord]:
@@ -110,9 +126,30 @@ def load_flows(store: Store, snapshot_id: int) -> list[FlowRecord]:
 def _read_flows(body: str, name: str, snapshot_id: int) -> tuple[list[FlowRecord], datetime | None]:
     try:
         data = json.loads(body)
+        if "edges" in data:
+            return _read_edges(data), _parse_time(data.get("imported_at"))
         return [FlowRecord.model_validate(item) for item in data["flows"]], _parse_time(data.get("imported_at"))
     except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
         raise StoreError(f"flows document {name!r} of snapshot {snapshot_id} is unreadable: {exc}") from exc
+
+
+def _read_edges(data: dict) -> list[FlowRecord]:
+    """Edges of a version-2 document: written by ``save_flows`` from validated rows, so they are checked for shape
+    (columns, row length, types of the key fields) and built without validating each value again."""
+    if tuple(data["columns"]) != EDGE_COLUMNS:
+        raise ValueError(f"unknown columns {data['columns']!r}")
+    times: dict[str | None, datetime | None] = {None: None}
+    records = []
+    for src, dst, port, protocol, src_port, count, sent, packets, first, last in data["edges"]:
+        if not (isinstance(src, str) and isinstance(dst, str) and isinstance(port, int) and isinstance(count, int)):
+            raise ValueError(f"malformed edge {[src, dst, port, count]!r}")
+        for value in (first, last):
+            if value not in times:
+                times[value] = datetime.fromisoformat(value)
+        records.append(FlowRecord.model_construct(src_ip=src, dst_ip=dst, dst_port=port, protocol=protocol,
+                                                  src_port=src_port, count=count, bytes=sent, packets=packets,
+                                                  first_seen=times[first], last_seen=times[last]))
+    return records
 
 
 # -- carried forward -------------------------------------------------------------------------------------------
@@ -149,6 +186,11 @@ class StoredFlows:
     imported_at: datetime | None
     records: list[FlowRecord]
     carried: bool
+
+    @property
+    def rows(self) -> int:
+        """Flow rows imported (a stored record may aggregate many)."""
+        return sum(record.count for record in self.records)
 
 
 def _index_document(store: Store, snapshot_id: int, guests: Sequence[GuestDiscovery]) -> str:
