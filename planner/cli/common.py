@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +18,7 @@ from planner.models import Estate
 from planner.resources import example_estate_path
 from planner.sources import load_estate_file
 from planner.store import Store, default_db_path
+from planner.store.parts import ALL
 from planner.text import printable
 
 
@@ -90,8 +92,9 @@ def names_a_file(ref: str | None) -> bool:
     return ref not in (None, "latest") and (Path(ref).exists() or ref.endswith(SNAPSHOT_FILE_SUFFIXES))
 
 
-def load_snapshot(ref: str | None) -> LoadedSnapshot:
-    """The estate a user names: `#3`-labelled from the store, or labelled by its file name."""
+def load_snapshot(ref: str | None, parts: Iterable[str] = ALL) -> LoadedSnapshot:
+    """The estate a user names: `#3`-labelled from the store, or labelled by its file name. From the store, only
+    the VM fields of ``parts`` are read (``planner.store.parts``); files are read whole."""
     if ref == "example":
         return LoadedSnapshot(load_estate_file(example_estate_path()), "example", None)
     if ref is not None and names_a_file(ref):
@@ -99,7 +102,7 @@ def load_snapshot(ref: str | None) -> LoadedSnapshot:
         return LoadedSnapshot(load_estate_file(candidate, on_warning=warn), candidate.name, None)
     with open_store() as store:
         snapshot_id = store.resolve(ref)
-        return LoadedSnapshot(store.load(snapshot_id), f"#{snapshot_id}", snapshot_id)
+        return LoadedSnapshot(store.load(snapshot_id, parts), f"#{snapshot_id}", snapshot_id)
 
 
 def dump_json(data: Any) -> str:

@@ -35,6 +35,7 @@ from planner.errors import ExecutionError, InputError, NotFoundError
 from planner.graph.matching import match_guests
 from planner.models import Estate
 from planner.models.discovery import DISCOVERY_FORMAT_VERSION, GuestDiscovery
+from planner.store.parts import GRAPH
 
 app = typer.Typer(help="Discover guests with Ansible, write a starter inventory, import flows.", no_args_is_help=True)
 
@@ -83,7 +84,7 @@ def _stored_snapshot(ref: str | None) -> tuple[int, Estate] | None:
                          "store, not in a file.",
                          hint="Import it first (`planner inventory import FILE`), then give its id or `latest`.")
     try:
-        loaded = load_snapshot(ref)
+        loaded = load_snapshot(ref, GRAPH)  # what matching guests to VMs reads
     except NotFoundError:
         if ref not in (None, "latest"):
             raise

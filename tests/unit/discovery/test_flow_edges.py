@@ -87,9 +87,9 @@ def test_flow_documents_of_one_object_per_row_are_still_read(tmp_path):
 
 
 @pytest.mark.parametrize("body", [
-    {"format_version": 2, "columns": ["src_ip"], "edges": []},
-    {"format_version": 2, "columns": ["src_ip", "dst_ip", "dst_port", "protocol", "src_port", "count", "bytes",
-                                      "packets", "first_seen", "last_seen"], "edges": [["x", None, 1]]},
+    {"format_version": 2, "source": "bad.csv"},
+    {"format_version": 2, "edges": [{"src_ip": "192.0.2.1", "dst_port": 443}]},
+    {"format_version": 2, "edges": [{"src_ip": "192.0.2.1", "dst_ip": "192.0.2.2", "dst_port": "https"}]},
 ])
 def test_a_damaged_edge_document_is_a_store_error(tmp_path, body):
     with Store.open(tmp_path / "db.sqlite") as store:
