@@ -174,3 +174,8 @@ def _register_commands() -> None:
 
 
 _register_commands()
+
+
+def register(root: typer.Typer) -> None:
+    """Add `inventory` to the root command."""
+    root.add_typer(app, name="inventory")

@@ -22,6 +22,10 @@ PARTS: dict[str, tuple[str, ...]] = {
     "nics": ("nics",),
     "devices": ("devices", "snapshots", "current_snapshot", "partitions"),
     "details": ("tools", "usage", "annotation", "custom_attributes"),
+    "hardware": ("resource_pool", "folder", "connection_state", "hardware_version", "firmware", "secure_boot",
+                 "cores_per_socket", "cpu_reservation_mhz", "cpu_limit_mhz", "memory_reservation_mib",
+                 "memory_limit_mib", "cpu_hot_add", "memory_hot_add", "latency_sensitivity", "cpu_affinity",
+                 "ft_state", "consolidation_needed"),
 }
 """Part name -> the VM fields it holds. Every other VM field is in ``base``."""
 ALL = frozenset(PARTS)
