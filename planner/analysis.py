@@ -20,6 +20,7 @@ from planner.discovery.storage import latest_flows, latest_guests
 from planner.graph import Analysis, analyse, graph_from_sources, is_external
 from planner.graph.policy import LayeredSettings
 from planner.graph.report import fits_by_node, strategies_by_node
+from planner.memory import bulk_objects
 from planner.models import Estate
 from planner.models.discovery import FlowRecord, GuestDiscovery
 from planner.models.identity import vm_display_ids
@@ -157,7 +158,9 @@ def assess_snapshot(estate: Estate, *, policy: Path | None, fmt: ReportFormat | 
     origin and age in its ``discovery`` key). Storing the summary is the caller's choice."""
     evidence = gather_evidence(estate, store, snapshot_id, now=now, flows=False)
     origins = {key: origin.as_dict(evidence.now) for key, origin in evidence.origins.items() if key in evidence.facts}
-    return AssessedSnapshot(run_assessment(estate, policy, fmt, evidence.facts, origins), evidence.notes())
+    with bulk_objects():  # findings of every VM: no cyclic GC rescanning the estate while they are built
+        output = run_assessment(estate, policy, fmt, evidence.facts, origins)
+    return AssessedSnapshot(output, evidence.notes())
 
 
 @dataclass

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from planner.errors import InputError, NotFoundError
 from planner.graph.observations import is_ephemeral, normalize_ip
+from planner.memory import bulk_objects
 from planner.models.discovery import FlowRecord
 
 REQUIRED = ("src_ip", "dst_ip", "dst_port")
@@ -163,6 +164,11 @@ def _row(names: list[str], values: list[str]) -> dict[str, str]:
 
 def read_flows(path: Path, *, skip_bad: bool = False) -> FlowImport:
     """Every flow in the CSV file at ``path`` (nothing is stored here: callers store all rows or none)."""
+    with bulk_objects():
+        return _read_flows(path, skip_bad)
+
+
+def _read_flows(path: Path, skip_bad: bool) -> FlowImport:
     result = FlowImport()
     for line, names, values in _rows(path):
         try:

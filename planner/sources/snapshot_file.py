@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from planner.errors import InputError
+from planner.memory import bulk_objects
 from planner.models import SCHEMA_VERSION, Estate
 from planner.validation import key_path
 
@@ -19,7 +20,8 @@ def parse_snapshot(text: str, origin: str) -> Estate:
     in a few seconds, half the time and memory of ``json.loads`` and validating the objects); anything else is read
     again the slow way, for the precise message."""
     try:
-        estate = Estate.model_validate_json(text)
+        with bulk_objects():
+            estate = Estate.model_validate_json(text)
     except ValidationError:
         pass
     else:

@@ -19,6 +19,7 @@ from pathlib import Path
 import platformdirs
 
 from planner.errors import NotFoundError, StoreError
+from planner.memory import bulk_objects
 from planner.models import Estate
 from planner.store.parts import ALL, BASE, dump_parts, load_parts, unknown_parts
 from planner.store.schema import migrate
@@ -193,6 +194,11 @@ class Store:
         names = [BASE, *sorted(wanted)]
         rows = [row for row in self._query("SELECT part, body FROM snapshot_parts WHERE snapshot_id = ?",
                                            (snapshot_id,)) if row[0] in names]
+        with bulk_objects():
+            return self._load(snapshot_id, rows, names, wanted)
+
+    def _load(self, snapshot_id: int, rows: builtins.list[tuple], names: builtins.list[str],
+              wanted: set[str]) -> Estate:
         try:
             if rows:
                 texts = {name: _decode(body) for name, body in rows}
