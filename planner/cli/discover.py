@@ -244,7 +244,7 @@ def import_flows(
 ) -> None:
     """Import flows (NetFlow or network-insight exports) into a stored snapshot (default: latest)."""
     ref = _one_snapshot(snapshot, snapshot_alias)
-    result = read_flows(path, skip_bad=skip_bad)
+    result = read_flows(path, skip_bad=skip_bad, edges=True)
     if not result.records:
         raise InputError(f"{path} holds no usable flow.")
     target = _stored_id(ref)
@@ -252,9 +252,9 @@ def import_flows(
         save_flows(store, target, path.name, result.records)
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}", "source": path.name,
-                        "flows": len(result.records), "skipped": result.skipped, "problems": result.problems}), None)
+                        "flows": result.rows, "skipped": result.skipped, "problems": result.problems}), None)
     else:
-        err_console.print(f"imported {_plural(len(result.records), 'flow')} from {escape(path.name)} into snapshot "
+        err_console.print(f"imported {_plural(result.rows, 'flow')} from {escape(path.name)} into snapshot "
                       f"#{target}" + (f"; skipped {_plural(result.skipped, 'bad row')}" if result.skipped else ""),
                       soft_wrap=True)
     for problem in result.problems:

@@ -111,7 +111,7 @@ def _output_format(given: str | None, output: Path | None, extensions: dict[str,
 def _analysis(snapshot: str | None, flow_files: list[Path], settings: LayeredSettings) -> SnapshotAnalysis:
     """The library's analysis of the snapshot named; its notes and warnings go to stderr."""
     estate, label, snapshot_id = load_snapshot(snapshot, GRAPH)
-    extra = [record for path in flow_files for record in read_flows(path).records]
+    extra = [record for path in flow_files for record in read_flows(path, edges=True).records]
     if snapshot_id is None:
         outcome = analyse_snapshot(estate, label=label, settings=settings, extra_flows=extra)
     else:

@@ -38,6 +38,8 @@ class FlowImport:
     """Parsed rows, and what was skipped (with the first few reasons)."""
 
     records: list[FlowRecord] = field(default_factory=list)
+    rows: int = 0
+    """Rows read (``records`` holds one per row, or one per edge when read as edges)."""
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -102,18 +104,31 @@ def _protocol(value: str) -> str:
     return text
 
 
-def parse_row(row: dict[str, str]) -> FlowRecord:
-    """One CSV row (keys already normalised) as a flow; ``ValueError`` says what is wrong. Every value is checked
-    here, so the record is built without validating it again."""
+Row = tuple[str, str, int, int | None, str, int | None, int | None, datetime | None, datetime | None]
+"""src_ip, dst_ip, dst_port, src_port, protocol, bytes, packets, first_seen, last_seen: one checked row."""
+
+
+def _parse(row: dict[str, str]) -> Row:
     get = lambda key: row.get(key) or ""  # noqa: E731
     dst_port = _int(get("dst_port"), "dst_port", port=True)
     assert dst_port is not None
-    return FlowRecord.model_construct(
-        src_ip=_ip(get("src_ip"), "src_ip"), dst_ip=_ip(get("dst_ip"), "dst_ip"), dst_port=dst_port,
-        src_port=_int(get("src_port"), "src_port", port=True), protocol=_protocol(get("protocol")),
-        bytes=_int(get("bytes"), "bytes"), packets=_int(get("packets"), "packets"),
-        first_seen=_time(get("first_seen"), "first_seen"), last_seen=_time(get("last_seen"), "last_seen"),
-    )
+    return (_ip(get("src_ip"), "src_ip"), _ip(get("dst_ip"), "dst_ip"), dst_port,
+            _int(get("src_port"), "src_port", port=True), _protocol(get("protocol")), _int(get("bytes"), "bytes"),
+            _int(get("packets"), "packets"), _time(get("first_seen"), "first_seen"),
+            _time(get("last_seen"), "last_seen"))
+
+
+def parse_row(row: dict[str, str]) -> FlowRecord:
+    """One CSV row (keys already normalised) as a flow; ``ValueError`` says what is wrong. Every value is checked
+    here, so the record is built without validating it again."""
+    return _record(_parse(row))
+
+
+def _record(row: Row) -> FlowRecord:
+    src_ip, dst_ip, dst_port, src_port, protocol, sent, packets, first_seen, last_seen = row
+    return FlowRecord.model_construct(src_ip=src_ip, dst_ip=dst_ip, dst_port=dst_port, src_port=src_port,
+                                      protocol=protocol, bytes=sent, packets=packets, first_seen=first_seen,
+                                      last_seen=last_seen)
 
 
 def _rows(path: Path) -> Iterator[tuple[int, list[str], list[str]]]:
@@ -162,60 +177,82 @@ def _row(names: list[str], values: list[str]) -> dict[str, str]:
     return dict(zip(names, values, strict=True))
 
 
-def read_flows(path: Path, *, skip_bad: bool = False) -> FlowImport:
-    """Every flow in the CSV file at ``path`` (nothing is stored here: callers store all rows or none)."""
+def read_flows(path: Path, *, skip_bad: bool = False, edges: bool = False) -> FlowImport:
+    """Every flow in the CSV file at ``path`` (nothing is stored here: callers store all rows or none); with
+    ``edges``, aggregated as they are read into one record per edge (``aggregate_flows``)."""
     with bulk_objects():
-        return _read_flows(path, skip_bad)
-
-
-def _read_flows(path: Path, skip_bad: bool) -> FlowImport:
-    result = FlowImport()
-    for line, names, values in _rows(path):
-        try:
-            result.records.append(parse_row(_row(names, values)))
-        except ValueError as exc:
-            if not skip_bad:
-                raise InputError(f"{path} line {line}: {exc}.", hint="Fix the row, or pass --skip-bad.") from None
-            result.skipped += 1
-            if len(result.problems) < MAX_REPORTED:
-                result.problems.append(f"line {line}: {exc}")
+        result = FlowImport()
+        aggregate = _Aggregate() if edges else None
+        for line, names, values in _rows(path):
+            try:
+                row = _parse(_row(names, values))
+            except ValueError as exc:
+                if not skip_bad:
+                    raise InputError(f"{path} line {line}: {exc}.", hint="Fix the row, or pass --skip-bad.") from None
+                result.skipped += 1
+                if len(result.problems) < MAX_REPORTED:
+                    result.problems.append(f"line {line}: {exc}")
+                continue
+            result.rows += 1
+            if aggregate is not None:
+                aggregate.add(*row)
+            else:
+                result.records.append(_record(row))
+        if aggregate is not None:
+            result.records = aggregate.records()
     return result
 
 
 EdgeKey = tuple[str, str, int, str, int | None]
 
 
-def _oriented(record: FlowRecord) -> EdgeKey:
+class _Aggregate:
+    """Edges (client, server, server port, protocol[, client port]) -> [rows, bytes, packets, first, last]."""
+
+    def __init__(self) -> None:
+        self.edges: dict[EdgeKey, list] = {}
+
+    def add(self, src: str, dst: str, dst_port: int, src_port: int | None, protocol: str, sent: int | None,
+            packets: int | None, first: datetime | None, last: datetime | None, count: int = 1) -> None:
+        key = _oriented(src, dst, dst_port, src_port, protocol)
+        edge = self.edges.get(key)
+        if edge is None:
+            self.edges[key] = [count, sent, packets, first, last]
+            return
+        edge[0] += count
+        if sent is not None:
+            edge[1] = (edge[1] or 0) + sent
+        if packets is not None:
+            edge[2] = (edge[2] or 0) + packets
+        if first is not None and (edge[3] is None or first < edge[3]):
+            edge[3] = first
+        if last is not None and (edge[4] is None or last > edge[4]):
+            edge[4] = last
+
+    def records(self) -> list[FlowRecord]:
+        return [FlowRecord.model_construct(src_ip=src, dst_ip=dst, dst_port=port, protocol=protocol,
+                                           src_port=src_port, count=count, bytes=sent, packets=packets,
+                                           first_seen=first, last_seen=last)
+                for (src, dst, port, protocol, src_port), (count, sent, packets, first, last) in self.edges.items()]
+
+
+def _oriented(src: str, dst: str, dst_port: int, src_port: int | None, protocol: str) -> EdgeKey:
     """(client, server, server port, protocol, client port) of one flow, a reply turned around the way the graph
     reads flows (``planner.graph.observations.from_flows``); the client port is kept only when neither port
     says who serves (both ephemeral), so such a flow stays what it was."""
-    src, dst = normalize_ip(record.src_ip), normalize_ip(record.dst_ip)
-    if not is_ephemeral(record.dst_port):
-        return src, dst, record.dst_port, record.protocol, None
-    if record.src_port is not None and not is_ephemeral(record.src_port):
-        return dst, src, record.src_port, record.protocol, None
-    return src, dst, record.dst_port, record.protocol, record.src_port
+    src, dst, protocol = normalize_ip(src), normalize_ip(dst), protocol.lower()
+    if not is_ephemeral(dst_port):
+        return src, dst, dst_port, protocol, None
+    if src_port is not None and not is_ephemeral(src_port):
+        return dst, src, src_port, protocol, None
+    return src, dst, dst_port, protocol, src_port
 
 
 def aggregate_flows(records: Iterable[FlowRecord]) -> list[FlowRecord]:
     """One record per edge (client, server, port, protocol): ``count`` rows, summed bytes and packets, the earliest
     first and latest last seen. The graph built from the edges is the one built from the rows."""
-    edges: dict[EdgeKey, list] = {}
-    for record in records:
-        key = _oriented(record)
-        edge = edges.get(key)
-        if edge is None:
-            edges[key] = [record.count, record.bytes, record.packets, record.first_seen, record.last_seen]
-            continue
-        edge[0] += record.count
-        if record.bytes is not None:
-            edge[1] = (edge[1] or 0) + record.bytes
-        if record.packets is not None:
-            edge[2] = (edge[2] or 0) + record.packets
-        if record.first_seen is not None and (edge[3] is None or record.first_seen < edge[3]):
-            edge[3] = record.first_seen
-        if record.last_seen is not None and (edge[4] is None or record.last_seen > edge[4]):
-            edge[4] = record.last_seen
-    return [FlowRecord.model_construct(src_ip=src, dst_ip=dst, dst_port=port, protocol=protocol, src_port=src_port,
-                                       count=count, bytes=sent, packets=packets, first_seen=first, last_seen=last)
-            for (src, dst, port, protocol, src_port), (count, sent, packets, first, last) in edges.items()]
+    aggregate = _Aggregate()
+    for r in records:
+        aggregate.add(r.src_ip, r.dst_ip, r.dst_port, r.src_port, r.protocol, r.bytes, r.packets, r.first_seen,
+                      r.last_seen, r.count)
+    return aggregate.records()

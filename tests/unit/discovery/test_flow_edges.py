@@ -97,3 +97,18 @@ def test_a_damaged_edge_document_is_a_store_error(tmp_path, body):
         store.save_document(snapshot_id, FLOWS_KIND, "bad.csv", json.dumps(body))
         with pytest.raises(StoreError, match=r"bad\.csv"):
             load_flows(store, snapshot_id)
+
+
+def test_a_file_read_as_edges_is_the_rows_aggregated(tmp_path):
+    rows_read, edges_read = read_flows(EXAMPLE), read_flows(EXAMPLE, edges=True)
+    assert rows_read.rows == edges_read.rows == 60 and len(edges_read.records) == 59
+    key = lambda r: (r.src_ip, r.dst_ip, r.dst_port, r.protocol, r.src_port)  # noqa: E731
+    assert sorted(edges_read.records, key=key) == sorted(aggregate_flows(rows_read.records), key=key)
+
+
+def test_bad_rows_are_skipped_the_same_way_when_read_as_edges(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("src_ip,dst_ip,dst_port\n192.0.2.1,192.0.2.2,443\nnope,192.0.2.2,443\n192.0.2.1,192.0.2.2,443\n")
+    result = read_flows(path, skip_bad=True, edges=True)
+    assert (result.rows, result.skipped, len(result.records), result.records[0].count) == (2, 1, 1, 2)
+    assert result.problems == ["line 3: src_ip 'nope' is not an IP address"]
