@@ -8,7 +8,7 @@ pass per part): the parts a command does not ask for are never parsed, and their
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -39,12 +39,11 @@ NONE: frozenset[str] = frozenset()
 _BULKY = frozenset(field for fields in PARTS.values() for field in fields)
 
 
-def dump_parts(estate: Estate) -> dict[str, str]:
-    """The estate as its parts' JSON texts (``base`` first)."""
-    parts = {BASE: estate.model_dump_json(exclude={"vms": {"__all__": set(_BULKY)}})}
+def dump_parts(estate: Estate) -> Iterator[tuple[str, bytes]]:
+    """The estate as its parts' JSON (UTF-8), ``base`` first, one at a time (the caller compresses each)."""
+    yield BASE, estate.__pydantic_serializer__.to_json(estate, exclude={"vms": {"__all__": set(_BULKY)}})
     for name, fields in PARTS.items():
-        parts[name] = estate.model_dump_json(include={"vms": {"__all__": set(fields)}})
-    return parts
+        yield name, estate.__pydantic_serializer__.to_json(estate, include={"vms": {"__all__": set(fields)}})
 
 
 @cache

@@ -128,7 +128,7 @@ class Store:
         listing row."""
         created = datetime.now(UTC)
         sources = [source.name for source in estate.sources]
-        parts = [(name, _encode(text)) for name, text in dump_parts(estate).items()]
+        parts = [(name, zlib.compress(data, 3)) for name, data in dump_parts(estate)]
         with self._transaction() as conn:
             try:
                 cursor = conn.execute(
