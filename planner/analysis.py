@@ -20,6 +20,7 @@ from planner.discovery.storage import latest_flows, latest_guests
 from planner.graph import Analysis, analyse, graph_from_sources, is_external
 from planner.graph.policy import LayeredSettings
 from planner.graph.report import fits_by_node, strategies_by_node
+from planner.memory import bulk_objects
 from planner.models import Estate
 from planner.models.discovery import FlowRecord, GuestDiscovery
 from planner.models.identity import vm_display_ids
@@ -115,9 +116,11 @@ class Evidence:
 
 
 def gather_evidence(estate: Estate, store: Store | None = None, snapshot_id: int | None = None, *,
-                    extra_flows: Sequence[FlowRecord] = (), now: datetime | None = None) -> Evidence:
+                    extra_flows: Sequence[FlowRecord] = (), now: datetime | None = None,
+                    flows: bool = True) -> Evidence:
     """Discovery and flows for ``estate`` (stored as ``snapshot_id``): the latest reached facts per VM from this
-    snapshot or an earlier one, matched by identity; every flow import up to it; ``extra_flows`` (flow files)."""
+    snapshot or an earlier one, matched by identity; every flow import up to it (unless ``flows`` is False: the
+    assessment reads none); ``extra_flows`` (flow files)."""
     evidence = Evidence(now=now or datetime.now(UTC))
     vms = estate.workloads()
     node_of = {vm.key: node for vm, node in zip(vms, vm_display_ids(vms), strict=True)}
@@ -132,10 +135,11 @@ def gather_evidence(estate: Estate, store: Store | None = None, snapshot_id: int
                 evidence.facts[stored.vm_key] = facts
             evidence.origins[stored.vm_key] = FactsOrigin(node, stored.vm_key, guest.host, stored.snapshot_id,
                                                           guest.last_seen, stored.carried)
-        for flows in latest_flows(store, snapshot_id):
-            evidence.flows.extend(flows.records)
-            evidence.flow_origins.append(FlowsOrigin(flows.name, flows.snapshot_id, flows.imported_at,
-                                                     len(flows.records), flows.carried))
+        for stored_flows in latest_flows(store, snapshot_id) if flows else ():
+            evidence.flows.extend(stored_flows.records)
+            evidence.flow_origins.append(FlowsOrigin(stored_flows.name, stored_flows.snapshot_id,
+                                                     stored_flows.imported_at, stored_flows.rows,
+                                                     stored_flows.carried))
     evidence.flows.extend(extra_flows)
     return evidence
 
@@ -152,9 +156,11 @@ def assess_snapshot(estate: Estate, *, policy: Path | None, fmt: ReportFormat | 
                     snapshot_id: int | None = None, now: datetime | None = None) -> AssessedSnapshot:
     """The assessment of a snapshot with the guest facts that apply to it (its own or carried forward, each VM's
     origin and age in its ``discovery`` key). Storing the summary is the caller's choice."""
-    evidence = gather_evidence(estate, store, snapshot_id, now=now)
+    evidence = gather_evidence(estate, store, snapshot_id, now=now, flows=False)
     origins = {key: origin.as_dict(evidence.now) for key, origin in evidence.origins.items() if key in evidence.facts}
-    return AssessedSnapshot(run_assessment(estate, policy, fmt, evidence.facts, origins), evidence.notes())
+    with bulk_objects():  # findings of every VM: no cyclic GC rescanning the estate while they are built
+        output = run_assessment(estate, policy, fmt, evidence.facts, origins)
+    return AssessedSnapshot(output, evidence.notes())
 
 
 @dataclass

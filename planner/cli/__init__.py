@@ -12,7 +12,6 @@ import typer
 from rich.text import Text
 
 from planner import __version__
-from planner.cli import inventory
 from planner.cli.common import err_console, options
 from planner.errors import PlannerError
 from planner.text import printable
@@ -45,7 +44,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(inventory.app, name="inventory")
 
 
 def _version(value: bool) -> None:
@@ -64,26 +62,50 @@ def _root(
     options.debug = debug
 
 
-def _register_optional() -> None:
-    """Commands of later stages register themselves when their module is present."""
-    for module_name, attribute in (("planner.cli.assess", "register"), ("planner.cli.graph", "register"),
-                                   ("planner.cli.discover", "register"), ("planner.cli.generate", "register"),
-                                   ("planner.cli.verify", "register")):
+COMMANDS = {"inventory": "planner.cli.inventory", "assess": "planner.cli.assess", "graph": "planner.cli.graph",
+            "waves": "planner.cli.graph", "discover": "planner.cli.discover",
+            "generate": "planner.cli.generate", "verify": "planner.cli.verify"}
+"""Top-level command -> the module that registers it (``register(app)``). Only the module of the command being run
+is imported: the others' imports (pyVmomi, networkx, the rules, ...) are most of a command's start-up time."""
+_registered: set[str] = set()
+_VALUE_OPTIONS = {"--db"}
+
+
+def _command_name(argv: list[str]) -> str | None:
+    """The top-level command in ``argv`` (the first word that is not a root option or its value)."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def register_commands(argv: list[str] | None = None) -> None:
+    """Register the command ``argv`` runs, or every command (help, an unknown or no command). A module is missing
+    only in a partial install of later stages; then its commands are not offered."""
+    name = _command_name(sys.argv[1:] if argv is None else argv)
+    if name is None and "--version" in (sys.argv[1:] if argv is None else argv):
+        return
+    modules = [COMMANDS[name]] if name in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for module_name in modules:
+        if module_name in _registered:
+            continue
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
             continue
-        getattr(module, attribute)(app)
-
-
-_register_optional()
+        module.register(app)
+        _registered.add(module_name)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:
+        register_commands(argv)
         code = app(args=argv, standalone_mode=False)  # an Exit's code comes back as the return value
         if isinstance(code, int) and code:
             if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130)

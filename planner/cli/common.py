@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +18,7 @@ from planner.models import Estate
 from planner.resources import example_estate_path
 from planner.sources import load_estate_file
 from planner.store import Store, default_db_path
+from planner.store.parts import ALL
 from planner.text import escape_invisible, printable
 
 
@@ -90,8 +92,9 @@ def names_a_file(ref: str | None) -> bool:
     return ref not in (None, "latest") and (Path(ref).exists() or ref.endswith(SNAPSHOT_FILE_SUFFIXES))
 
 
-def load_snapshot(ref: str | None) -> LoadedSnapshot:
-    """The estate a user names: `#3`-labelled from the store, or labelled by its file name."""
+def load_snapshot(ref: str | None, parts: Iterable[str] = ALL) -> LoadedSnapshot:
+    """The estate a user names: `#3`-labelled from the store, or labelled by its file name. From the store, only
+    the VM fields of ``parts`` are read (``planner.store.parts``); files are read whole."""
     if ref == "example":
         return LoadedSnapshot(load_estate_file(example_estate_path()), "example", None)
     if ref is not None and names_a_file(ref):
@@ -99,12 +102,34 @@ def load_snapshot(ref: str | None) -> LoadedSnapshot:
         return LoadedSnapshot(load_estate_file(candidate, on_warning=warn), candidate.name, None)
     with open_store() as store:
         snapshot_id = store.resolve(ref)
-        return LoadedSnapshot(store.load(snapshot_id), f"#{snapshot_id}", snapshot_id)
+        return LoadedSnapshot(store.load(snapshot_id, parts), f"#{snapshot_id}", snapshot_id)
+
+
+LARGE_JSON_ITEMS = 5000
+"""A JSON output whose top-level lists and objects hold more items than this is written one item per line."""
+_compact = json.JSONEncoder(ensure_ascii=False, default=str, separators=(", ", ": ")).encode
 
 
 def dump_json(data: Any) -> str:
-    """JSON output: readable non-ASCII text, but controls, bidi marks and lone surrogates as ``\\uNNNN`` escapes."""
+    """JSON output, indented; controls, bidi marks and lone surrogates as ``\\uNNNN`` escapes. A large one (a
+    50,000-VM graph) has each item of its top-level lists on one line, written by the C encoder: Python's indenting
+    encoder took twice as long."""
+    if isinstance(data, dict) and sum(len(value) for value in data.values()
+                                      if isinstance(value, list | dict)) > LARGE_JSON_ITEMS:
+        return escape_invisible(_indented(data, 0)) + "\n"
     return escape_invisible(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n"
+
+
+def _indented(value: Any, level: int) -> str:
+    if level >= 2 or not value or not isinstance(value, dict | list | tuple):
+        return _compact(value)
+    pad, inner = "  " * level, "  " * (level + 1)
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            return _compact(value)
+        items = [f"{inner}{_compact(key)}: {_indented(item, level + 1)}" for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    return "[\n" + ",\n".join(f"{inner}{_indented(item, level + 1)}" for item in value) + f"\n{pad}]"
 
 
 def emit(text: str, output: Path | None) -> None:

@@ -34,6 +34,7 @@ from planner.errors import ExecutionError, InputError, NotFoundError
 from planner.graph.matching import match_guests
 from planner.models import Estate
 from planner.models.discovery import DISCOVERY_FORMAT_VERSION, GuestDiscovery
+from planner.store.parts import GRAPH
 from planner.text import markup
 
 app = typer.Typer(help="Discover guests with Ansible, write a starter inventory, import flows.", no_args_is_help=True)
@@ -55,6 +56,20 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+def _stored_id(ref: str | None) -> int:
+    """The id of the stored snapshot ``ref`` names (its estate is not loaded: flows need only the id)."""
+    if names_a_file(ref):
+        _stored_snapshot(ref)  # the one message for a snapshot file
+    with open_store() as store:
+        try:
+            return store.resolve(ref)
+        except NotFoundError:
+            if ref not in (None, "latest"):
+                raise
+    raise NotFoundError("the store holds no snapshot to import flows into.",
+                        hint="Import or collect a snapshot first (`planner inventory import` / `collect`).")
+
+
 def _one_snapshot(argument: str | None, alias: str | None) -> str | None:
     if argument is not None and alias is not None and argument != alias:
         raise InputError(f"two snapshots given: {argument} and --snapshot {alias}.", hint="Give one.")
@@ -69,7 +84,7 @@ def _stored_snapshot(ref: str | None) -> tuple[int, Estate] | None:
                          "store, not in a file.",
                          hint="Import it first (`planner inventory import FILE`), then give its id or `latest`.")
     try:
-        loaded = load_snapshot(ref)
+        loaded = load_snapshot(ref, GRAPH)  # what matching guests to VMs reads
     except NotFoundError:
         if ref not in (None, "latest"):
             raise
@@ -229,21 +244,17 @@ def import_flows(
 ) -> None:
     """Import flows (NetFlow or network-insight exports) into a stored snapshot (default: latest)."""
     ref = _one_snapshot(snapshot, snapshot_alias)
-    result = read_flows(path, skip_bad=skip_bad)
+    result = read_flows(path, skip_bad=skip_bad, edges=True)
     if not result.records:
         raise InputError(f"{path} holds no usable flow.")
-    stored = _stored_snapshot(ref)
-    if stored is None:
-        raise NotFoundError("the store holds no snapshot to import flows into.",
-                            hint="Import or collect a snapshot first (`planner inventory import` / `collect`).")
-    target = stored[0]
+    target = _stored_id(ref)
     with open_store() as store:
         save_flows(store, target, path.name, result.records)
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}", "source": path.name,
-                        "flows": len(result.records), "skipped": result.skipped, "problems": result.problems}), None)
+                        "flows": result.rows, "skipped": result.skipped, "problems": result.problems}), None)
     else:
-        err_console.print(f"imported {_plural(len(result.records), 'flow')} from {markup(path.name)} into snapshot "
+        err_console.print(f"imported {_plural(result.rows, 'flow')} from {markup(path.name)} into snapshot "
                       f"#{target}" + (f"; skipped {_plural(result.skipped, 'bad row')}" if result.skipped else ""),
                       soft_wrap=True)
     for problem in result.problems:

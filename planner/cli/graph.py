@@ -29,6 +29,7 @@ from planner.graph import Analysis
 from planner.graph.export import annotate, render_svg, to_dot, to_graphml, to_node_link
 from planner.graph.policy import STAY_BEHIND_STRATEGIES, LayeredSettings, WaveSettings
 from planner.graph.report import waves_document
+from planner.store.parts import GRAPH
 from planner.text import escape_invisible_xml, markup
 
 
@@ -109,8 +110,8 @@ def _output_format(given: str | None, output: Path | None, extensions: dict[str,
 
 def _analysis(snapshot: str | None, flow_files: list[Path], settings: LayeredSettings) -> SnapshotAnalysis:
     """The library's analysis of the snapshot named; its notes and warnings go to stderr."""
-    estate, label, snapshot_id = load_snapshot(snapshot)
-    extra = [record for path in flow_files for record in read_flows(path).records]
+    estate, label, snapshot_id = load_snapshot(snapshot, GRAPH)
+    extra = [record for path in flow_files for record in read_flows(path, edges=True).records]
     if snapshot_id is None:
         outcome = analyse_snapshot(estate, label=label, settings=settings, extra_flows=extra)
     else:

@@ -26,6 +26,7 @@ from planner.cli.common import (
 )
 from planner.errors import InputError, UsageError
 from planner.sources import load_estate_file
+from planner.store.parts import LISTING
 from planner.text import escape_invisible, printable
 
 app = typer.Typer(help="Audit: collect, import, list, show, export and diff estate snapshots.", no_args_is_help=True)
@@ -87,7 +88,7 @@ def show(
     top: Annotated[int, typer.Option(help="How many of the largest VMs to list.", min=0)] = 10,
 ) -> None:
     """Summarise a snapshot: counts by power state, OS family and cluster; the largest VMs."""
-    estate, label, _snapshot_id = load_snapshot(snapshot)
+    estate, label, _snapshot_id = load_snapshot(snapshot, LISTING)
     summary = summarize(estate, top=top)
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": label, **summary.as_dict()}), None)
@@ -176,3 +177,8 @@ def _register_commands() -> None:
 
 
 _register_commands()
+
+
+def register(root: typer.Typer) -> None:
+    """Add `inventory` to the root command."""
+    root.add_typer(app, name="inventory")

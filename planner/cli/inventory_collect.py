@@ -8,17 +8,17 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from planner.cli.common import TableOrJson, dump_json, emit, err_console, open_store, safe, warn
 from planner.errors import UsageError
-from planner.sources.vcenter import ConnectionFlags, collect, load_config_file, resolve_servers
-from planner.sources.vcenter.collect import Progress as ProgressCallback
-from planner.sources.vcenter.settings import current_env
 from planner.text import markup
+
+if TYPE_CHECKING:
+    from planner.sources.vcenter.collect import Progress as ProgressCallback
 
 
 def _prompt() -> Callable[[str], str] | None:
@@ -72,6 +72,9 @@ def collect_command(
     = TableOrJson.table,
 ) -> None:
     """Collect one or more vCenters into a new snapshot (all or nothing)."""
+    from planner.sources.vcenter import ConnectionFlags, collect, load_config_file, resolve_servers  # pyVmomi: slow
+    from planner.sources.vcenter.settings import current_env
+
     env = current_env()
     if config is not None:
         given = [name for name, value in (("--server", server), ("--port", port), ("--user", user),

@@ -13,13 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from planner.discovery.flows import aggregate_flows
 from planner.errors import StoreError
+from planner.memory import bulk_objects
 from planner.models import Vm
 from planner.models.discovery import DISCOVERY_FORMAT_VERSION, FlowRecord, GuestDiscovery, GuestStatus
 from planner.models.identity import unique_index, vm_display_ids
 from planner.store import Store
+from planner.store.parts import NONE
 
 DISCOVERY_KIND = "discovery"
 FLOWS_KIND = "flows"
@@ -88,15 +91,21 @@ def _read_guest(body: str, name: str, snapshot_id: int) -> GuestDiscovery:
         raise StoreError(f"discovery document {name!r} of snapshot {snapshot_id} is unreadable: {exc}") from exc
 
 
+FLOWS_FORMAT_VERSION = 2
+"""Stored flow documents: 1 held every row (``flows``, still read); 2 holds one record per edge (``edges``)."""
+_EDGES = TypeAdapter(list[FlowRecord])
+
+
 def save_flows(store: Store, snapshot_id: int, name: str, records: Sequence[FlowRecord]) -> None:
-    """All flows of one import as one document (named by the file; re-importing it replaces it)."""
-    body = {
-        "format_version": DISCOVERY_FORMAT_VERSION,
-        "source": name,
-        "imported_at": datetime.now(UTC).isoformat(),
-        "flows": [record.model_dump(mode="json", exclude_none=True) for record in records],
-    }
-    store.save_document(snapshot_id, FLOWS_KIND, name, json.dumps(body, separators=(",", ":")))
+    """All flows of one import as one document (named by the file; re-importing it replaces it), aggregated into
+    one row per edge (``aggregate_flows``): what the graph reads, a fraction of the rows."""
+    with bulk_objects():
+        edges = aggregate_flows(records)
+    head = json.dumps({"format_version": FLOWS_FORMAT_VERSION, "source": name,
+                       "imported_at": datetime.now(UTC).isoformat(), "rows": sum(record.count for record in records)},
+                      separators=(",", ":"))
+    body = f'{head[:-1]},"edges":{_EDGES.dump_json(edges, exclude_none=True).decode()}}}'
+    store.save_document(snapshot_id, FLOWS_KIND, name, body)
 
 
 def load_flows(store: Store, snapshot_id: int) -> list[FlowRecord]:
@@ -107,12 +116,25 @@ def load_flows(store: Store, snapshot_id: int) -> list[FlowRecord]:
     return records
 
 
+class _FlowsDocument(BaseModel):
+    """A stored flows document as read back: version 2 holds ``edges``, version 1 ``flows`` (one per row)."""
+
+    imported_at: datetime | None = None
+    edges: list[FlowRecord] = Field(default_factory=list)
+    flows: list[FlowRecord] = Field(default_factory=list)
+
+
 def _read_flows(body: str, name: str, snapshot_id: int) -> tuple[list[FlowRecord], datetime | None]:
+    """Records and import time of one document, validated in pydantic's compiled core in one pass (what a
+    per-row loop in Python took seconds for at 500,000 rows)."""
     try:
-        data = json.loads(body)
-        return [FlowRecord.model_validate(item) for item in data["flows"]], _parse_time(data.get("imported_at"))
-    except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
+        with bulk_objects():
+            document = _FlowsDocument.model_validate_json(body)
+        if not document.model_fields_set & {"edges", "flows"}:
+            raise ValueError("it holds neither edges nor flows")
+    except ValueError as exc:  # a ValidationError is one
         raise StoreError(f"flows document {name!r} of snapshot {snapshot_id} is unreadable: {exc}") from exc
+    return document.edges or document.flows, document.imported_at
 
 
 # -- carried forward -------------------------------------------------------------------------------------------
@@ -150,6 +172,11 @@ class StoredFlows:
     records: list[FlowRecord]
     carried: bool
 
+    @property
+    def rows(self) -> int:
+        """Flow rows imported (a stored record may aggregate many)."""
+        return sum(record.count for record in self.records)
+
 
 def _index_document(store: Store, snapshot_id: int, guests: Sequence[GuestDiscovery]) -> str:
     identity = _identities(store, snapshot_id)
@@ -164,7 +191,7 @@ def _index_document(store: Store, snapshot_id: int, guests: Sequence[GuestDiscov
 
 def _identities(store: Store, snapshot_id: int) -> dict[str, Vm]:
     """Graph node id (what ``guest.vm`` holds) -> VM, for the workloads of one stored snapshot."""
-    vms = store.load(snapshot_id).workloads()
+    vms = store.load(snapshot_id, NONE).workloads()
     return dict(zip(vm_display_ids(vms), vms, strict=True))
 
 

@@ -82,7 +82,7 @@ def from_flows(records: Iterable[FlowRecord]) -> Iterator[Observation]:
         yield Observation(
             dst_port=dst_port, protocol=record.protocol.lower(), src_ip=src_ip, dst_ip=dst_ip, src_port=src_port,
             bytes=record.bytes, packets=record.packets, first_seen=record.first_seen, last_seen=record.last_seen,
-            source="flows",
+            count=record.count, source="flows",
         )
 
 

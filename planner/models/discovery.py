@@ -269,3 +269,4 @@ class FlowRecord(Model):
     packets: int | None = None
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    count: int = Field(default=1, description="flow rows this record aggregates (stored flows are one per edge)")

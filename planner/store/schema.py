@@ -27,6 +27,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (snapshot_id, kind, name)
     );
     """,
+    # 2: an estate in parts (planner.store.parts), so commands read only what they need; ``estate`` stays empty
+    # for a snapshot stored in parts (those stored before keep their whole document there)
+    """
+    CREATE TABLE snapshot_parts (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+        part        TEXT NOT NULL,
+        body        BLOB NOT NULL,
+        PRIMARY KEY (snapshot_id, part)
+    );
+    """,
 )
 """Each entry moves the schema one version up. Append; never edit a released entry."""
 

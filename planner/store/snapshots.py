@@ -10,17 +10,18 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import platformdirs
-from pydantic import ValidationError
 
 from planner.errors import NotFoundError, StoreError
+from planner.memory import bulk_objects
 from planner.models import Estate
+from planner.store.parts import ALL, BASE, dump_parts, load_parts, unknown_parts
 from planner.store.schema import migrate
 
 
@@ -123,21 +124,24 @@ class Store:
                 raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
 
     def save(self, estate: Estate, *, origin: str, label: str | None = None) -> SnapshotInfo:
-        """Store one snapshot atomically and return its listing row."""
+        """Store one snapshot atomically (its listing row and its parts, ``planner.store.parts``) and return its
+        listing row."""
         created = datetime.now(UTC)
         sources = [source.name for source in estate.sources]
-        document = _encode(estate.model_dump_json())
+        parts = [(name, zlib.compress(data, 3)) for name, data in dump_parts(estate)]
         with self._transaction() as conn:
             try:
                 cursor = conn.execute(
                     "INSERT INTO snapshots (created_at, collected_at, label, origin, sources, vm_count,"
                     " schema_version, estate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (created.isoformat(), estate.collected_at.isoformat(), label, origin, json.dumps(sources),
-                     len(estate.vms), estate.schema_version, document),
+                     len(estate.vms), estate.schema_version, b""),
                 )
+                snapshot_id = cursor.lastrowid
+                conn.executemany("INSERT INTO snapshot_parts (snapshot_id, part, body) VALUES (?, ?, ?)",
+                                 [(snapshot_id, name, body) for name, body in parts])
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
-            snapshot_id = cursor.lastrowid
         assert snapshot_id is not None
         return self.info(snapshot_id)
 
@@ -181,13 +185,32 @@ class Store:
             return int(ids[-number])
         return self.info(number).id
 
-    def load(self, snapshot_id: int) -> Estate:
-        rows = self._query("SELECT estate FROM snapshots WHERE id = ?", (snapshot_id,))
-        if not rows:
-            self.info(snapshot_id)
+    def load(self, snapshot_id: int, parts: Iterable[str] = ALL) -> Estate:
+        """The stored estate, with the VM fields of the ``parts`` asked for (``planner.store.parts``: all by
+        default; the others keep their defaults). Snapshots stored whole are read whole."""
+        wanted = set(parts)
+        if unknown := unknown_parts(wanted):
+            raise ValueError(f"unknown estate parts {sorted(unknown)}")
+        names = [BASE, *sorted(wanted)]
+        rows = [row for row in self._query("SELECT part, body FROM snapshot_parts WHERE snapshot_id = ?",
+                                           (snapshot_id,)) if row[0] in names]
+        with bulk_objects():
+            return self._load(snapshot_id, rows, names, wanted)
+
+    def _load(self, snapshot_id: int, rows: builtins.list[tuple], names: builtins.list[str],
+              wanted: set[str]) -> Estate:
         try:
-            return Estate.model_validate_json(_decode(rows[0][0]))
-        except (zlib.error, ValidationError, UnicodeDecodeError) as exc:
+            if rows:
+                texts = {name: _decode(body) for name, body in rows}
+                missing = [name for name in names if name not in texts]
+                if missing:
+                    raise ValueError(f"its part(s) {', '.join(missing)} are missing")
+                return load_parts(texts, wanted)
+            whole = self._query("SELECT estate FROM snapshots WHERE id = ?", (snapshot_id,))
+            if not whole:
+                self.info(snapshot_id)
+            return Estate.model_validate_json(_decode(whole[0][0]))
+        except (zlib.error, ValueError, UnicodeDecodeError) as exc:  # ValidationError is a ValueError
             raise StoreError(f"snapshot {snapshot_id} in {self.path} is unreadable: {exc}") from exc
 
     def save_document(self, snapshot_id: int, kind: str, name: str, body: str) -> None:
