@@ -14,6 +14,8 @@ from rich.text import Text
 from planner import __version__
 from planner.cli import inventory
 from planner.cli.common import err_console, options
+from planner.cli.help import prepare
+from planner.cli.parsing import hoist_global_options
 from planner.errors import PlannerError
 from planner.text import printable
 
@@ -80,10 +82,19 @@ def _register_optional() -> None:
 _register_optional()
 
 
+def build_command() -> typer.core.TyperGroup:
+    """The click command tree of `planner`, with the house rules of planner.cli.help applied."""
+    command = typer.main.get_command(app)
+    prepare(command)
+    return command  # type: ignore[return-value]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     try:
-        code = app(args=argv, standalone_mode=False)  # an Exit's code comes back as the return value
+        # an Exit's code comes back as the return value
+        code = build_command().main(args=args, prog_name="planner", standalone_mode=False)
         if isinstance(code, int) and code:
             if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
                 err_console.print("interrupted; nothing partial was stored.")
@@ -99,6 +110,8 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print("aborted.")
         sys.exit(EXIT_INTERRUPTED)
     except _USAGE_ERRORS as exc:
+        if hasattr(exc, "message"):  # typer's coercion says "Value error, 'x' is not one of ..."
+            exc.message = str(exc.message).replace("Value error, ", "")
         exc.show()  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:

@@ -9,21 +9,13 @@ import typer
 
 from planner.assess import ASSESSMENT_DOCUMENT_KIND, ReportFormat, run_assessment
 from planner.cli.common import SNAPSHOT_COMMAND, emit, load_snapshot, open_store, snapshot_arg_help
-from planner.errors import UsageError
+from planner.cli.output import OutputFormats
 
 DISCOVERY_KIND = "discovery"
 
 
-_BY_SUFFIX = {".json": ReportFormat.json, ".csv": ReportFormat.csv, ".md": ReportFormat.markdown,
-              ".markdown": ReportFormat.markdown, ".txt": ReportFormat.table}
-
-
-def _report_format(fmt: ReportFormat | None, output: Path | None) -> ReportFormat:
-    """The format asked for, else the one the output file's extension names, else the table; never a mismatch."""
-    by_suffix = _BY_SUFFIX.get(output.suffix.lower()) if output else None
-    if fmt is not None and by_suffix is not None and fmt is not by_suffix:
-        raise UsageError(f"--format {fmt.value} does not match the output file {output}; change one of them.")
-    return fmt or by_suffix or ReportFormat.table
+ASSESS_OUTPUT = OutputFormats("planner assess", {".json": "json", ".csv": "csv", ".md": "markdown",
+                                                  ".markdown": "markdown", ".txt": "table"}, default="table")
 
 
 def assess(
@@ -41,7 +33,7 @@ def assess(
 
     For a stored snapshot, guest facts from `planner discover` are used, and the verdicts are kept with it.
     """
-    chosen = _report_format(fmt, output)  # a format/extension clash fails before any work
+    chosen = ReportFormat(ASSESS_OUTPUT.choose(fmt, output))  # a format/extension clash fails before any work
     estate, _label, snapshot_id = load_snapshot(snapshot)
     discovery: list[str] = []
     if snapshot_id is not None:

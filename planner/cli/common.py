@@ -57,8 +57,10 @@ def open_store() -> Store:
     return Store.open(options.db_path)
 
 
-def snapshot_arg_help() -> str:
-    return ("Snapshot: an id from `inventory list`, `latest` (default), `-1` for the one before, `example` for the "
+def snapshot_arg_help(default: str | None = "latest") -> str:
+    """The SNAPSHOT argument's help; `default=None` for a required one."""
+    latest = "`latest` (default)" if default == "latest" else "`latest`"
+    return (f"Snapshot: an id from `inventory list`, {latest}, `-1` for the one before, `example` for the "
             "bundled example estate, or a snapshot or RVTools file.")
 
 

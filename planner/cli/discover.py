@@ -27,6 +27,7 @@ from planner.cli.common import (
     open_store,
     snapshot_arg_help,
 )
+from planner.cli.output import OutputFormats
 from planner.discovery.flows import read_flows
 from planner.discovery.inventory import build_inventory, inventory_yaml
 from planner.discovery.runner import DiscoveryOptions, resolve_inventory, run_discovery
@@ -49,6 +50,11 @@ FormatOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output f
 class InventoryFormat(StrEnum):
     yaml = "yaml"
     json = "json"
+
+
+RUN_OUTPUT = OutputFormats("planner discover run", {".json": "json", ".txt": "table"}, default="table")
+INVENTORY_OUTPUT = OutputFormats("planner discover inventory", {".yaml": "yaml", ".yml": "yaml", ".json": "json"},
+                                 default="yaml")
 
 
 def _plural(count: int, word: str) -> str:
@@ -112,10 +118,12 @@ def run(
     timeout: Annotated[int, typer.Option("--timeout", min=1, help="Seconds per task per host.")] = 60,
     become: Annotated[bool, typer.Option("--become/--no-become", help="Use the inventory's become method (root "
                                          "sees every socket's process).")] = False,
-    fmt: FormatOpt = TableOrJson.table,
+    fmt: Annotated[TableOrJson | None, typer.Option("--format", "-f", help="Output format (default: from the -o "
+                                                    "extension, else table).", show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the output here.")] = None,
 ) -> None:
     """Discover guests over Ansible (read-only) and store the facts with a stored snapshot (default: latest)."""
+    fmt = TableOrJson(RUN_OUTPUT.choose(fmt, output))
     stored = _stored_snapshot(_one_snapshot(snapshot, snapshot_alias))
     target, estate = stored if stored is not None else (None, None)
     options = DiscoveryOptions(inventory=resolve_inventory(inventory), limit=limit, forks=forks, samples=samples,
@@ -198,14 +206,16 @@ def _fail_if_none_reached(guests: list[GuestDiscovery]) -> None:
 @app.command("inventory", context_settings=SNAPSHOT_COMMAND)
 def inventory(
     snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
-    fmt: Annotated[InventoryFormat, typer.Option("--format", "-f", help="yaml: an Ansible inventory; json: the "
-                                                 "same data with format_version and the VMs lacking an IP.")]
-    = InventoryFormat.yaml,
+    fmt: Annotated[InventoryFormat | None, typer.Option("--format", "-f", help="yaml: an Ansible inventory; json: "
+                                                        "the same data with format_version and the VMs lacking an "
+                                                        "IP (default: from the -o extension, else yaml).",
+                                                        show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the inventory here.")] = None,
 ) -> None:
     """Write an Ansible inventory (YAML) of the snapshot's powered-on VMs to start discovery from."""
+    chosen = InventoryFormat(INVENTORY_OUTPUT.choose(fmt, output))
     estate, label, _snapshot_id = load_snapshot(snapshot)
-    if fmt is InventoryFormat.json:
+    if chosen is InventoryFormat.json:
         data, skipped = build_inventory(estate)
         emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": label, "inventory": data,
                         "no_guest_ip": skipped}), output)

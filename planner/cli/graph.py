@@ -23,6 +23,7 @@ from planner.cli.common import (
     open_store,
     snapshot_arg_help,
 )
+from planner.cli.output import OutputFormats
 from planner.discovery.flows import read_flows
 from planner.discovery.storage import load_flows, load_guests
 from planner.errors import InputError, UsageError
@@ -44,14 +45,17 @@ SnapshotArg = Annotated[str | None, typer.Argument(help=snapshot_arg_help(), sho
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")]
 FlowsOpt = Annotated[list[Path] | None, typer.Option("--flows", help="Also use this flow CSV (repeatable).")]
 TogetherOpt = Annotated[list[str] | None, typer.Option(
-    "--together", help="Comma-separated VM names that move together (repeatable).")]
+    "--together", metavar="VM,VM...", help="Comma-separated VM names that move together (repeatable).")]
 TogetherTagOpt = Annotated[list[str] | None, typer.Option(
-    "--together-tag", help="VMs sharing a tag of this category move together (repeatable; default move-group unless "
-    "the policy names categories; '' drops the categories named before it).", show_default=False)]
+    "--together-tag", metavar="CATEGORY", help="VMs sharing a tag of this category move together (repeatable; "
+    "default move-group unless the policy names categories; '' drops the categories named before it).",
+    show_default=False)]
 MaxVmsOpt = Annotated[int | None, typer.Option("--max-vms", min=1, help="At most this many VMs per wave.")]
 MaxCpuOpt = Annotated[int | None, typer.Option("--max-vcpu", min=1, help="At most this many vCPUs per wave.")]
-PinOpt = Annotated[list[str] | None, typer.Option("--pin", help="VM=WAVE: put the VM's group in that wave.")]
-ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", help="A VM that stays behind (repeatable).")]
+PinOpt = Annotated[list[str] | None, typer.Option("--pin", metavar="VM=WAVE",
+                                                  help="Put the VM's group in that wave (repeatable).")]
+ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", metavar="VM",
+                                                      help="A VM that stays behind (repeatable).")]
 FlipOpt = Annotated[bool | None, typer.Option(
     "--consumers-first/--providers-first", help="Move consumers before their providers, or providers first "
     "(default: the policy's order, else providers first).", show_default=False)]
@@ -107,17 +111,9 @@ class _Settings:
         return {**self.merged.describe(), "policy": str(self.policy) if self.policy else None}
 
 
-_GRAPH_EXTENSIONS = {".json": "json", ".graphml": "graphml", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
-_WAVES_EXTENSIONS = {".json": "json", ".txt": "table", ".text": "table"}
-
-
-def _output_format(given: str | None, output: Path | None, extensions: dict[str, str], default: str) -> str:
-    """``--format``, else the one ``-o``'s extension names, else the default; both given and at odds: usage error."""
-    implied = extensions.get(output.suffix.lower()) if output is not None else None
-    if given is not None and implied is not None and given != implied:
-        raise UsageError(f"--format {given} does not match the extension of -o {output} ({implied}): drop one or "
-                         "make them agree.")
-    return given or implied or default
+GRAPH_OUTPUT = OutputFormats("planner graph", {".json": "json", ".graphml": "graphml", ".dot": "dot", ".gv": "dot",
+                                                ".svg": "svg"}, default="json")
+WAVES_OUTPUT = OutputFormats("planner waves", {".json": "json", ".txt": "table", ".text": "table"}, default="table")
 
 
 class _Result:
@@ -169,7 +165,7 @@ def graph_command(
     policy: PolicyOpt = None,
 ) -> None:
     """Export the dependency graph (VMs, grouped externals, client -> server edges) with groups and waves."""
-    chosen = GraphFormat(_output_format(fmt, output, _GRAPH_EXTENSIONS, GraphFormat.json))
+    chosen = GraphFormat(GRAPH_OUTPUT.choose(fmt, output))
     settings = _Settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
                          include_strategy)
     outcome = _analysis(snapshot, flows or [], settings)
@@ -202,7 +198,7 @@ def waves_command(
     policy: PolicyOpt = None,
 ) -> None:
     """Plan migration waves: providers before consumers, move groups kept together, caps, pins and exclusions."""
-    chosen = TableOrJson(_output_format(fmt, output, _WAVES_EXTENSIONS, TableOrJson.table))
+    chosen = TableOrJson(WAVES_OUTPUT.choose(fmt, output))
     settings = _Settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
                          include_strategy)
     outcome = _analysis(snapshot, flows or [], settings)

@@ -24,7 +24,8 @@ from planner.cli.common import (
     snapshot_arg_help,
     warn,
 )
-from planner.errors import InputError, UsageError
+from planner.cli.output import OutputFormats
+from planner.errors import InputError
 from planner.sources import load_estate_file
 from planner.text import printable
 
@@ -99,17 +100,8 @@ def plural(count: int) -> str:
     return "" if count == 1 else "s"
 
 
-def _export_format(fmt: ExportFormat | None, output: Path | None) -> ExportFormat:
-    """The format asked for, else the one the output file's extension names, else JSON; never a mismatch."""
-    by_suffix = {f".{f.value}": f for f in ExportFormat}.get(output.suffix.lower()) if output else None
-    if fmt is not None and by_suffix is not None and fmt is not by_suffix:
-        raise UsageError(f"--format {fmt.value} does not match the output file {output}; change one of them.")
-    if fmt is None and by_suffix is None and output is not None and output.suffix:
-        raise UsageError(f"cannot tell the export format from {output.name}: add -f json, -f csv or -f xlsx.")
-    chosen = fmt or by_suffix or ExportFormat.json
-    if chosen is ExportFormat.xlsx and output is None:
-        raise UsageError("xlsx export needs an output file: add -o FILE.xlsx.")
-    return chosen
+EXPORT_OUTPUT = OutputFormats("planner inventory export", {".json": "json", ".csv": "csv", ".xlsx": "xlsx"},
+                              default="json", file_only=frozenset({"xlsx"}))
 
 
 @app.command("export", context_settings=SNAPSHOT_COMMAND)
@@ -123,7 +115,7 @@ def export(
                                                  "omitted).")] = None,
 ) -> None:
     """Export a snapshot as JSON, CSV or an xlsx workbook."""
-    chosen = _export_format(fmt, output)
+    chosen = ExportFormat(EXPORT_OUTPUT.choose(fmt, output))
     estate = load_snapshot(snapshot).estate
     if output is None:
         from planner.audit.export import to_csv

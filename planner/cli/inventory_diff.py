@@ -13,7 +13,10 @@ from rich.text import Text
 
 from planner.audit.diff import EstateDiff, diff_estates
 from planner.cli.common import SNAPSHOT_COMMAND, TableOrJson, dump_json, emit, load_snapshot, snapshot_arg_help
+from planner.cli.output import OutputFormats
 from planner.text import printable
+
+DIFF_OUTPUT = OutputFormats("planner inventory diff", {".json": "json", ".txt": "table"}, default="table")
 
 
 def plain(value: Any) -> Text:
@@ -66,17 +69,19 @@ def register(app: typer.Typer) -> None:
 
     @app.command("diff", context_settings=SNAPSHOT_COMMAND)
     def diff(
-        before: Annotated[str, typer.Argument(help="The older snapshot. " + snapshot_arg_help())],
+        before: Annotated[str, typer.Argument(help="The older snapshot. " + snapshot_arg_help(default=None))],
         after: Annotated[str, typer.Argument(help="The newer snapshot (same forms).")] = "latest",
-        fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")] = TableOrJson.table,
+        fmt: Annotated[TableOrJson | None, typer.Option("--format", "-f", help="Output format (default: from the -o "
+                                                        "extension, else table).", show_default=False)] = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (stdout if omitted).")]
         = None,
     ) -> None:
         """Compare two snapshots: VMs added, removed, renamed (same UUID) and changed, field by field."""
+        chosen = TableOrJson(DIFF_OUTPUT.choose(fmt, output))
         old, old_label, _ = load_snapshot(before)
         new, new_label, _ = load_snapshot(after)
         result = diff_estates(old, new, before_label=old_label, after_label=new_label)
-        if fmt is TableOrJson.json:
+        if chosen is TableOrJson.json:
             emit(dump_json(result.as_dict()), output)
         else:
             emit(render_table(result), output)

@@ -84,7 +84,7 @@ def test_export_json_csv_xlsx_and_reimport_the_json(cli: Cli, tmp_path: Path) ->
     assert code == 0 and "(3 VMs, xlsx)" in err
     assert load_workbook(tmp_path / "audit.xlsx").sheetnames[:4] == ["vms", "disks", "partitions", "nics"]
     code, _, err = cli("inventory", "export", "--format", "xlsx")
-    assert code == 2 and "needs an output file" in err
+    assert code == 2 and "-f xlsx writes a file: add -o FILE.xlsx." in err
 
     code, _, _ = cli("inventory", "import", str(tmp_path / "estate.json"))
     assert code == 0 and len(cli.stored()) == 2
