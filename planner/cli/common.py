@@ -53,8 +53,20 @@ class TableOrJson(StrEnum):
     json = "json"
 
 
-def open_store() -> Store:
-    return Store.open(options.db_path)
+def open_store(*, create: bool = False) -> Store:
+    """The store --db or PLANNER_DB names. Only commands that add snapshots pass `create=True`: a read-only
+    command never makes an empty store from a mistyped path, it says there is none."""
+    return Store.open(options.db_path, create=create)
+
+
+def count(number: int, word: str, plural: str | None = None) -> str:
+    """``1 VM``, ``2 VMs``, ``0 hosts``: a number with its noun in the right number."""
+    return f"{number} {word if number == 1 else plural or word + 's'}"
+
+
+def vm_count(vms: int, templates: int) -> str:
+    """``41 VMs (+2 templates)``: VMs and templates counted apart, as everywhere in planner's messages."""
+    return count(vms, "VM") + (f" (+{count(templates, 'template')})" if templates else "")
 
 
 def snapshot_arg_help(default: str | None = "latest") -> str:
