@@ -42,13 +42,14 @@ class AssessOutput:
 
 
 def run_assessment(estate: Estate, policy_path: Path | None, fmt: ReportFormat | str,
-                   discovery: Iterable[str | Mapping[str, Any]] = ()) -> AssessOutput:
-    """The whole of `planner assess`: load the policy, adapt discovery documents, assess, render."""
+                   discovery: Iterable[str | Mapping[str, Any]] = (), width: int | None = None) -> AssessOutput:
+    """The whole of `planner assess`: load the policy, adapt discovery documents, assess, render (a table within
+    `width` columns when it can; None: its natural width)."""
     registry = default_registry()
     policy = load_policy(policy_path)
     check_rule_ids(policy, registry.ids(), str(policy_path or "policy"))
     assessment = assess_estate(estate, policy, facts_by_vm(discovery), registry=registry)
-    return AssessOutput(render(assessment, fmt), summary_document(assessment))
+    return AssessOutput(render(assessment, fmt, width), summary_document(assessment))
 
 
 __all__ = [

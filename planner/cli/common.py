@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,8 +22,10 @@ from planner.text import printable
 
 
 def _stdout_width() -> int | None:
-    """A terminal decides its own width; piped output gets room enough never to cut or fold data."""
-    return None if sys.stdout.isatty() else PIPED_WIDTH
+    """A terminal decides its own width; piped output gets `COLUMNS`, else room enough never to cut or fold data.
+    Tables take their room from planner.cli.tables.available_width at print time."""
+    columns = os.environ.get("COLUMNS", "")
+    return None if sys.stdout.isatty() else int(columns) if columns.isdigit() and int(columns) else PIPED_WIDTH
 
 
 PIPED_WIDTH = 240

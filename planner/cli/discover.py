@@ -28,6 +28,7 @@ from planner.cli.common import (
     snapshot_arg_help,
 )
 from planner.cli.output import OutputFormats
+from planner.cli.tables import available_width
 from planner.discovery.flows import read_flows
 from planner.discovery.inventory import build_inventory, inventory_yaml
 from planner.discovery.runner import DiscoveryOptions, resolve_inventory, run_discovery
@@ -179,7 +180,7 @@ def run(
         text.print(summary)
         emit(cast(io.StringIO, text.file).getvalue(), output)
     else:
-        console.print(table, width=None if console.is_terminal else _table_width(console, table))
+        console.print(table, width=available_width(console) or _table_width(console, table))
         console.print(summary)
     for guest in result.guests:
         for error in guest.errors:

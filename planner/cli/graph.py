@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from io import StringIO
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from planner.cli.common import (
     SNAPSHOT_COMMAND,
@@ -24,6 +22,7 @@ from planner.cli.common import (
     snapshot_arg_help,
 )
 from planner.cli.output import OutputFormats
+from planner.cli.tables import Column, available_width, fit_table, print_table, render_text
 from planner.discovery.flows import read_flows
 from planner.discovery.storage import load_flows, load_guests
 from planner.errors import InputError, UsageError
@@ -207,27 +206,25 @@ def waves_command(
     if chosen is TableOrJson.json:
         emit(dump_json(document), output)
         return
-    table = Table(title=f"Waves of snapshot {label}", title_justify="left")
-    for column in ("wave", "VMs", "vCPU", "groups", "members"):
-        table.add_column(column, justify="right" if column in {"wave", "VMs", "vCPU"} else "left")
-    for wave in result.plan.waves:
-        members = ", ".join(wave.vms[:12]) + (f" … +{len(wave.vms) - 12}" if len(wave.vms) > 12 else "")
-        marker = " [red](over cap)[/]" if wave.over_cap else ""
-        table.add_row(f"{wave.number}{marker}", str(len(wave.vms)), str(wave.num_cpu), str(len(wave.groups)),
-                      escape(members))
+    rows = [(Text.assemble(str(wave.number), (" (over cap)", "red") if wave.over_cap else ""), str(len(wave.vms)),
+             str(wave.num_cpu), str(len(wave.groups)),
+             ", ".join(wave.vms[:12]) + (f" … +{len(wave.vms) - 12}" if len(wave.vms) > 12 else ""))
+            for wave in result.plan.waves]
+    table = fit_table(WAVE_COLUMNS, rows, available_width(console) if output is None else None,
+                      title=f"Waves of snapshot {label}")
     risks = result.plan.risks
     permanent = sum(1 for risk in risks if risk.kind == "permanent")
     summary = (f"{len(result.groups.groups)} move groups; {len(risks)} cutover risks ({permanent} permanent); "
                f"staying behind: {_staying_text(result)}. `--format json` lists them all.")
     if output is None:
-        console.print(table)
+        print_table(console, table)
         console.print(summary)
         return
-    buffer = StringIO()
-    file_console = Console(file=buffer, width=160, highlight=False)
-    file_console.print(table)
-    file_console.print(summary)
-    emit(buffer.getvalue(), output)
+    emit(render_text([table, summary]), output)
+
+
+WAVE_COLUMNS = (Column("wave", "right", identifier=True), Column("VMs", "right"), Column("vCPU", "right"),
+                Column("groups", "right", drop_rank=1), Column("members"))
 
 
 def _staying_text(result: Analysis) -> str:

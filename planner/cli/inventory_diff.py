@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 
 from planner.audit.diff import EstateDiff, diff_estates
-from planner.cli.common import SNAPSHOT_COMMAND, TableOrJson, dump_json, emit, load_snapshot, snapshot_arg_help
+from planner.cli.common import (
+    SNAPSHOT_COMMAND,
+    TableOrJson,
+    console,
+    dump_json,
+    emit,
+    load_snapshot,
+    snapshot_arg_help,
+)
 from planner.cli.output import OutputFormats
+from planner.cli.tables import Column, available_width, fit_table, render_text
 from planner.text import printable
 
 DIFF_OUTPUT = OutputFormats("planner inventory diff", {".json": "json", ".txt": "table"}, default="table")
@@ -35,33 +42,31 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-def render_table(diff: EstateDiff, width: int = 120) -> str:
-    """The human-readable diff, as text (rich tables without colour)."""
-    buffer = io.StringIO()
-    out = Console(file=buffer, width=width, highlight=False, color_system=None, force_terminal=False)
+VM_COLUMNS = (Column("VM", identifier=True), Column("source", drop_rank=3), Column("cluster", drop_rank=1),
+              Column("host", drop_rank=2), Column("power"))
+RENAMED_COLUMNS = (Column("before", identifier=True), Column("after", identifier=True), Column("matched on"))
+CHANGED_COLUMNS = (Column("VM", identifier=True), Column("field", identifier=True), Column("before"),
+                   Column("after"))
+
+
+def render_table(diff: EstateDiff, width: int | None = None) -> str:
+    """The human-readable diff, as text (rich tables without colour) within `width` (None: natural width)."""
     summary = diff.summary()
-    out.print(plain(f"Snapshot {diff.before_label} -> {diff.after_label}: "
-                    + ", ".join(f"{value} {key}" for key, value in summary.items())))
+    parts: list[RenderableType] = [plain(f"Snapshot {diff.before_label} -> {diff.after_label}: "
+                                         + ", ".join(f"{value} {key}" for key, value in summary.items()))]
     for title, vms in (("Added", diff.added), ("Removed", diff.removed)):
         if vms:
-            table = Table("VM", "source", "cluster", "host", "power", title=f"{title} VMs", title_justify="left")
-            for vm in vms:
-                table.add_row(plain(vm.name), plain(vm.source), plain(vm.cluster or "-"), plain(vm.host or "-"),
-                              vm.power_state.value if vm.power_state else "-")
-            out.print(table)
+            rows: list[tuple[str, ...]] = [(vm.name, vm.source, vm.cluster or "-", vm.host or "-",
+                     vm.power_state.value if vm.power_state else "-") for vm in vms]
+            parts.append(fit_table(VM_COLUMNS, rows, width, title=f"{title} VMs"))
     if diff.renamed:
-        table = Table("before", "after", "matched on", title="Renamed VMs", title_justify="left")
-        for match in diff.renamed:
-            table.add_row(plain(match.before.name), plain(match.after.name), match.matched_on)
-        out.print(table)
+        rows = [(match.before.name, match.after.name, match.matched_on) for match in diff.renamed]
+        parts.append(fit_table(RENAMED_COLUMNS, rows, width, title="Renamed VMs"))
     if diff.changed:
-        table = Table("VM", "field", "before", "after", title="Changed VMs", title_justify="left")
-        for match in diff.changed:
-            for index, change in enumerate(match.changes):
-                table.add_row(plain(match.after.name) if index == 0 else "", plain(change.field),
-                              plain(_short(change.before)), plain(_short(change.after)))
-        out.print(table)
-    return buffer.getvalue()
+        rows = [(match.after.name if index == 0 else "", change.field, _short(change.before), _short(change.after))
+                for match in diff.changed for index, change in enumerate(match.changes)]
+        parts.append(fit_table(CHANGED_COLUMNS, rows, width, title="Changed VMs"))
+    return render_text(parts, width)
 
 
 def register(app: typer.Typer) -> None:
@@ -84,4 +89,4 @@ def register(app: typer.Typer) -> None:
         if chosen is TableOrJson.json:
             emit(dump_json(result.as_dict()), output)
         else:
-            emit(render_table(result), output)
+            emit(render_table(result, available_width(console) if output is None else None), output)

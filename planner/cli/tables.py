@@ -58,7 +58,7 @@ def _natural_width(widths: list[int]) -> int:
 
 
 def fit_table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: int | None = None, *,
-              title: str | None = None) -> Table:
+              title: str | Text | None = None) -> Table:
     """A rich table of `rows` within `width` columns (None: no limit), as described in the module docstring."""
     cells = [[_text(cell) for cell in row] for row in rows]
     keep = [i for i, _ in enumerate(columns) if not rows or any(not _is_empty(row[i]) for row in cells)]
@@ -68,7 +68,7 @@ def fit_table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: 
         if not droppable:
             break
         keep.remove(max(droppable, key=lambda i: (columns[i].drop_rank, i)))
-    table = Table(title=title, title_justify="left")
+    table = Table(title=_text(title) if title is not None else None, title_justify="left")
     for i in keep:
         column = columns[i]
         longest = widths[i]
