@@ -18,9 +18,11 @@ from planner.cli.common import (
     emit,
     load_snapshot,
     snapshot_arg_help,
+    warn,
 )
 from planner.cli.output import OutputFormats
 from planner.cli.tables import Column, available_width, fit_table, render_text
+from planner.models import Estate
 from planner.text import printable
 
 DIFF_OUTPUT = OutputFormats("planner inventory diff", {".json": "json", ".txt": "table"}, default="table")
@@ -69,6 +71,16 @@ def render_table(diff: EstateDiff, width: int | None = None) -> str:
     return render_text(parts, width)
 
 
+def _warn_if_backwards(old: Estate, old_label: str, old_id: int | None, new: Estate, new_label: str,
+                       new_id: int | None) -> None:
+    """A diff from a newer snapshot to an older one shows every change reversed: say so."""
+    by_id = old_id is not None and new_id is not None and old_id > new_id
+    if by_id or old.collected_at > new.collected_at:
+        warn(f"BEFORE ({old_label}, collected {old.collected_at:%Y-%m-%d %H:%M}) is newer than AFTER ({new_label}, "
+             f"collected {new.collected_at:%Y-%m-%d %H:%M}): changes are shown from newer to older; swap the two to "
+             "see what changed since.")
+
+
 def register(app: typer.Typer) -> None:
     """Add the `diff` command to the inventory group."""
 
@@ -83,8 +95,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compare two snapshots: VMs added, removed, renamed (same UUID) and changed, field by field."""
         chosen = TableOrJson(DIFF_OUTPUT.choose(fmt, output))
-        old, old_label, _ = load_snapshot(before)
-        new, new_label, _ = load_snapshot(after)
+        old, old_label, old_id = load_snapshot(before)
+        new, new_label, new_id = load_snapshot(after)
+        _warn_if_backwards(old, old_label, old_id, new, new_label, new_id)
         result = diff_estates(old, new, before_label=old_label, after_label=new_label)
         if chosen is TableOrJson.json:
             emit(dump_json(result.as_dict()), output)

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from planner.errors import InputError, NotFoundError, UsageError
+from planner.validation import yaml_error
 
 
 class Secret:
@@ -236,7 +237,7 @@ def load_config_file(path: Path, env: Mapping[str, str], prompt: Prompt | None) 
             raise NotFoundError(f"the config file {path} does not exist.") from exc
         raise InputError(f"cannot read the config file {path}: {exc.strerror}.") from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}.") from exc
+        raise InputError(yaml_error(path, exc)) from exc
     entries = document.get("vcenters") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not entries:
         raise InputError(f"{path}: expected a non-empty 'vcenters' list.")
