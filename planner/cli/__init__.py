@@ -12,7 +12,7 @@ import typer
 from rich.text import Text
 
 from planner import __version__
-from planner.cli import inventory
+from planner.cli import inventory, progress
 from planner.cli.common import err_console, options
 from planner.cli.help import prepare
 from planner.cli.parsing import hoist_global_options
@@ -92,6 +92,7 @@ def build_command() -> typer.core.TyperGroup:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+    progress.state.quiet = progress.quiet_for(args)
     try:
         # an Exit's code comes back as the return value
         code = build_command().main(args=args, prog_name="planner", standalone_mode=False)

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from planner.assess import ASSESSMENT_DOCUMENT_KIND, ReportFormat, run_assessment
-from planner.cli.common import SNAPSHOT_COMMAND, console, emit, load_snapshot, open_store, snapshot_arg_help
+from planner.cli.common import SNAPSHOT_COMMAND, console, count, emit, load_snapshot, open_store, snapshot_arg_help
 from planner.cli.output import OutputFormats
+from planner.cli.progress import activity
 from planner.cli.tables import available_width
 
 DISCOVERY_KIND = "discovery"
@@ -40,7 +41,8 @@ def assess(
     if snapshot_id is not None:
         with open_store() as store:
             discovery = list(store.documents(snapshot_id, DISCOVERY_KIND).values())
-    result = run_assessment(estate, policy, chosen, discovery, available_width(console) if output is None else None)
+    with activity(f"assessing {count(len(estate.vms), 'VM')}"):
+        result = run_assessment(estate, policy, chosen, discovery, available_width(console) if output is None else None)
     emit(result.text, output)
     if snapshot_id is not None:
         with open_store() as store:

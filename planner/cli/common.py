@@ -109,14 +109,18 @@ def names_a_file(ref: str | None) -> bool:
 
 def load_snapshot(ref: str | None) -> LoadedSnapshot:
     """The estate a user names: `#3`-labelled from the store, or labelled by its file name."""
+    from planner.cli.progress import activity
+
     if ref == "example":
         return LoadedSnapshot(load_estate_file(example_estate_path()), "example", None)
     if ref is not None and names_a_file(ref):
         candidate = Path(ref)
-        return LoadedSnapshot(load_estate_file(candidate, on_warning=warn), candidate.name, None)
+        with activity(f"reading {candidate.name}"):
+            return LoadedSnapshot(load_estate_file(candidate, on_warning=warn), candidate.name, None)
     with open_store() as store:
         snapshot_id = store.resolve(ref)
-        return LoadedSnapshot(store.load(snapshot_id), f"#{snapshot_id}", snapshot_id)
+        with activity(f"loading snapshot #{snapshot_id}"):
+            return LoadedSnapshot(store.load(snapshot_id), f"#{snapshot_id}", snapshot_id)
 
 
 def dump_json(data: Any) -> str:

@@ -22,6 +22,7 @@ from planner.cli.common import (
     snapshot_arg_help,
 )
 from planner.cli.output import OutputFormats
+from planner.cli.progress import activity
 from planner.cli.tables import Column, available_width, fit_table, print_table, render_text
 from planner.discovery.flows import read_flows
 from planner.discovery.storage import load_flows, load_guests
@@ -167,7 +168,8 @@ def graph_command(
     chosen = GraphFormat(GRAPH_OUTPUT.choose(fmt, output))
     settings = _Settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
                          include_strategy)
-    outcome = _analysis(snapshot, flows or [], settings)
+    with activity("analysing dependencies"):
+        outcome = _analysis(snapshot, flows or [], settings)
     result = outcome.analysis
     graph = annotate(result.graph, group_of=result.groups.group_of, wave_of=result.plan.wave_of, fits=outcome.fits)
     if chosen is GraphFormat.json:
@@ -200,7 +202,8 @@ def waves_command(
     chosen = TableOrJson(WAVES_OUTPUT.choose(fmt, output))
     settings = _Settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
                          include_strategy)
-    outcome = _analysis(snapshot, flows or [], settings)
+    with activity("analysing dependencies"):
+        outcome = _analysis(snapshot, flows or [], settings)
     result, label = outcome.analysis, outcome.label
     document = waves_document(result, snapshot=label, options=settings.describe(), assessment=outcome.assessment)
     if chosen is TableOrJson.json:

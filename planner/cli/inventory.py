@@ -28,6 +28,7 @@ from planner.cli.common import (
     warn,
 )
 from planner.cli.output import OutputFormats
+from planner.cli.progress import activity
 from planner.cli.tables import Column, available_width, fit_table, print_table
 from planner.errors import InputError
 from planner.sources import load_estate_file
@@ -133,7 +134,8 @@ def export(
 
         emit(estate.model_dump_json(indent=2) + "\n" if chosen is ExportFormat.json else to_csv(estate), None)
         return
-    export_estate(estate, chosen, output)
+    with activity(f"writing {output.name}"):
+        export_estate(estate, chosen, output)
     templates = sum(1 for vm in estate.vms if vm.template)
     err_console.print(safe(f"wrote {output} ({chosen.value}): {vm_count(len(estate.vms) - templates, templates)}"))
 
@@ -154,11 +156,12 @@ def import_(
         warnings.append(message)
         warn(message)
 
-    estate = load_estate_file(path, on_warning=note)
+    with activity(f"reading {path.name}"):
+        estate = load_estate_file(path, on_warning=note)
     if not estate.vms and not allow_empty:
         raise InputError(f"{path} holds no VM; nothing was stored.",
                          hint="Check that it is the right export, or pass --allow-empty to store it anyway.")
-    with open_store(create=True) as store:
+    with open_store(create=True) as store, activity(f"storing {vm_count(len(estate.vms), 0)}"):
         info = store.save(estate, origin=f"import:{path.name}", label=label)
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": info.as_dict(), "warnings": warnings}), None)

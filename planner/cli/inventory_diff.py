@@ -21,6 +21,7 @@ from planner.cli.common import (
     warn,
 )
 from planner.cli.output import OutputFormats
+from planner.cli.progress import activity
 from planner.cli.tables import Column, available_width, fit_table, render_text
 from planner.models import Estate
 from planner.text import printable
@@ -98,7 +99,8 @@ def register(app: typer.Typer) -> None:
         old, old_label, old_id = load_snapshot(before)
         new, new_label, new_id = load_snapshot(after)
         _warn_if_backwards(old, old_label, old_id, new, new_label, new_id)
-        result = diff_estates(old, new, before_label=old_label, after_label=new_label)
+        with activity("comparing the snapshots"):
+            result = diff_estates(old, new, before_label=old_label, after_label=new_label)
         if chosen is TableOrJson.json:
             emit(dump_json(result.as_dict()), output)
         else:
