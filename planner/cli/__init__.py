@@ -58,9 +58,11 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    db: Annotated[Path | None, typer.Option("--db", envvar="PLANNER_DB", help="Snapshot store (SQLite file).")] = None,
+    db: Annotated[Path | None, typer.Option("--db", envvar="PLANNER_DB", help="Snapshot store (SQLite file); "
+                                            "before or after the subcommand.")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     options.db = db
     options.debug = debug
