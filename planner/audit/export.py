@@ -31,6 +31,8 @@ FROZEN = {"vms": "B2"}
 
 def _cell(value: Any) -> Any:
     """A CSV value a spreadsheet will not run: text that looks like a formula is quoted (CSV has no types)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as in JSON, not Python's True/False
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

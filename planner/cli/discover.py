@@ -155,6 +155,7 @@ def run(
     if fmt is TableOrJson.json:
         emit(dump_json({
             "format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}" if target else None,
+            "snapshot_id": target,
             "wall_seconds": round(result.seconds, 3), "stored": saved.stored,
             "kept_earlier": {host: seen.isoformat() if seen else None for host, seen in saved.kept_earlier.items()},
             "guests": [guest.model_dump(mode="json") for guest in result.guests],
@@ -216,10 +217,11 @@ def inventory(
 ) -> None:
     """Write an Ansible inventory (YAML) of the snapshot's powered-on VMs to start discovery from."""
     chosen = InventoryFormat(INVENTORY_OUTPUT.choose(fmt, output))
-    estate, label, _snapshot_id = load_snapshot(snapshot)
+    estate, label, snapshot_id = load_snapshot(snapshot)
     if chosen is InventoryFormat.json:
         data, skipped = build_inventory(estate)
-        emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": label, "inventory": data,
+        emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": label, "snapshot_id": snapshot_id,
+                        "inventory": data,
                         "no_guest_ip": skipped}), output)
     else:
         text, skipped = inventory_yaml(estate)
@@ -252,7 +254,8 @@ def import_flows(
     with open_store() as store:
         save_flows(store, target, path.name, result.records)
     if fmt is TableOrJson.json:
-        emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}", "source": path.name,
+        emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}", "snapshot_id": target,
+                        "source": path.name,
                         "flows": len(result.records), "skipped": result.skipped, "problems": result.problems}), None)
     else:
         err_console.print(f"imported {_plural(len(result.records), 'flow')} from {escape(path.name)} into snapshot "

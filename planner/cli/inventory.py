@@ -104,10 +104,11 @@ def show(
     top: Annotated[int, typer.Option(help="How many of the largest VMs to list.", min=0)] = 10,
 ) -> None:
     """Summarise a snapshot: counts by power state, OS family and cluster; the largest VMs."""
-    estate, label, _snapshot_id = load_snapshot(snapshot)
+    estate, label, snapshot_id = load_snapshot(snapshot)
     summary = summarize(estate, top=top)
     if fmt is TableOrJson.json:
-        emit(dump_json({"format_version": 1, "snapshot": label, **summary.as_dict()}), None)
+        emit(dump_json({"format_version": 1, "snapshot": label, "snapshot_id": snapshot_id, **summary.as_dict()}),
+             None)
     else:
         _print_summary(summary, label)
 

@@ -102,6 +102,8 @@ def register(app: typer.Typer) -> None:
         with activity("comparing the snapshots"):
             result = diff_estates(old, new, before_label=old_label, after_label=new_label)
         if chosen is TableOrJson.json:
-            emit(dump_json(result.as_dict()), output)
+            document = result.as_dict()
+            document["before"]["snapshot_id"], document["after"]["snapshot_id"] = old_id, new_id
+            emit(dump_json(document), output)
         else:
             emit(render_table(result, available_width(console) if output is None else None), output)
