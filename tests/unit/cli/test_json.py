@@ -12,15 +12,20 @@ from tests.unit.cli.conftest import Run
 
 def test_snapshot_label_and_id(example_store: Run) -> None:
     code, out, _ = example_store("inventory", "show", "1", "-f", "json")
+    assert code == 0
     assert (json.loads(out)["snapshot"], json.loads(out)["snapshot_id"]) == ("#1", 1)
     code, out, _ = example_store("inventory", "show", "example", "-f", "json")
+    assert code == 0
     assert (json.loads(out)["snapshot"], json.loads(out)["snapshot_id"]) == ("example", None)
     code, out, _ = example_store("inventory", "diff", "1", "example", "-f", "json")
+    assert code == 0
     document = json.loads(out)
     assert (document["before"]["snapshot_id"], document["after"]["snapshot_id"]) == (1, None)
     code, out, _ = example_store("discover", "inventory", "2", "-f", "json")
+    assert code == 0
     assert (json.loads(out)["snapshot"], json.loads(out)["snapshot_id"]) == ("#2", 2)
-    _, out, _ = example_store("discover", "import-flows", "examples/flows.csv", "-f", "json")
+    code, out, _ = example_store("discover", "import-flows", "examples/flows.csv", "-f", "json")
+    assert code == 0
     assert (json.loads(out)["snapshot"], json.loads(out)["snapshot_id"]) == ("#2", 2)
 
 
