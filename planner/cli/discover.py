@@ -27,12 +27,13 @@ from planner.cli.common import (
     open_store,
     snapshot_arg_help,
 )
+from planner.cli.flow_imports import place_flows
 from planner.cli.output import OutputFormats
 from planner.cli.tables import available_width
 from planner.discovery.flows import read_flows
 from planner.discovery.inventory import build_inventory, inventory_yaml
 from planner.discovery.runner import DiscoveryOptions, resolve_inventory, run_discovery
-from planner.discovery.storage import REACHED, SavedGuests, save_flows, save_guests
+from planner.discovery.storage import FLOWS_KIND, REACHED, SavedGuests, save_flows, save_guests
 from planner.errors import ExecutionError, InputError, NotFoundError
 from planner.graph.matching import match_guests
 from planner.models import Estate
@@ -239,6 +240,8 @@ def import_flows(
     snapshot: SnapshotArg = None,
     snapshot_alias: SnapshotAlias = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Skip bad rows (counted) instead of failing.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace the flows imported earlier from a file of the "
+                                          "same name (default: keep them and add these).")] = False,
     fmt: FormatOpt = TableOrJson.table,
 ) -> None:
     """Import flows (NetFlow or network-insight exports) into a stored snapshot (default: latest)."""
@@ -252,14 +255,18 @@ def import_flows(
                             hint="Import or collect a snapshot first (`planner inventory import` / `collect`).")
     target = stored[0]
     with open_store() as store:
-        save_flows(store, target, path.name, result.records)
+        placed = place_flows(store.documents(target, FLOWS_KIND), path.name, result.records, replace=replace)
+        if placed.name is not None:
+            save_flows(store, target, placed.name, result.records)
+            store.delete_documents(target, FLOWS_KIND, list(placed.superseded))  # after: a failure loses nothing
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}", "snapshot_id": target,
-                        "source": path.name,
+                        "source": path.name, "stored_as": placed.name, "replaced": placed.replaced,
                         "flows": len(result.records), "skipped": result.skipped, "problems": result.problems}), None)
     else:
         err_console.print(f"imported {_plural(len(result.records), 'flow')} from {escape(path.name)} into snapshot "
-                      f"#{target}" + (f"; skipped {_plural(result.skipped, 'bad row')}" if result.skipped else ""),
+                      f"#{target}{escape(placed.note)}"
+                      + (f"; skipped {_plural(result.skipped, 'bad row')}" if result.skipped else ""),
                       soft_wrap=True)
     for problem in result.problems:
         err_console.print(f"  skipped {escape(problem)}", soft_wrap=True)

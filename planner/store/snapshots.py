@@ -217,6 +217,15 @@ class Store:
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
 
+    def delete_documents(self, snapshot_id: int, kind: str, names: builtins.list[str]) -> None:
+        """Remove documents of a snapshot by name, in one transaction (names not stored are ignored)."""
+        with self._transaction() as conn:
+            try:
+                conn.executemany("DELETE FROM documents WHERE snapshot_id = ? AND kind = ? AND name = ?",
+                                 [(snapshot_id, kind, name) for name in names])
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
+
     def documents(self, snapshot_id: int, kind: str) -> dict[str, str]:
         rows = self._query("SELECT name, body FROM documents WHERE snapshot_id = ? AND kind = ? ORDER BY name",
                            (snapshot_id, kind))
