@@ -10,6 +10,7 @@ import typer
 from planner.assess import ASSESSMENT_DOCUMENT_KIND, ReportFormat, run_assessment
 from planner.cli.common import SNAPSHOT_COMMAND, console, count, emit, load_snapshot, open_store, snapshot_arg_help
 from planner.cli.output import OutputFormats
+from planner.cli.policies import expect_policy
 from planner.cli.progress import activity
 from planner.cli.tables import available_width
 
@@ -22,7 +23,7 @@ ASSESS_OUTPUT = OutputFormats("planner assess", {".json": "json", ".csv": "csv",
 
 def assess(
     snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
-    policy: Annotated[Path | None, typer.Option("--policy", help="Policy YAML; without it the built-in defaults "
+    policy: Annotated[Path | None, typer.Option("--policy", help="Assessment policy YAML; without it the defaults "
                                                 "apply (shown, commented, in the project's examples/policy.yaml).",
                                                 show_default=False)] = None,
     fmt: Annotated[ReportFormat | None, typer.Option("--format", "-f", help="Output format (default: from the -o "
@@ -35,7 +36,8 @@ def assess(
 
     For a stored snapshot, guest facts from `planner discover` are used, and the verdicts are kept with it.
     """
-    chosen = ReportFormat(ASSESS_OUTPUT.choose(fmt, output))  # a format/extension clash fails before any work
+    chosen = ReportFormat(ASSESS_OUTPUT.choose(fmt, output))
+    expect_policy(policy, "assessment", "assess")  # a format/extension clash fails before any work
     estate, _label, snapshot_id = load_snapshot(snapshot)
     discovery: list[str] = []
     if snapshot_id is not None:

@@ -22,6 +22,7 @@ from planner.cli.common import (
     snapshot_arg_help,
 )
 from planner.cli.output import OutputFormats
+from planner.cli.policies import expect_policy
 from planner.cli.progress import activity
 from planner.cli.tables import Column, available_width, fit_table, print_table, render_text
 from planner.discovery.flows import read_flows
@@ -166,6 +167,7 @@ def graph_command(
 ) -> None:
     """Export the dependency graph (VMs, grouped externals, client -> server edges) with groups and waves."""
     chosen = GraphFormat(GRAPH_OUTPUT.choose(fmt, output))
+    expect_policy(policy, "wave", "graph")
     settings = _Settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
                          include_strategy)
     with activity("analysing dependencies"):
@@ -200,6 +202,7 @@ def waves_command(
 ) -> None:
     """Plan migration waves: providers before consumers, move groups kept together, caps, pins and exclusions."""
     chosen = TableOrJson(WAVES_OUTPUT.choose(fmt, output))
+    expect_policy(policy, "wave", "waves")
     settings = _Settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
                          include_strategy)
     with activity("analysing dependencies"):

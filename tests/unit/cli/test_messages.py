@@ -33,3 +33,13 @@ def test_a_file_in_the_way_of_the_output_directory(run: Run, tmp_path: Path) -> 
     code, _, err = run("assess", "example", "-o", str(tmp_path / "file" / "a.json"))
     assert code == 3 and f"{tmp_path / 'file'} is a file, not a directory" in err
     assert "File exists" not in err
+
+
+def test_a_policy_of_the_other_kind_is_named(run: Run) -> None:
+    code, _, err = run("waves", "example", "--policy", "examples/policy.yaml")
+    assert code == 3 and "examples/policy.yaml is an assessment policy; waves takes a wave policy" in err
+    assert "unknown key" not in err
+    code, _, err = run("assess", "example", "--policy", "examples/waves.yaml")
+    assert code == 3 and "examples/waves.yaml is a wave policy; assess takes an assessment policy" in err
+    assert run("waves", "example", "--policy", "examples/waves.yaml")[0] == 0
+    assert run("assess", "example", "--policy", "examples/policy.yaml")[0] == 0
