@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from rich.console import Console
@@ -25,7 +26,7 @@ def test_import_shows_progress_on_a_terminal(run: Run, terminal: io.StringIO) ->
     assert run("inventory", "import", "inventories/example/estate.json")[0] == 0
     assert "reading estate.json" in terminal.getvalue()
     assert run("assess")[0] == 0
-    assert "assessing 43 VMs" in terminal.getvalue()
+    assert re.search(r"assessing \d+ VMs", terminal.getvalue())
 
 
 def test_json_output_stays_quiet(run: Run, terminal: io.StringIO) -> None:
