@@ -12,6 +12,7 @@ import html
 import io
 import json
 import re
+import textwrap
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
@@ -227,7 +228,8 @@ def to_table(assessment: Assessment, width: int = 140) -> str:
                 out.append("  ".join(_pad(c, w, a) for c, w, (_, a) in zip(cells, widths, _TABLE_COLUMNS,
                                                                              strict=True)).rstrip())
         out.append("")
-    out += _summary_lines(assessment)
+    out += [wrapped for line in _summary_lines(assessment)
+            for wrapped in textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False) or [""]]
     return "\n".join(out) + "\n"
 
 
