@@ -93,9 +93,9 @@ def build_command() -> typer.core.TyperGroup:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
-    progress.state.quiet = progress.quiet_for(args)
     try:
+        args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+        progress.state.quiet = progress.quiet_for(args)
         # an Exit's code comes back as the return value
         code = build_command().main(args=args, prog_name="planner", standalone_mode=False)
         if isinstance(code, int) and code:

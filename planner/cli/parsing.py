@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from planner.errors import UsageError
+
 NEGATIVE_NUMBER = re.compile(r"-\d+")
 """`-1`, `-12`: a snapshot offset, never an option."""
 
@@ -33,7 +35,9 @@ def hoist_global_options(argv: list[str]) -> list[str]:
             break
         if arg in GLOBAL_FLAGS or arg.startswith(tuple(f"{name}=" for name in GLOBAL_VALUE_OPTIONS)):
             front.append(arg)
-        elif arg in GLOBAL_VALUE_OPTIONS and index + 1 < len(argv):
+        elif arg in GLOBAL_VALUE_OPTIONS:
+            if index + 1 == len(argv):
+                raise UsageError(f"{arg} needs a value: {arg} FILE.")
             front.extend(argv[index:index + 2])
             index += 1
         else:

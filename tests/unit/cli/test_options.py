@@ -55,3 +55,8 @@ def test_hoisting_stops_at_double_dash() -> None:
     assert hoist_global_options(["inventory", "list", "--db", "x", "--debug"]) == [
         "--db", "x", "--debug", "inventory", "list"]
     assert hoist_global_options(["a", "--", "--db", "x"]) == ["a", "--", "--db", "x"]
+
+
+def test_db_without_a_value_says_so(run: Run) -> None:
+    code, _, err = run("inventory", "list", "--db", db=False)
+    assert code == 2 and "error: --db needs a value: --db FILE." in err
