@@ -49,3 +49,9 @@ def test_diff_before_is_required_and_not_latest_by_default(run) -> None:
     assert "Usage: planner inventory diff [OPTIONS] BEFORE [AFTER]" in out
     before = out.split("BEFORE ", 2)[2].split("AFTER")[0]
     assert "latest (default)" not in before and "default" not in before
+
+
+def test_folder_options_say_dir(run) -> None:
+    """`generate -o` and `--templates` name folders, so their metavar is DIR, not FILE."""
+    out = _raw_help(run, ("generate",))
+    assert "-o, --output DIR" in out and "--templates DIR" in out and "--base-images FILE" in out
