@@ -153,13 +153,14 @@ class AssessedSnapshot:
 
 
 def assess_snapshot(estate: Estate, *, policy: Path | None, fmt: ReportFormat | str, store: Store | None = None,
-                    snapshot_id: int | None = None, now: datetime | None = None) -> AssessedSnapshot:
+                    snapshot_id: int | None = None, now: datetime | None = None,
+                    width: int | None = None) -> AssessedSnapshot:
     """The assessment of a snapshot with the guest facts that apply to it (its own or carried forward, each VM's
     origin and age in its ``discovery`` key). Storing the summary is the caller's choice."""
     evidence = gather_evidence(estate, store, snapshot_id, now=now, flows=False)
     origins = {key: origin.as_dict(evidence.now) for key, origin in evidence.origins.items() if key in evidence.facts}
     with bulk_objects():  # findings of every VM: no cyclic GC rescanning the estate while they are built
-        output = run_assessment(estate, policy, fmt, evidence.facts, origins)
+        output = run_assessment(estate, policy, fmt, evidence.facts, origins, width)
     return AssessedSnapshot(output, evidence.notes())
 
 

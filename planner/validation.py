@@ -53,4 +53,18 @@ def read_yaml(path: Path, what: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}") from exc
+        raise InputError(yaml_error(path, exc)) from exc
+
+
+def yaml_error(path: Path, exc: yaml.YAMLError) -> str:
+    """``FILE:LINE:COLUMN: not valid YAML: found ... while parsing ... (line N)``: one line, the user's file name."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return f"{path}: not valid YAML: {' '.join(str(exc).split())}"
+    mark = exc.problem_mark
+    problem = exc.problem or "syntax error"
+    context = ""
+    if exc.context:
+        where = exc.context_mark
+        at = f" at line {where.line + 1}" if where is not None and where.line != mark.line else ""
+        context = f" ({exc.context}{at})"
+    return f"{path}:{mark.line + 1}:{mark.column + 1}: not valid YAML: {problem}{context}."

@@ -45,13 +45,15 @@ class AssessOutput:
 
 def run_assessment(estate: Estate, policy_path: Path | None, fmt: ReportFormat | str,
                    facts: Mapping[str, GuestFacts] | None = None,
-                   facts_origin: Mapping[str, Mapping[str, Any]] | None = None) -> AssessOutput:
-    """The whole of `planner assess`: load the policy, assess (``facts`` keyed by ``Vm.key``), render."""
+                   facts_origin: Mapping[str, Mapping[str, Any]] | None = None,
+                   width: int | None = None) -> AssessOutput:
+    """The whole of `planner assess`: load the policy, assess (``facts`` keyed by ``Vm.key``), render
+    (a table within ``width`` columns when it can; None: its natural width)."""
     registry = default_registry()
     policy = load_policy(policy_path)
     check_rule_ids(policy, registry.ids(), str(policy_path or "policy"))
     assessment = assess_estate(estate, policy, facts, registry=registry, facts_origin=facts_origin)
-    return AssessOutput(render(assessment, fmt), summary_document(assessment))
+    return AssessOutput(render(assessment, fmt, width), summary_document(assessment))
 
 
 __all__ = [

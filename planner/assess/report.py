@@ -11,6 +11,7 @@ import html
 import io
 import json
 import re
+import textwrap
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
@@ -213,17 +214,22 @@ def to_table(assessment: Assessment, width: int = 140) -> str:
                 "  ".join(_pad(h, w, a) for (h, a), w in zip(_TABLE_COLUMNS, widths, strict=True)).rstrip(),
                 "  ".join("-" * w for w in widths)]
         for row in rows:
-            chunks = _pack(row[3].split(", "), widths[3])
+            chunks = _pack(row[3].split(", "), widths[3] - 1)  # room for the comma that ends a wrapped line
             for number, chunk in enumerate(chunks):
                 cells = [*row[:3], chunk, *row[4:]] if number == 0 else ["", "", "", chunk, "", ""]
                 out.append("  ".join(_pad(c, w, a) for c, w, (_, a) in zip(cells, widths, _TABLE_COLUMNS,
                                                                              strict=True)).rstrip())
         out.append("")
-    out += _summary_lines(assessment)
+    out += [wrapped for line in _summary_lines(assessment)
+            for wrapped in textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False) or [""]]
     return "\n".join(out) + "\n"
 
 
-def render(assessment: Assessment, fmt: ReportFormat | str) -> str:
+_NATURAL = 10_000
+"""No limit: a table piped without COLUMNS, or written to a file, is never squeezed."""
+
+
+def render(assessment: Assessment, fmt: ReportFormat | str, width: int | None = None) -> str:
     """The assessment as text in one of the formats."""
     match ReportFormat(fmt):
         case ReportFormat.json:
@@ -233,7 +239,7 @@ def render(assessment: Assessment, fmt: ReportFormat | str) -> str:
         case ReportFormat.markdown:
             return to_markdown(assessment)
         case ReportFormat.table:
-            return to_table(assessment)
+            return to_table(assessment, width or _NATURAL)
 
 
 __all__ = ["FORMAT_VERSION", "FitGroup", "ReportFormat", "TableRow", "csv_cell", "md_cell", "plain_cell", "render",

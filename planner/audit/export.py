@@ -28,6 +28,13 @@ FROZEN = {"vms": "B2"}
 """Sheets that also keep their first column (the VM name) in view; the others freeze the header row only."""
 
 
+def _csv_value(value: Any) -> Any:
+    """A CSV value as in JSON: booleans `true`/`false`, not Python's True/False (`CsvWriter` guards formulas)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
 def _xlsx_value(value: Any) -> Any:
     """A value openpyxl can store: lists joined, control characters dropped, text cut to Excel's limit.
 
@@ -69,7 +76,7 @@ def to_csv(estate: Estate) -> str:
     writer = CsvWriter(buffer)
     writer.writerow(names)
     for row in rows:
-        writer.writerow(row.get(key, "") for key in names)
+        writer.writerow(_csv_value(row.get(key, "")) for key in names)
     return buffer.getvalue()
 
 

@@ -12,7 +12,10 @@ import typer
 from rich.text import Text
 
 from planner import __version__
+from planner.cli import progress
 from planner.cli.common import err_console, options
+from planner.cli.help import prepare
+from planner.cli.parsing import hoist_global_options
 from planner.errors import PlannerError
 from planner.text import printable
 
@@ -54,9 +57,11 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    db: Annotated[Path | None, typer.Option("--db", envvar="PLANNER_DB", help="Snapshot store (SQLite file).")] = None,
+    db: Annotated[Path | None, typer.Option("--db", envvar="PLANNER_DB", help="Snapshot store (SQLite file); "
+                                            "before or after the subcommand.")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     options.db = db
     options.debug = debug
@@ -102,11 +107,21 @@ def register_commands(argv: list[str] | None = None) -> None:
         _registered.add(module_name)
 
 
+def build_command() -> typer.core.TyperGroup:
+    """The click command tree of `planner`, with the house rules of planner.cli.help applied."""
+    command = typer.main.get_command(app)
+    prepare(command)
+    return command  # type: ignore[return-value]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:
-        register_commands(argv)
-        code = app(args=argv, standalone_mode=False)  # an Exit's code comes back as the return value
+        args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+        progress.state.quiet = progress.quiet_for(args)
+        register_commands(args)
+        # an Exit's code comes back as the return value
+        code = build_command().main(args=args, prog_name="planner", standalone_mode=False)
         if isinstance(code, int) and code:
             if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
                 err_console.print("interrupted; nothing partial was stored.")
@@ -122,6 +137,8 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print("aborted.")
         sys.exit(EXIT_INTERRUPTED)
     except _USAGE_ERRORS as exc:
+        if hasattr(exc, "message"):  # typer's coercion says "Value error, 'x' is not one of ..."
+            exc.message = str(exc.message).replace("Value error, ", "")
         exc.show()  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:

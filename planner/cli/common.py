@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ from planner.text import escape_invisible, printable
 
 
 def _stdout_width() -> int | None:
-    """A terminal decides its own width; piped output gets room enough never to cut or fold data."""
-    return None if sys.stdout.isatty() else PIPED_WIDTH
+    """A terminal decides its own width; piped output gets `COLUMNS`, else room enough never to cut or fold data.
+    Tables take their room from planner.cli.tables.available_width at print time."""
+    columns = os.environ.get("COLUMNS", "")
+    return None if sys.stdout.isatty() else int(columns) if columns.isdigit() and int(columns) else PIPED_WIDTH
 
 
 PIPED_WIDTH = 240
@@ -55,12 +58,26 @@ class TableOrJson(StrEnum):
     json = "json"
 
 
-def open_store() -> Store:
-    return Store.open(options.db_path)
+def open_store(*, create: bool = False) -> Store:
+    """The store --db or PLANNER_DB names. Only commands that add snapshots pass `create=True`: a read-only
+    command never makes an empty store from a mistyped path, it says there is none."""
+    return Store.open(options.db_path, create=create)
 
 
-def snapshot_arg_help() -> str:
-    return ("Snapshot: an id from `inventory list`, `latest` (default), `-1` for the one before, `example` for the "
+def count(number: int, word: str, plural: str | None = None) -> str:
+    """``1 VM``, ``2 VMs``, ``0 hosts``: a number with its noun in the right number."""
+    return f"{number} {word if number == 1 else plural or word + 's'}"
+
+
+def vm_count(vms: int, templates: int) -> str:
+    """``41 VMs (+2 templates)``: VMs and templates counted apart, as everywhere in planner's messages."""
+    return count(vms, "VM") + (f" (+{count(templates, 'template')})" if templates else "")
+
+
+def snapshot_arg_help(default: str | None = "latest") -> str:
+    """The SNAPSHOT argument's help; `default=None` for a required one."""
+    latest = "`latest` (default)" if default == "latest" else "`latest`"
+    return (f"Snapshot: an id from `inventory list`, {latest}, `-1` for the one before, `example` for the "
             "bundled example estate, or a snapshot or RVTools file.")
 
 
@@ -95,14 +112,18 @@ def names_a_file(ref: str | None) -> bool:
 def load_snapshot(ref: str | None, parts: Iterable[str] = ALL) -> LoadedSnapshot:
     """The estate a user names: `#3`-labelled from the store, or labelled by its file name. From the store, only
     the VM fields of ``parts`` are read (``planner.store.parts``); files are read whole."""
+    from planner.cli.progress import activity
+
     if ref == "example":
         return LoadedSnapshot(load_estate_file(example_estate_path()), "example", None)
     if ref is not None and names_a_file(ref):
         candidate = Path(ref)
-        return LoadedSnapshot(load_estate_file(candidate, on_warning=warn), candidate.name, None)
+        with activity(f"reading {candidate.name}"):
+            return LoadedSnapshot(load_estate_file(candidate, on_warning=warn), candidate.name, None)
     with open_store() as store:
         snapshot_id = store.resolve(ref)
-        return LoadedSnapshot(store.load(snapshot_id, parts), f"#{snapshot_id}", snapshot_id)
+        with activity(f"loading snapshot #{snapshot_id}"):
+            return LoadedSnapshot(store.load(snapshot_id, parts), f"#{snapshot_id}", snapshot_id)
 
 
 LARGE_JSON_ITEMS = 5000

@@ -26,10 +26,13 @@ from planner.cli.common import (
     open_store,
     snapshot_arg_help,
 )
+from planner.cli.flow_imports import place_flows
+from planner.cli.output import OutputFormats
+from planner.cli.tables import available_width
 from planner.discovery.flows import read_flows
 from planner.discovery.inventory import build_inventory, inventory_yaml
 from planner.discovery.runner import DiscoveryOptions, resolve_inventory, run_discovery
-from planner.discovery.storage import REACHED, SavedGuests, save_flows, save_guests
+from planner.discovery.storage import FLOWS_KIND, REACHED, SavedGuests, save_flows, save_guests
 from planner.errors import ExecutionError, InputError, NotFoundError
 from planner.graph.matching import match_guests
 from planner.models import Estate
@@ -50,6 +53,11 @@ FormatOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output f
 class InventoryFormat(StrEnum):
     yaml = "yaml"
     json = "json"
+
+
+RUN_OUTPUT = OutputFormats("planner discover run", {".json": "json", ".txt": "table"}, default="table")
+INVENTORY_OUTPUT = OutputFormats("planner discover inventory", {".yaml": "yaml", ".yml": "yaml", ".json": "json"},
+                                 default="yaml")
 
 
 def _plural(count: int, word: str) -> str:
@@ -120,17 +128,20 @@ def run(
                                            "comma-separated host list (`host1,host2,`; one host needs the comma).")],
     snapshot: SnapshotArg = None,
     snapshot_alias: SnapshotAlias = None,
-    limit: Annotated[str | None, typer.Option("--limit", "-l", help="Ansible host pattern to limit to.")] = None,
+    limit: Annotated[str | None, typer.Option("--limit", "-l", metavar="PATTERN",
+                                              help="Ansible host pattern to limit to.")] = None,
     forks: Annotated[int, typer.Option("--forks", min=1, help="Hosts in parallel.")] = 10,
     samples: Annotated[int, typer.Option("--samples", min=1, help="Connection samples per host.")] = 3,
     interval: Annotated[float, typer.Option("--interval", min=0, help="Seconds between samples.")] = 5.0,
     timeout: Annotated[int, typer.Option("--timeout", min=1, help="Seconds per task per host.")] = 60,
     become: Annotated[bool, typer.Option("--become/--no-become", help="Use the inventory's become method (root "
                                          "sees every socket's process).")] = False,
-    fmt: FormatOpt = TableOrJson.table,
+    fmt: Annotated[TableOrJson | None, typer.Option("--format", "-f", help="Output format (default: from the -o "
+                                                    "extension, else table).", show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the output here.")] = None,
 ) -> None:
     """Discover guests over Ansible (read-only) and store the facts with a stored snapshot (default: latest)."""
+    fmt = TableOrJson(RUN_OUTPUT.choose(fmt, output))
     stored = _stored_snapshot(_one_snapshot(snapshot, snapshot_alias))
     target, estate = stored if stored is not None else (None, None)
     options = DiscoveryOptions(inventory=resolve_inventory(inventory), limit=limit, forks=forks, samples=samples,
@@ -160,6 +171,7 @@ def run(
     if fmt is TableOrJson.json:
         emit(dump_json({
             "format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}" if target else None,
+            "snapshot_id": target,
             "wall_seconds": round(result.seconds, 3), "stored": saved.stored,
             "kept_earlier": {host: seen.isoformat() if seen else None for host, seen in saved.kept_earlier.items()},
             "guests": [guest.model_dump(mode="json") for guest in result.guests],
@@ -186,7 +198,7 @@ def run(
         text.print(summary)
         emit(cast(io.StringIO, text.file).getvalue(), output)
     else:
-        console.print(table, width=None if console.is_terminal else _table_width(console, table))
+        console.print(table, width=available_width(console) or _table_width(console, table))
         console.print(summary)
     for guest in result.guests:
         for error in guest.errors:
@@ -213,16 +225,19 @@ def _fail_if_none_reached(guests: list[GuestDiscovery]) -> None:
 @app.command("inventory", context_settings=SNAPSHOT_COMMAND)
 def inventory(
     snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
-    fmt: Annotated[InventoryFormat, typer.Option("--format", "-f", help="yaml: an Ansible inventory; json: the "
-                                                 "same data with format_version and the VMs lacking an IP.")]
-    = InventoryFormat.yaml,
+    fmt: Annotated[InventoryFormat | None, typer.Option("--format", "-f", help="yaml: an Ansible inventory; json: "
+                                                        "the same data with format_version and the VMs lacking an "
+                                                        "IP (default: from the -o extension, else yaml).",
+                                                        show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the inventory here.")] = None,
 ) -> None:
     """Write an Ansible inventory (YAML) of the snapshot's powered-on VMs to start discovery from."""
-    estate, label, _snapshot_id = load_snapshot(snapshot)
-    if fmt is InventoryFormat.json:
+    chosen = InventoryFormat(INVENTORY_OUTPUT.choose(fmt, output))
+    estate, label, snapshot_id = load_snapshot(snapshot)
+    if chosen is InventoryFormat.json:
         data, skipped = build_inventory(estate)
-        emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": label, "inventory": data,
+        emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": label, "snapshot_id": snapshot_id,
+                        "inventory": data,
                         "no_guest_ip": skipped}), output)
     else:
         text, skipped = inventory_yaml(estate)
@@ -240,6 +255,8 @@ def import_flows(
     snapshot: SnapshotArg = None,
     snapshot_alias: SnapshotAlias = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Skip bad rows (counted) instead of failing.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace the flows imported earlier from a file of the "
+                                          "same name (default: keep them and add these).")] = False,
     fmt: FormatOpt = TableOrJson.table,
 ) -> None:
     """Import flows (NetFlow or network-insight exports) into a stored snapshot (default: latest)."""
@@ -249,14 +266,19 @@ def import_flows(
         raise InputError(f"{path} holds no usable flow.")
     target = _stored_id(ref)
     with open_store() as store:
-        save_flows(store, target, path.name, result.records)
+        placed = place_flows(store.documents(target, FLOWS_KIND), path.name, result.records, replace=replace)
+        if placed.name is not None:
+            save_flows(store, target, placed.name, result.records)
+            store.delete_documents(target, FLOWS_KIND, list(placed.superseded))  # after: a failure loses nothing
     if fmt is TableOrJson.json:
-        emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}", "source": path.name,
+        emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}", "snapshot_id": target,
+                        "source": path.name, "stored_as": placed.name, "replaced": placed.replaced,
                         "flows": result.rows, "skipped": result.skipped, "problems": result.problems}), None)
     else:
         err_console.print(f"imported {_plural(result.rows, 'flow')} from {markup(path.name)} into snapshot "
-                      f"#{target}" + (f"; skipped {_plural(result.skipped, 'bad row')}" if result.skipped else ""),
-                      soft_wrap=True)
+                          f"#{target}{markup(placed.note)}"
+                          + (f"; skipped {_plural(result.skipped, 'bad row')}" if result.skipped else ""),
+                          soft_wrap=True)
     for problem in result.problems:
         err_console.print(f"  skipped {markup(problem)}", soft_wrap=True)
 

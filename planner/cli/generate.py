@@ -12,6 +12,7 @@ from planner.cli.common import (
     SNAPSHOT_COMMAND,
     TableOrJson,
     console,
+    count,
     dump_json,
     err_console,
     load_snapshot,
@@ -19,6 +20,7 @@ from planner.cli.common import (
     safe,
     snapshot_arg_help,
 )
+from planner.cli.progress import activity
 from planner.errors import UsageError
 from planner.generate import STAY_STRATEGIES, CaptureHook, GenerateOptions, GenerateResult, generate
 from planner.generate_policy import load_base_image_policy
@@ -68,14 +70,13 @@ def summary(result: GenerateResult) -> str:
     images = result.images
     starters = sum(1 for image in images if image["stack"] == "starter")
     vms = len({image["vm"] for image in images})
-    text = (f"generated {len(images)} image folder{'' if len(images) == 1 else 's'} for {vms} "
-            f"VM{'' if vms == 1 else 's'} in {result.path.parent}")
+    text = f"generated {count(len(images), 'image folder')} for {count(vms, 'VM')} in {result.path.parent}"
     if starters:
-        text += f" ({starters} OS-level starter{'' if starters == 1 else 's'} with TODOs)"
+        text += f" ({count(starters, 'OS-level starter')} with TODOs)"
     if result.skipped:
-        text += f"; {len(result.skipped)} VM{'' if len(result.skipped) == 1 else 's'} left out by strategy"
+        text += f"; {count(len(result.skipped), 'VM')} left out by strategy"
     todos = sum(len(image["todos"]) for image in images)
-    return text + f"; {todos} TODOs in the DECISIONS.md files. Index: {result.path}"
+    return text + f"; {count(todos, 'TODO')} in the DECISIONS.md files. Index: {result.path}"
 
 
 def capture_option(capture: bool | None, inventory: str | None) -> CaptureHook | None:
@@ -98,11 +99,12 @@ def capture_option(capture: bool | None, inventory: str | None) -> CaptureHook |
 
 def generate_command(
     snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder (images/ and generate.json).",
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR",
+                                         help="Output folder (images/ and generate.json).",
                                          show_default=False)] = ...,  # type: ignore[assignment]
     vm: Annotated[list[str] | None, typer.Option(
-        "--vm", help="Only this VM (repeatable); a named VM is generated whatever its strategy, and without "
-        "discovery facts it gets an OS-level starter.", show_default=False)] = None,
+        "--vm", metavar="VM", help="Only this VM (repeatable); a named VM is generated whatever its strategy, and "
+        "without discovery facts it gets an OS-level starter.", show_default=False)] = None,
     base_images: Annotated[Path | None, typer.Option(
         "--base-images", help="Base-image policy YAML: maps logical images to your registry (docs/generate.md).",
         show_default=False)] = None,
@@ -110,8 +112,8 @@ def generate_command(
         "--include-strategy", help="Also generate for VMs of these assessed strategies (keep-vm, retire, exclude, "
         "refactor, investigate, or all; comma-separated, repeatable).", show_default=False)] = None,
     templates: Annotated[Path | None, typer.Option(
-        "--templates", help="Directory of templates that override planner's own (same relative names).",
-        show_default=False)] = None,
+        "--templates", metavar="DIR",
+        help="Directory of templates that override planner's own (same relative names).", show_default=False)] = None,
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="table: a summary line; json: generate.json.")
                    ] = TableOrJson.table,
     capture: Annotated[bool | None, typer.Option(
@@ -123,8 +125,9 @@ def generate_command(
 ) -> None:
     """Detect the stacks each VM runs and write a starter image folder per stack (Dockerfile, .dockerignore,
     context/, MANIFEST.json, DECISIONS.md) plus generate.json."""
-    result = run_generate(snapshot, output, vms=list(vm or []), include=list(include_strategy or []),
-                          base_images=base_images, templates=templates, capture=capture_option(capture, inventory))
+    with activity("generating image folders"):
+        result = run_generate(snapshot, output, vms=list(vm or []), include=list(include_strategy or []),
+                              base_images=base_images, templates=templates, capture=capture_option(capture, inventory))
     if fmt is TableOrJson.json:
         console.file.write(dump_json(result.document))
         console.file.flush()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from io import StringIO
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from planner.analysis import SnapshotAnalysis, analyse_snapshot
 from planner.cli.common import (
@@ -23,6 +21,10 @@ from planner.cli.common import (
     open_store,
     snapshot_arg_help,
 )
+from planner.cli.output import OutputFormats
+from planner.cli.policies import expect_policy
+from planner.cli.progress import activity
+from planner.cli.tables import Column, available_width, fit_table, print_table, render_text
 from planner.discovery.flows import read_flows
 from planner.errors import InputError, UsageError
 from planner.graph import Analysis
@@ -44,14 +46,17 @@ SnapshotArg = Annotated[str | None, typer.Argument(help=snapshot_arg_help(), sho
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")]
 FlowsOpt = Annotated[list[Path] | None, typer.Option("--flows", help="Also use this flow CSV (repeatable).")]
 TogetherOpt = Annotated[list[str] | None, typer.Option(
-    "--together", help="Comma-separated VM names that move together (repeatable).")]
+    "--together", metavar="VM,VM...", help="Comma-separated VM names that move together (repeatable).")]
 TogetherTagOpt = Annotated[list[str] | None, typer.Option(
-    "--together-tag", help="VMs sharing a tag of this category move together (repeatable; default move-group unless "
-    "the policy names categories; '' drops the categories named before it).", show_default=False)]
+    "--together-tag", metavar="CATEGORY", help="VMs sharing a tag of this category move together (repeatable; "
+    "default move-group unless the policy names categories; '' drops the categories named before it).",
+    show_default=False)]
 MaxVmsOpt = Annotated[int | None, typer.Option("--max-vms", min=1, help="At most this many VMs per wave.")]
 MaxCpuOpt = Annotated[int | None, typer.Option("--max-vcpu", min=1, help="At most this many vCPUs per wave.")]
-PinOpt = Annotated[list[str] | None, typer.Option("--pin", help="VM=WAVE: put the VM's group in that wave.")]
-ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", help="A VM that stays behind (repeatable).")]
+PinOpt = Annotated[list[str] | None, typer.Option("--pin", metavar="VM=WAVE",
+                                                  help="Put the VM's group in that wave (repeatable).")]
+ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", metavar="VM",
+                                                      help="A VM that stays behind (repeatable).")]
 FlipOpt = Annotated[bool | None, typer.Option(
     "--consumers-first/--providers-first", help="Move consumers before their providers, or providers first "
     "(default: the policy's order, else providers first).", show_default=False)]
@@ -95,17 +100,9 @@ def _settings(policy: Path | None, together: list[str] | None, together_tag: lis
     return LayeredSettings.load(policy, command_line)
 
 
-_GRAPH_EXTENSIONS = {".json": "json", ".graphml": "graphml", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
-_WAVES_EXTENSIONS = {".json": "json", ".txt": "table", ".text": "table"}
-
-
-def _output_format(given: str | None, output: Path | None, extensions: dict[str, str], default: str) -> str:
-    """``--format``, else the one ``-o``'s extension names, else the default; both given and at odds: usage error."""
-    implied = extensions.get(output.suffix.lower()) if output is not None else None
-    if given is not None and implied is not None and given != implied:
-        raise UsageError(f"--format {given} does not match the extension of -o {output} ({implied}): drop one or "
-                         "make them agree.")
-    return given or implied or default
+GRAPH_OUTPUT = OutputFormats("planner graph", {".json": "json", ".graphml": "graphml", ".dot": "dot", ".gv": "dot",
+                                                ".svg": "svg"}, default="json")
+WAVES_OUTPUT = OutputFormats("planner waves", {".json": "json", ".txt": "table", ".text": "table"}, default="table")
 
 
 def _analysis(snapshot: str | None, flow_files: list[Path], settings: LayeredSettings) -> SnapshotAnalysis:
@@ -142,10 +139,12 @@ def graph_command(
     policy: PolicyOpt = None,
 ) -> None:
     """Export the dependency graph (VMs, grouped externals, client -> server edges) with groups and waves."""
-    chosen = GraphFormat(_output_format(fmt, output, _GRAPH_EXTENSIONS, GraphFormat.json))
+    chosen = GraphFormat(GRAPH_OUTPUT.choose(fmt, output))
+    expect_policy(policy, "wave", "graph")
     settings = _settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
                          include_strategy)
-    outcome = _analysis(snapshot, flows or [], settings)
+    with activity("analysing dependencies"):
+        outcome = _analysis(snapshot, flows or [], settings)
     result = outcome.analysis
     graph = annotate(result.graph, group_of=result.groups.group_of, wave_of=result.plan.wave_of, fits=outcome.fits)
     if chosen is GraphFormat.json:
@@ -175,37 +174,37 @@ def waves_command(
     policy: PolicyOpt = None,
 ) -> None:
     """Plan migration waves: providers before consumers, move groups kept together, caps, pins and exclusions."""
-    chosen = TableOrJson(_output_format(fmt, output, _WAVES_EXTENSIONS, TableOrJson.table))
+    chosen = TableOrJson(WAVES_OUTPUT.choose(fmt, output))
+    expect_policy(policy, "wave", "waves")
     settings = _settings(policy, together, together_tag, max_vms, max_vcpu, pin, exclude, consumers_first,
                          include_strategy)
-    outcome = _analysis(snapshot, flows or [], settings)
+    with activity("analysing dependencies"):
+        outcome = _analysis(snapshot, flows or [], settings)
     result, label = outcome.analysis, outcome.label
     document = waves_document(result, snapshot=label, options=settings.describe(), assessment=outcome.assessed,
                               discovery=outcome.evidence.document())
     if chosen is TableOrJson.json:
         emit(dump_json(document), output)
         return
-    table = Table(title=f"Waves of snapshot {markup(label)}", title_justify="left")
-    for column in ("wave", "VMs", "vCPU", "groups", "members"):
-        table.add_column(column, justify="right" if column in {"wave", "VMs", "vCPU"} else "left")
-    for wave in result.plan.waves:
-        members = ", ".join(wave.vms[:12]) + (f" … +{len(wave.vms) - 12}" if len(wave.vms) > 12 else "")
-        marker = " [red](over cap)[/]" if wave.over_cap else ""
-        table.add_row(f"{wave.number}{marker}", str(len(wave.vms)), str(wave.num_cpu), str(len(wave.groups)),
-                      markup(members))
+    rows = [(Text.assemble(str(wave.number), (" (over cap)", "red") if wave.over_cap else ""), str(len(wave.vms)),
+             str(wave.num_cpu), str(len(wave.groups)),
+             ", ".join(wave.vms[:12]) + (f" … +{len(wave.vms) - 12}" if len(wave.vms) > 12 else ""))
+            for wave in result.plan.waves]
+    table = fit_table(WAVE_COLUMNS, rows, available_width(console) if output is None else None,
+                      title=f"Waves of snapshot {label}")
     risks = result.plan.risks
     permanent = sum(1 for risk in risks if risk.kind == "permanent")
     summary = (f"{len(result.groups.groups)} move groups; {len(risks)} cutover risks ({permanent} permanent); "
                f"staying behind: {_staying_text(result)}. `--format json` lists them all.")
     if output is None:
-        console.print(table)
+        print_table(console, table)
         console.print(summary)
         return
-    buffer = StringIO()
-    file_console = Console(file=buffer, width=160, highlight=False)
-    file_console.print(table)
-    file_console.print(summary)
-    emit(buffer.getvalue(), output)
+    emit(render_text([table, summary]), output)
+
+
+WAVE_COLUMNS = (Column("wave", "right", identifier=True), Column("VMs", "right"), Column("vCPU", "right"),
+                Column("groups", "right", drop_rank=1), Column("members"))
 
 
 def _staying_text(result: Analysis) -> str:

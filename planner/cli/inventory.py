@@ -15,16 +15,22 @@ from planner.cli.common import (
     SNAPSHOT_COMMAND,
     TableOrJson,
     console,
+    count,
     dump_json,
     emit,
     err_console,
     load_snapshot,
     open_store,
+    options,
     safe,
     snapshot_arg_help,
+    vm_count,
     warn,
 )
-from planner.errors import InputError, UsageError
+from planner.cli.output import OutputFormats
+from planner.cli.progress import activity
+from planner.cli.tables import Column, available_width, fit_table, print_table
+from planner.errors import InputError
 from planner.sources import load_estate_file
 from planner.store.parts import LISTING
 from planner.text import escape_invisible, printable
@@ -38,19 +44,28 @@ FormatOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output f
 @app.command("list")
 def list_snapshots(fmt: FormatOpt = TableOrJson.table) -> None:
     """List the stored snapshots, oldest first."""
-    with open_store() as store:
-        snapshots = store.list()
+    path = options.db_path
+    snapshots = []
+    if path.is_file():
+        with open_store() as store:
+            snapshots = store.list()
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshots": [s.as_dict() for s in snapshots]}), None)
-        return
     if not snapshots:
-        err_console.print("no snapshots yet: run `planner inventory collect` or `planner inventory import`.")
+        where = "no snapshots yet" if path.is_file() else f"there is no snapshot store at {path} yet"
+        err_console.print(safe(f"{where}: run `planner inventory collect` or `planner inventory import` (or check "
+                               "--db / PLANNER_DB)."))
         return
-    table = Table("id", "collected at (UTC)", "origin", "sources", "VMs", "label")
-    for info in snapshots:
-        table.add_row(str(info.id), info.collected_at.strftime("%Y-%m-%d %H:%M:%S"), safe(info.origin),
-                      safe(", ".join(info.sources)), str(info.vm_count), safe(info.label or ""))
-    console.print(table)
+    if fmt is TableOrJson.table:
+        rows = [(str(info.id), info.collected_at.strftime("%Y-%m-%d %H:%M:%S"), info.origin, ", ".join(info.sources),
+                 str(info.vm_count - info.template_count), str(info.template_count or "-"), info.label or "")
+                for info in snapshots]
+        print_table(console, fit_table(LIST_COLUMNS, rows, available_width(console)))
+
+
+LIST_COLUMNS = (Column("id", "right", identifier=True), Column("collected at (UTC)"),
+                Column("origin", drop_rank=3), Column("sources", drop_rank=2), Column("VMs", "right"),
+                Column("templates", "right", drop_rank=1), Column("label", identifier=True))
 
 
 def _counts_table(title: str, counts: dict[str, int]) -> Table:
@@ -66,19 +81,21 @@ def _print_summary(summary: EstateSummary, label: str) -> None:
     console.print(Text.assemble((f"Snapshot {printable(label)}", "bold"),
                                 f" — sources: {printable(', '.join(summary.sources)) or '-'}; "
                                 f"collected {summary.collected_at}"))
-    console.print(f"{summary.vms} VMs (+{summary.templates} templates), {summary.hosts} hosts, "
-                  f"{summary.clusters} clusters, {summary.datastores} datastores, {summary.networks} networks; "
+    console.print(f"{vm_count(summary.vms, summary.templates)}, {count(summary.hosts, 'host')}, "
+                  f"{count(summary.clusters, 'cluster')}, {count(summary.datastores, 'datastore')}, "
+                  f"{count(summary.networks, 'network')}; "
                   f"{summary.total_vcpu} vCPU, {summary.total_memory_gib} GiB memory, "
                   f"{summary.total_provisioned_gib} GiB provisioned disk")
     console.print(_counts_table("VMs by power state", summary.by_power_state))
     console.print(_counts_table("VMs by OS family", summary.by_os_family))
     console.print(_counts_table("VMs by cluster", summary.by_cluster))
-    largest = Table("VM", "vCPU", "memory GiB", "disk GiB", "cluster", "power", title="Largest VMs",
-                    title_justify="left")
-    for row in summary.largest:
-        largest.add_row(safe(row["name"]), str(row["num_cpu"] or "-"), str(row["memory_gib"]),
-                        str(row["provisioned_gib"]), safe(row["cluster"] or "-"), row["power_state"] or "-")
-    console.print(largest)
+    rows = [(row["name"], str(row["num_cpu"] or "-"), str(row["memory_gib"]), str(row["provisioned_gib"]),
+             row["cluster"] or "-", row["power_state"] or "-") for row in summary.largest]
+    print_table(console, fit_table(LARGEST_COLUMNS, rows, available_width(console), title="Largest VMs"))
+
+
+LARGEST_COLUMNS = (Column("VM", identifier=True), Column("vCPU", "right"), Column("memory GiB", "right"),
+                   Column("disk GiB", "right"), Column("cluster", drop_rank=1), Column("power", drop_rank=2))
 
 
 @app.command("show", context_settings=SNAPSHOT_COMMAND)
@@ -88,29 +105,17 @@ def show(
     top: Annotated[int, typer.Option(help="How many of the largest VMs to list.", min=0)] = 10,
 ) -> None:
     """Summarise a snapshot: counts by power state, OS family and cluster; the largest VMs."""
-    estate, label, _snapshot_id = load_snapshot(snapshot, LISTING)
+    estate, label, snapshot_id = load_snapshot(snapshot, LISTING)
     summary = summarize(estate, top=top)
     if fmt is TableOrJson.json:
-        emit(dump_json({"format_version": 1, "snapshot": label, **summary.as_dict()}), None)
+        emit(dump_json({"format_version": 1, "snapshot": label, "snapshot_id": snapshot_id, **summary.as_dict()}),
+             None)
     else:
         _print_summary(summary, label)
 
 
-def plural(count: int) -> str:
-    return "" if count == 1 else "s"
-
-
-def _export_format(fmt: ExportFormat | None, output: Path | None) -> ExportFormat:
-    """The format asked for, else the one the output file's extension names, else JSON; never a mismatch."""
-    by_suffix = {f".{f.value}": f for f in ExportFormat}.get(output.suffix.lower()) if output else None
-    if fmt is not None and by_suffix is not None and fmt is not by_suffix:
-        raise UsageError(f"--format {fmt.value} does not match the output file {output}; change one of them.")
-    if fmt is None and by_suffix is None and output is not None and output.suffix:
-        raise UsageError(f"cannot tell the export format from {output.name}: add -f json, -f csv or -f xlsx.")
-    chosen = fmt or by_suffix or ExportFormat.json
-    if chosen is ExportFormat.xlsx and output is None:
-        raise UsageError("xlsx export needs an output file: add -o FILE.xlsx.")
-    return chosen
+EXPORT_OUTPUT = OutputFormats("planner inventory export", {".json": "json", ".csv": "csv", ".xlsx": "xlsx"},
+                              default="json", file_only=frozenset({"xlsx"}))
 
 
 @app.command("export", context_settings=SNAPSHOT_COMMAND)
@@ -124,7 +129,7 @@ def export(
                                                  "omitted).")] = None,
 ) -> None:
     """Export a snapshot as JSON, CSV or an xlsx workbook."""
-    chosen = _export_format(fmt, output)
+    chosen = ExportFormat(EXPORT_OUTPUT.choose(fmt, output))
     estate = load_snapshot(snapshot).estate
     if output is None:
         from planner.audit.export import to_csv
@@ -134,8 +139,10 @@ def export(
         else:
             emit(to_csv(estate), None)
         return
-    export_estate(estate, chosen, output)
-    err_console.print(safe(f"wrote {output} ({len(estate.vms)} VMs, {chosen.value})"))
+    with activity(f"writing {output.name}"):
+        export_estate(estate, chosen, output)
+    templates = sum(1 for vm in estate.vms if vm.template)
+    err_console.print(safe(f"wrote {output} ({chosen.value}): {vm_count(len(estate.vms) - templates, templates)}"))
 
 
 @app.command("import")
@@ -154,18 +161,18 @@ def import_(
         warnings.append(message)
         warn(message)
 
-    estate = load_estate_file(path, on_warning=note)
+    with activity(f"reading {path.name}"):
+        estate = load_estate_file(path, on_warning=note)
     if not estate.vms and not allow_empty:
         raise InputError(f"{path} holds no VM; nothing was stored.",
                          hint="Check that it is the right export, or pass --allow-empty to store it anyway.")
-    with open_store() as store:
+    with open_store(create=True) as store, activity(f"storing {vm_count(len(estate.vms), 0)}"):
         info = store.save(estate, origin=f"import:{path.name}", label=label)
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": info.as_dict(), "warnings": warnings}), None)
     else:
-        templates = sum(1 for vm in estate.vms if vm.template)
-        err_console.print(safe(f"stored snapshot {info.id}: {info.vm_count - templates} VMs"
-                               f"{f' (+{templates} template{plural(templates)})' if templates else ''} from {path}"))
+        stored = vm_count(info.vm_count - info.template_count, info.template_count)
+        err_console.print(safe(f"stored snapshot {info.id}: {stored} from {path}"))
 
 
 def _register_commands() -> None:

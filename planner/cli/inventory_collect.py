@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from planner.cli.common import TableOrJson, dump_json, emit, err_console, open_store, safe, warn
+from planner.cli.common import TableOrJson, count, dump_json, emit, err_console, open_store, safe, vm_count, warn
 from planner.errors import UsageError
 from planner.text import markup
 
@@ -91,7 +91,7 @@ def collect_command(
     for settings in servers:
         if not settings.verify_tls:
             warn(f"TLS certificate verification is off for {settings.address}.")
-    with open_store() as store:  # opened first: a bad --db fails before a long collect, not after
+    with open_store(create=True) as store:  # opened first: a bad --db fails before a long collect, not after
         with _progress() as progress:
             estate, warnings = collect(servers, page_size=page_size, progress=progress)
         for warning in warnings:
@@ -100,7 +100,8 @@ def collect_command(
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": info.as_dict(), "warnings": warnings}), None)
     else:
-        err_console.print(safe(f"stored snapshot {info.id}: {info.vm_count} VMs, {len(estate.hosts)} hosts from "
+        stored = vm_count(info.vm_count - info.template_count, info.template_count)
+        err_console.print(safe(f"stored snapshot {info.id}: {stored}, {count(len(estate.hosts), 'host')} from "
                                   f"{', '.join(s.address for s in servers)}"))
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import zlib
+from collections.abc import Callable
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: snapshots, each a compressed estate document plus the columns listings need
@@ -37,8 +40,27 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (snapshot_id, part)
     );
     """,
+    # 3: templates counted apart, so listings say "41 VMs (+2 templates)" like import does (filled by _backfill_3)
+    """
+    ALTER TABLE snapshots ADD COLUMN template_count INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 """Each entry moves the schema one version up. Append; never edit a released entry."""
+
+
+def _backfill_3(conn: sqlite3.Connection) -> None:
+    """Count the templates of snapshots stored before version 3 (whole, or in parts: then the ``base`` part)."""
+    for snapshot_id, blob in conn.execute("SELECT id, estate FROM snapshots").fetchall():
+        if not blob:
+            row = conn.execute("SELECT body FROM snapshot_parts WHERE snapshot_id = ? AND part = 'base'",
+                               (snapshot_id,)).fetchone()
+            blob = row[0] if row else None
+        vms = json.loads(zlib.decompress(blob)).get("vms", []) if blob else []
+        templates = sum(1 for vm in vms if vm.get("template"))
+        conn.execute("UPDATE snapshots SET template_count = ? WHERE id = ?", (templates, snapshot_id))
+
+
+_BACKFILLS: dict[int, Callable[[sqlite3.Connection], None]] = {3: _backfill_3}
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -56,6 +78,8 @@ def migrate(conn: sqlite3.Connection) -> None:
             for statement in MIGRATIONS[version].split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            if version + 1 in _BACKFILLS:
+                _BACKFILLS[version + 1](conn)
             conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:

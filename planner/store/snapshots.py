@@ -37,6 +37,8 @@ class SnapshotInfo:
     sources: list[str]
     vm_count: int
     schema_version: int
+    template_count: int = 0
+    """Templates among `vm_count` (which counts every VM object, templates included)."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -47,6 +49,7 @@ class SnapshotInfo:
             "origin": self.origin,
             "sources": self.sources,
             "vm_count": self.vm_count,
+            "template_count": self.template_count,
             "schema_version": self.schema_version,
         }
 
@@ -67,9 +70,9 @@ def _decode(blob: bytes) -> str:
     return zlib.decompress(blob).decode("utf-8")
 
 
-_LIST_SQL = ("SELECT id, created_at, collected_at, label, origin, sources, vm_count, schema_version "
+_LIST_SQL = ("SELECT id, created_at, collected_at, label, origin, sources, vm_count, schema_version, template_count "
              "FROM snapshots ORDER BY id")
-_INFO_SQL = ("SELECT id, created_at, collected_at, label, origin, sources, vm_count, schema_version "
+_INFO_SQL = ("SELECT id, created_at, collected_at, label, origin, sources, vm_count, schema_version, template_count "
              "FROM snapshots WHERE id = ?")
 
 
@@ -81,11 +84,18 @@ class Store:
         self._conn = conn
 
     @classmethod
-    def open(cls, path: Path | None = None) -> Store:
+    def open(cls, path: Path | None = None, *, create: bool = True) -> Store:
+        """Open the store at `path`; with `create=False` a store that does not exist is an error, never made."""
         path = path or default_db_path()
+        if not create and not path.is_file():
+            raise NotFoundError(f"there is no snapshot store at {path}.",
+                                hint="Import or collect a snapshot first (`planner inventory import FILE`), or "
+                                     "check the path given by --db or PLANNER_DB.")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path if create else f"{path.resolve().as_uri()}?mode=rw", isolation_level=None,
+                                   timeout=30, uri=not create)
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA journal_mode = WAL")
             migrate(conn)
@@ -133,9 +143,9 @@ class Store:
             try:
                 cursor = conn.execute(
                     "INSERT INTO snapshots (created_at, collected_at, label, origin, sources, vm_count,"
-                    " schema_version, estate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " schema_version, estate, template_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (created.isoformat(), estate.collected_at.isoformat(), label, origin, json.dumps(sources),
-                     len(estate.vms), estate.schema_version, b""),
+                     len(estate.vms), estate.schema_version, b"", sum(1 for vm in estate.vms if vm.template)),
                 )
                 snapshot_id = cursor.lastrowid
                 conn.executemany("INSERT INTO snapshot_parts (snapshot_id, part, body) VALUES (?, ?, ?)",
@@ -149,6 +159,7 @@ class Store:
         return SnapshotInfo(
             id=row[0], created_at=datetime.fromisoformat(row[1]), collected_at=datetime.fromisoformat(row[2]),
             label=row[3], origin=row[4], sources=json.loads(row[5]), vm_count=row[6], schema_version=row[7],
+            template_count=row[8],
         )
 
     def list(self) -> list[SnapshotInfo]:
@@ -231,6 +242,15 @@ class Store:
             try:
                 conn.executemany("INSERT OR REPLACE INTO documents (snapshot_id, kind, name, created_at, body) "
                                  "VALUES (?, ?, ?, ?, ?)", rows)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
+
+    def delete_documents(self, snapshot_id: int, kind: str, names: builtins.list[str]) -> None:
+        """Remove documents of a snapshot by name, in one transaction (names not stored are ignored)."""
+        with self._transaction() as conn:
+            try:
+                conn.executemany("DELETE FROM documents WHERE snapshot_id = ? AND kind = ? AND name = ?",
+                                 [(snapshot_id, kind, name) for name in names])
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
 

@@ -61,7 +61,7 @@ def test_import_every_shape_then_list_and_show(cli: Cli, tmp_path: Path) -> None
     assert code == 0 and (summary["vms"], summary["templates"], summary["hosts"]) == (2, 1, 2)
     assert summary["by_os_family"] == {"linux": 1, "windows": 1}
     code, out, _ = cli("inventory", "show")
-    assert code == 0 and "2 VMs (+1 templates), 2 hosts" in out
+    assert code == 0 and "2 VMs (+1 template), 2 hosts" in out
 
 
 def test_import_warns_about_missing_optional_tabs(cli: Cli, tmp_path: Path) -> None:
@@ -81,10 +81,10 @@ def test_export_json_csv_xlsx_and_reimport_the_json(cli: Cli, tmp_path: Path) ->
     assert code == 0 and out.splitlines()[0].startswith("name,source,") and len(out.splitlines()) == 4
     assert cli("inventory", "export", "--format", "json", "-o", str(tmp_path / "estate.json"))[0] == 0
     code, _, err = cli("inventory", "export", "--format", "xlsx", "-o", str(tmp_path / "audit.xlsx"))
-    assert code == 0 and "(3 VMs, xlsx)" in err
+    assert code == 0 and "(xlsx): 2 VMs (+1 template)" in err
     assert load_workbook(tmp_path / "audit.xlsx").sheetnames[:4] == ["vms", "disks", "partitions", "nics"]
     code, _, err = cli("inventory", "export", "--format", "xlsx")
-    assert code == 2 and "needs an output file" in err
+    assert code == 2 and "-f xlsx writes a file: add -o FILE.xlsx." in err
 
     code, _, _ = cli("inventory", "import", str(tmp_path / "estate.json"))
     assert code == 0 and len(cli.stored()) == 2

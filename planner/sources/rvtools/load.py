@@ -108,8 +108,10 @@ def load_rvtools(path: Path, *, on_warning: Warn | None = None, workers: int | N
             found = ", ".join(export.tab_names()) or "none"
             raise InputError(f"{export.origin}: the required tab vInfo is missing (tabs found: {found}); expected "
                              "an RVTools export (.xlsx, a folder of RVTools_tab*.csv files, or a .zip of them).")
-        if export.ignored:
-            warn(f"{export.origin}: more than one file per tab; these were not read: {', '.join(export.ignored)}.")
+        if export.ignored:  # two vCenters' exports side by side: importing one of them would lose half the estate
+            raise InputError(f"{export.origin} holds more than one RVTools export (more than one file per tab: "
+                             f"{', '.join(export.ignored)} beside others); nothing was read.",
+                             hint="Import each export from its own folder or zip, one snapshot per vCenter.")
         count = worker_count(export, path) if workers is None else workers
         prefetch = Prefetch(path, present(export, LARGEST_FIRST), count if isinstance(export, WorkbookExport) else 0)
         try:

@@ -64,7 +64,7 @@ def test_format_follows_the_output_extension(snapshot: Path, tmp_path: Path,
     assert run(["assess", str(snapshot), "-o", str(tmp_path / "a.md")]) == 0
     assert (tmp_path / "a.md").read_text().startswith("# Containerization assessment")
     assert run(["assess", str(snapshot), "-f", "csv", "-o", str(tmp_path / "b.json")]) == 2
-    assert "does not match the output file" in capsys.readouterr().err
+    assert "-f csv contradicts -o b.json" in capsys.readouterr().err
     assert not (tmp_path / "b.json").exists()
 
 

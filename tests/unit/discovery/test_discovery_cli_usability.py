@@ -169,8 +169,8 @@ def test_import_flows_snapshot_positional_alias_and_json(tmp_path, capsys):
     flows.write_text("src_ip,dst_ip,dst_port\n192.0.2.1,192.0.2.2,80\n")
     assert run_planner(["--db", db, "discover", "import-flows", str(flows), "-1", "-f", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result == {"format_version": 2, "snapshot": f"#{first}", "source": "flows.csv", "flows": 1,
-                      "skipped": 0, "problems": []}
+    assert result == {"format_version": 2, "snapshot": f"#{first}", "snapshot_id": first, "source": "flows.csv",
+                      "stored_as": "flows.csv", "replaced": 0, "flows": 1, "skipped": 0, "problems": []}
     assert run_planner(["--db", db, "discover", "import-flows", str(flows), "--snapshot", str(first)]) == 0
     assert f"imported 1 flow from flows.csv into snapshot #{first}" in capsys.readouterr().err
     assert run_planner(["--db", db, "discover", "import-flows", str(flows), "1", "--snapshot", "2"]) == 3

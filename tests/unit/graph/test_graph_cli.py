@@ -135,7 +135,8 @@ def test_graph_format_follows_the_output_extension(tmp_path, capsys):
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
     assert run_planner(["graph", "example", "-o", str(tmp_path / "g.graphml")]) == 0
     assert "<graphml" in (tmp_path / "g.graphml").read_text()
-    assert run_planner(["graph", "example", "-o", str(tmp_path / "g.out")]) == 0
+    assert run_planner(["graph", "example", "-o", str(tmp_path / "g.out")]) == 2  # unknown: ask, never guess
+    assert run_planner(["graph", "example", "-f", "json", "-o", str(tmp_path / "g.out")]) == 0
     assert json.loads((tmp_path / "g.out").read_text())["format_version"] == 1
     if shutil.which("dot"):
         assert run_planner(["graph", "example", "-o", str(tmp_path / "g.svg")]) == 0
@@ -145,7 +146,7 @@ def test_graph_format_follows_the_output_extension(tmp_path, capsys):
 def test_format_and_extension_at_odds_is_a_usage_error_before_any_work(tmp_path, capsys):
     """Exit 2 even for a snapshot that does not exist: nothing is loaded or written."""
     assert run_planner(["graph", "no-such-snapshot.json", "-f", "json", "-o", str(tmp_path / "g.svg")]) == 2
-    assert "--format json does not match the extension of -o" in " ".join(capsys.readouterr().err.split())
+    assert "-f json contradicts -o g.svg, which names the svg format" in " ".join(capsys.readouterr().err.split())
     assert run_planner(["waves", "no-such-snapshot.json", "-f", "table", "-o", str(tmp_path / "w.json")]) == 2
     assert not list(tmp_path.iterdir())
 

@@ -245,17 +245,16 @@ def test_errors_found_in_worker_processes_are_the_same_errors(tmp_path: Path) ->
         load_rvtools(path, workers=2)
 
 
-def test_two_exports_in_one_zip_read_the_first_and_warn(tmp_path: Path) -> None:
+def test_two_exports_in_one_zip_are_refused_never_half_read(tmp_path: Path) -> None:
     header, rows = export_tables(sample_estate(), tabs=["vInfo"])["vInfo"]
     path = tmp_path / "two.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("a/RVTools_tabvInfo.csv", csv_bytes(header, rows))
         archive.writestr("b/RVTools_tabvInfo.csv", b"VM\nother\n")
 
-    estate, warnings = _load(path)
-
-    assert len(estate.vms) == 3
-    assert any("more than one file per tab" in w and "b/RVTools_tabvInfo.csv" in w for w in warnings)
+    with pytest.raises(InputError, match=r"holds more than one RVTools export .*b/RVTools_tabvInfo.csv") as caught:
+        load_rvtools(path, workers=0)
+    assert caught.value.exit_code == 3
 
 
 def test_rvtools_internal_csv_header_names(tmp_path: Path) -> None:
