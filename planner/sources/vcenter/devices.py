@@ -19,6 +19,7 @@ from planner.models import (
     UsbController,
     UsbDevice,
 )
+from planner.sources.vcenter.wire_types import is_a, vim_type
 
 Device = vim.vm.device
 NetworkNamer = Callable[[Any], str | None]
@@ -33,7 +34,7 @@ class MappedDevices:
 
 def _label(device: Any) -> str:
     info = getattr(device, "deviceInfo", None)
-    return getattr(info, "label", None) or f"{type(device).__name__.split('.')[-1]} {device.key}"
+    return getattr(info, "label", None) or f"{vim_type(device).__name__.split('.')[-1]} {device.key}"
 
 
 def _connected(device: Any) -> tuple[bool | None, bool | None]:
@@ -66,18 +67,18 @@ def _disk(device: Any, datastores: dict[str, str], controllers: dict[int, Any]) 
     if controller is not None:
         disk.controller = _label(controller)
         disk.controller_sharing = getattr(controller, "sharedBus", None)
-    if isinstance(backing, Device.VirtualDisk.RawDiskMappingVer1BackingInfo):
+    if is_a(backing, Device.VirtualDisk.RawDiskMappingVer1BackingInfo):
         mode = getattr(backing, "compatibilityMode", None) or ""
         disk.backing = "rdm"
         disk.rdm_mode = "physical" if mode.startswith("physical") else "virtual" if mode else None
         disk.lun_uuid = getattr(backing, "lunUuid", None)
-    elif isinstance(backing, Device.VirtualDisk.FlatVer2BackingInfo):
+    elif is_a(backing, Device.VirtualDisk.FlatVer2BackingInfo):
         disk.backing = "flat"
         disk.thin = bool(backing.thinProvisioned) if backing.thinProvisioned is not None else None
         disk.eager_zero = bool(backing.eagerlyScrub) if backing.eagerlyScrub is not None else None
-    elif isinstance(backing, Device.VirtualDisk.SeSparseBackingInfo):
+    elif is_a(backing, Device.VirtualDisk.SeSparseBackingInfo):
         disk.backing = "sesparse"
-    elif isinstance(backing, Device.VirtualDisk.SparseVer2BackingInfo | Device.VirtualDisk.SparseVer1BackingInfo):
+    elif is_a(backing, Device.VirtualDisk.SparseVer2BackingInfo | Device.VirtualDisk.SparseVer1BackingInfo):
         disk.backing = "sparse"
     else:
         disk.backing = "other"
@@ -85,7 +86,7 @@ def _disk(device: Any, datastores: dict[str, str], controllers: dict[int, Any]) 
 
 
 def _adapter(device: Any) -> str:
-    name = type(device).__name__.split(".")[-1]
+    name = vim_type(device).__name__.split(".")[-1]
     return name.removeprefix("Virtual").lower()
 
 
@@ -104,7 +105,7 @@ _PORT_BACKINGS: tuple[tuple[str, str], ...] = (
 def _port(device: Any) -> PortDevice:
     backing = device.backing
     kind = "other"
-    backing_name = type(backing).__name__ if backing is not None else ""
+    backing_name = vim_type(backing).__name__ if backing is not None else ""
     for suffix, label in _PORT_BACKINGS:
         if backing_name.endswith(suffix):
             kind = label
@@ -117,9 +118,9 @@ def _port(device: Any) -> PortDevice:
 
 def _pci(device: Any) -> PciDevice:
     backing = device.backing
-    if isinstance(backing, Device.VirtualPCIPassthrough.VmiopBackingInfo):
+    if is_a(backing, Device.VirtualPCIPassthrough.VmiopBackingInfo):
         return PciDevice(label=_label(device), kind="vgpu", device=getattr(backing, "vgpu", None))
-    if isinstance(backing, Device.VirtualPCIPassthrough.DynamicBackingInfo):
+    if is_a(backing, Device.VirtualPCIPassthrough.DynamicBackingInfo):
         return PciDevice(label=_label(device), kind="dynamic", device=getattr(backing, "deviceName", None))
     parts = [getattr(backing, "id", None), getattr(backing, "deviceName", None)]
     return PciDevice(label=_label(device), kind="passthrough", device=" ".join(p for p in parts if p) or None)
@@ -139,12 +140,12 @@ def _cdrom(device: Any) -> CdRom:
     backing = device.backing
     connected, start = _connected(device)
     cdrom = CdRom(label=_label(device), connected=connected, start_connected=start)
-    if isinstance(backing, Device.VirtualCdrom.IsoBackingInfo):
+    if is_a(backing, Device.VirtualCdrom.IsoBackingInfo):
         cdrom.backing = "iso"
         cdrom.iso_path = backing.fileName
-    elif isinstance(backing, _CLIENT_CDROM):
+    elif is_a(backing, _CLIENT_CDROM):
         cdrom.backing = "client"
-    elif isinstance(backing, Device.VirtualCdrom.AtapiBackingInfo | Device.VirtualCdrom.PassthroughBackingInfo):
+    elif is_a(backing, Device.VirtualCdrom.AtapiBackingInfo | Device.VirtualCdrom.PassthroughBackingInfo):
         cdrom.backing = "host"
     return cdrom
 
@@ -153,32 +154,32 @@ def map_devices(devices: Iterable[Any], datastores: dict[str, str], network_name
     """One pass over the device list; unknown device types are ignored."""
     mapped = MappedDevices()
     items = list(devices or ())
-    controllers = {d.key: d for d in items if isinstance(d, Device.VirtualController)}
+    controllers = {d.key: d for d in items if is_a(d, Device.VirtualController)}
     extra = mapped.devices
     for device in items:
-        if isinstance(device, Device.VirtualDisk):
+        if is_a(device, Device.VirtualDisk):
             mapped.disks.append(_disk(device, datastores, controllers))
-        elif isinstance(device, Device.VirtualEthernetCard):
+        elif is_a(device, Device.VirtualEthernetCard):
             mapped.nics.append(_nic(device, network_name))
-        elif isinstance(device, Device.VirtualUSBXHCIController):
+        elif is_a(device, Device.VirtualUSBXHCIController):
             extra.usb_controllers.append(UsbController(label=_label(device), kind="usb3"))
-        elif isinstance(device, Device.VirtualUSBController):
+        elif is_a(device, Device.VirtualUSBController):
             extra.usb_controllers.append(UsbController(label=_label(device), kind="usb2"))
-        elif isinstance(device, Device.VirtualUSB):
+        elif is_a(device, Device.VirtualUSB):
             connected = getattr(device, "connected", None)
             extra.usb_devices.append(UsbDevice(label=_label(device), backing=getattr(device.backing, "deviceName",
                                                                                      None), connected=connected))
-        elif isinstance(device, Device.VirtualSerialPort):
+        elif is_a(device, Device.VirtualSerialPort):
             extra.serial_ports.append(_port(device))
-        elif isinstance(device, Device.VirtualParallelPort):
+        elif is_a(device, Device.VirtualParallelPort):
             extra.parallel_ports.append(_port(device))
-        elif isinstance(device, Device.VirtualPCIPassthrough):
+        elif is_a(device, Device.VirtualPCIPassthrough):
             extra.pci.append(_pci(device))
-        elif isinstance(device, Device.VirtualSCSIPassthrough):
+        elif is_a(device, Device.VirtualSCSIPassthrough):
             extra.scsi_passthrough.append(_scsi_passthrough(device))
-        elif isinstance(device, Device.VirtualCdrom):
+        elif is_a(device, Device.VirtualCdrom):
             extra.cdroms.append(_cdrom(device))
-        elif isinstance(device, Device.VirtualTPM):
+        elif is_a(device, Device.VirtualTPM):
             extra.tpm = True
     if items and extra.tpm is None:
         extra.tpm = False
