@@ -147,9 +147,47 @@ def _scalar(kind: type) -> Scalar | None:
     elif issubclass(kind, str):
         converter = str
     else:
-        raise UnknownContent(f"the type {kind.__name__}")
+        converter = None  # anyType: the element must say its type
     _SCALARS[kind] = converter
     return converter
+
+
+_ARRAY, _REF, _DATA, _ANY = "array", "ref", "data", "any"
+_SHAPES: dict[type, Scalar | str] = {}
+
+
+def _shape(kind: type) -> Scalar | str:
+    """How a type's elements are read: a text converter, or one of array / reference / data object."""
+    found = _SHAPES.get(kind)
+    if found is None:
+        scalar = _scalar(kind)
+        if scalar is not None:
+            found = scalar
+        elif issubclass(kind, list):
+            found = _ARRAY
+        elif issubclass(kind, VmomiSupport.ManagedObject):
+            found = _REF
+        elif issubclass(kind, VmomiSupport.DataObject):
+            found = _DATA
+        else:
+            found = _ANY
+        _SHAPES[kind] = found
+    return found
+
+
+Field = tuple[str, type, bool, "Scalar | str"]
+_FIELDS: dict[type, dict[str, Field]] = {}
+
+
+def _fields(kind: type) -> dict[str, Field]:
+    """Element tag (namespace included) -> (property name, item type, is array, item shape) of a data type."""
+    found = _FIELDS.get(kind)
+    if found is None:
+        found = {}
+        for name, (item, is_array) in _properties(kind).items():
+            found[f"{{{VIM_NS}}}{name}"] = found[name] = (name, item, is_array, _shape(item))
+        _FIELDS[kind] = found
+    return found
 
 
 class Converter:
@@ -157,40 +195,46 @@ class Converter:
 
     def __init__(self) -> None:
         self.prefixes: dict[str, str] = {"": VIM_NS, "xsd": VmomiSupport.XMLNS_XSD}
+        self._types: dict[str, type] = {}
 
-    def declared(self, element: Element, default: type) -> type:
-        """The element's own `xsi:type` if it has one, else the schema's type."""
-        xsi = element.get(XSI_TYPE)
-        if not xsi:
-            return default
-        prefix, _, name = xsi.rpartition(":")
-        return resolve(self.prefixes.get(prefix, VIM_NS), name)
+    def declared(self, xsi: str) -> type:
+        """The type an `xsi:type` attribute names."""
+        found = self._types.get(xsi)
+        if found is None:
+            prefix, _, name = xsi.rpartition(":")
+            found = self._types[xsi] = resolve(self.prefixes.get(prefix, VIM_NS), name)
+        return found
 
     def value(self, element: Element, kind: type) -> Any:
         """The value of one element whose schema type is `kind` (overridden by its `xsi:type`)."""
-        kind = self.declared(element, kind)
-        scalar = _SCALARS[kind] if kind in _SCALARS else _scalar(kind)
-        if scalar is not None:
-            return scalar(element.text or "")
-        if issubclass(kind, list):
+        xsi = element.get(XSI_TYPE)
+        if xsi:
+            kind = self.declared(xsi)
+        shape = _SHAPES.get(kind) or _shape(kind)
+        if shape is _DATA:
+            return self.data(element, kind)
+        if shape is _ARRAY:
             item = kind.Item  # type: ignore[attr-defined]
             return [self.value(child, item) for child in element]
-        if issubclass(kind, VmomiSupport.ManagedObject):
-            return WireRef(element.get("type") or kind._wsdlName, element.text or "")
-        return self.data(element, kind)
+        if shape is _REF:
+            return WireRef(element.get("type") or str(getattr(kind, "_wsdlName", "")), element.text or "")
+        if shape is _ANY:
+            raise UnknownContent(f"a value of no stated type in {element.tag.rpartition('}')[2]}")
+        return shape(element.text or "")  # type: ignore[operator]
 
     def data(self, element: Element, kind: type) -> WireObject:
         obj = WireObject(kind)
-        props = _properties(kind)
+        table = _FIELDS.get(kind) or _fields(kind)
         fields = obj.__dict__
         for child in element:
-            tag = child.tag
-            name = tag[tag.index("}") + 1:] if tag[0] == "{" else tag
-            prop = props.get(name)
-            if prop is None:
-                raise UnknownContent(f"the property {kind.__name__}.{name}")
-            item, is_array = prop
-            value = self.value(child, item)
+            entry = table.get(child.tag)
+            if entry is None:
+                raise UnknownContent(f"the property {kind.__name__}.{child.tag.rpartition('}')[2]}")
+            name, item, is_array, shape = entry
+            if type(shape) is not str and not child.get(XSI_TYPE):
+                value = shape(child.text or "")  # type: ignore[operator]
+            else:
+                value = self.value(child, item)
             if is_array:
                 fields.setdefault(name, []).append(value)
             else:
