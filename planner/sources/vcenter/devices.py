@@ -54,6 +54,26 @@ def _datastore_name(backing: Any, datastores: dict[str, str]) -> str | None:
     return None
 
 
+_DISK_BACKINGS: tuple[tuple[str, str], ...] = (
+    ("RawDiskMappingVer1BackingInfo", "rdm"), ("FlatVer2BackingInfo", "flat"), ("SeSparseBackingInfo", "sesparse"),
+    ("SparseVer2BackingInfo", "sparse"), ("SparseVer1BackingInfo", "sparse"),
+)
+_DISK_BACKING_OF: dict[type, str] = {}
+
+
+def _disk_backing(backing: Any) -> str:
+    """flat, rdm, sesparse, sparse or other, looked up once per backing type."""
+    if backing is None:
+        return "other"
+    backing_type = vim_type(backing)
+    found = _DISK_BACKING_OF.get(backing_type)
+    if found is None:
+        found = next((name for cls, name in _DISK_BACKINGS
+                      if issubclass(backing_type, getattr(Device.VirtualDisk, cls))), "other")
+        _DISK_BACKING_OF[backing_type] = found
+    return found
+
+
 def _disk(device: Any, datastores: dict[str, str], controllers: dict[int, Any]) -> Disk:
     backing = device.backing
     capacity = getattr(device, "capacityInBytes", None) or (
@@ -67,21 +87,15 @@ def _disk(device: Any, datastores: dict[str, str], controllers: dict[int, Any]) 
     if controller is not None:
         disk.controller = _label(controller)
         disk.controller_sharing = getattr(controller, "sharedBus", None)
-    if is_a(backing, Device.VirtualDisk.RawDiskMappingVer1BackingInfo):
+    kind = _disk_backing(backing)
+    disk.backing = kind
+    if kind == "rdm":
         mode = getattr(backing, "compatibilityMode", None) or ""
-        disk.backing = "rdm"
         disk.rdm_mode = "physical" if mode.startswith("physical") else "virtual" if mode else None
         disk.lun_uuid = getattr(backing, "lunUuid", None)
-    elif is_a(backing, Device.VirtualDisk.FlatVer2BackingInfo):
-        disk.backing = "flat"
+    elif kind == "flat":
         disk.thin = bool(backing.thinProvisioned) if backing.thinProvisioned is not None else None
         disk.eager_zero = bool(backing.eagerlyScrub) if backing.eagerlyScrub is not None else None
-    elif is_a(backing, Device.VirtualDisk.SeSparseBackingInfo):
-        disk.backing = "sesparse"
-    elif is_a(backing, Device.VirtualDisk.SparseVer2BackingInfo | Device.VirtualDisk.SparseVer1BackingInfo):
-        disk.backing = "sparse"
-    else:
-        disk.backing = "other"
     return disk
 
 
@@ -150,36 +164,53 @@ def _cdrom(device: Any) -> CdRom:
     return cdrom
 
 
+_KINDS: tuple[tuple[str, str], ...] = (
+    ("VirtualDisk", "disk"), ("VirtualEthernetCard", "nic"), ("VirtualUSBXHCIController", "usb3"),
+    ("VirtualUSBController", "usb2"), ("VirtualUSB", "usb"), ("VirtualSerialPort", "serial"),
+    ("VirtualParallelPort", "parallel"), ("VirtualPCIPassthrough", "pci"), ("VirtualSCSIPassthrough", "scsi"),
+    ("VirtualCdrom", "cdrom"), ("VirtualTPM", "tpm"),
+)
+_KIND_OF: dict[type, tuple[str | None, bool]] = {}
+
+
+def _kind(device: Any) -> tuple[str | None, bool]:
+    """(what planner reads the device as, or None; whether it is a controller), looked up once per type."""
+    device_type = vim_type(device)
+    found = _KIND_OF.get(device_type)
+    if found is None:
+        kind = next((name for cls, name in _KINDS if issubclass(device_type, getattr(Device, cls))), None)
+        found = _KIND_OF[device_type] = (kind, issubclass(device_type, Device.VirtualController))
+    return found
+
+
 def map_devices(devices: Iterable[Any], datastores: dict[str, str], network_name: NetworkNamer) -> MappedDevices:
     """One pass over the device list; unknown device types are ignored."""
     mapped = MappedDevices()
-    items = list(devices or ())
-    controllers = {d.key: d for d in items if is_a(d, Device.VirtualController)}
+    items = [(device, *_kind(device)) for device in devices or ()]
+    controllers = {d.key: d for d, _, is_controller in items if is_controller}
     extra = mapped.devices
-    for device in items:
-        if is_a(device, Device.VirtualDisk):
+    for device, kind, _ in items:
+        if kind == "disk":
             mapped.disks.append(_disk(device, datastores, controllers))
-        elif is_a(device, Device.VirtualEthernetCard):
+        elif kind == "nic":
             mapped.nics.append(_nic(device, network_name))
-        elif is_a(device, Device.VirtualUSBXHCIController):
-            extra.usb_controllers.append(UsbController(label=_label(device), kind="usb3"))
-        elif is_a(device, Device.VirtualUSBController):
-            extra.usb_controllers.append(UsbController(label=_label(device), kind="usb2"))
-        elif is_a(device, Device.VirtualUSB):
+        elif kind in ("usb3", "usb2"):
+            extra.usb_controllers.append(UsbController(label=_label(device), kind=kind))
+        elif kind == "usb":
             connected = getattr(device, "connected", None)
             extra.usb_devices.append(UsbDevice(label=_label(device), backing=getattr(device.backing, "deviceName",
                                                                                      None), connected=connected))
-        elif is_a(device, Device.VirtualSerialPort):
+        elif kind == "serial":
             extra.serial_ports.append(_port(device))
-        elif is_a(device, Device.VirtualParallelPort):
+        elif kind == "parallel":
             extra.parallel_ports.append(_port(device))
-        elif is_a(device, Device.VirtualPCIPassthrough):
+        elif kind == "pci":
             extra.pci.append(_pci(device))
-        elif is_a(device, Device.VirtualSCSIPassthrough):
+        elif kind == "scsi":
             extra.scsi_passthrough.append(_scsi_passthrough(device))
-        elif is_a(device, Device.VirtualCdrom):
+        elif kind == "cdrom":
             extra.cdroms.append(_cdrom(device))
-        elif is_a(device, Device.VirtualTPM):
+        elif kind == "tpm":
             extra.tpm = True
     if items and extra.tpm is None:
         extra.tpm = False
