@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
 
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
@@ -95,7 +96,7 @@ def translate_errors(settings: ServerSettings, stage: str) -> Iterator[None]:
                            hint="Check the host name, port and network path.") from exc
     except (http.client.HTTPException, ConnectionError, OSError) as exc:
         raise _lost(where, stage, exc) from exc
-    except (ParseError, MalformedResponse) as exc:
+    except (ParseError, ExpatError, MalformedResponse) as exc:
         raise ConnectError(f"{where} sent a malformed answer while {stage} ({exc}); nothing was stored.",
                            hint="Collect again; if it persists, collect with --parser pyvmomi and report it.") from exc
     except vmodl.MethodFault as exc:

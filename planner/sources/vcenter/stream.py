@@ -130,9 +130,12 @@ def _parse_result(chunks: Iterator[bytes]) -> Page:
 
 
 def _body(response: http.client.HTTPResponse) -> Iterator[bytes]:
+    """The body in chunks; a connection that ends before the promised Content-Length is a lost connection."""
     while True:
         chunk = response.read(CHUNK)
         if not chunk:
+            if response.length:  # bytes still promised
+                raise http.client.IncompleteRead(b"", response.length)
             return
         yield chunk
 
