@@ -1,8 +1,8 @@
 """A tiny HTTPS proxy on 127.0.0.1 in front of the simulator that breaks one chosen answer on purpose.
 
 Everything is forwarded as is, except the first answer to a request whose body holds every byte string of
-`trigger` (by default the VirtualMachine RetrievePropertiesEx): that one is truncated, corrupted, replaced by a SOAP fault, given a
-DOCTYPE, or the connection is dropped, as `mode` says.
+`trigger` (by default the VirtualMachine RetrievePropertiesEx): that one is truncated, corrupted, replaced by a
+SOAP fault, given a DOCTYPE, or the connection is dropped, as `mode` says.
 """
 
 from __future__ import annotations
