@@ -7,6 +7,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -47,6 +48,14 @@ def _progress() -> Iterator[ProgressCallback | None]:
         yield update
 
 
+class Parser(StrEnum):
+    """Values of --parser."""
+
+    auto = "auto"
+    stream = "stream"
+    pyvmomi = "pyvmomi"
+
+
 def collect_command(
     server: Annotated[list[str] | None, typer.Option("--server", "-s", help="vCenter host name or URL; repeat "
                                                      "for several. Else VMWARE_HOST, GOVC_URL or VSPHERE_SERVER.")]
@@ -70,6 +79,9 @@ def collect_command(
     page_size: Annotated[int, typer.Option(help="Objects per PropertyCollector page.", min=1, max=100_000)] = 1000,
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format of the result line.")]
     = TableOrJson.table,
+    parser: Annotated[Parser, typer.Option(help="How API answers are read: the fast stream parser, falling back "
+                                           "to pyVmomi's with a warning for what it does not know (auto), or "
+                                           "only one of them.")] = Parser.auto,
 ) -> None:
     """Collect one or more vCenters into a new snapshot (all or nothing)."""
     from planner.sources.vcenter import ConnectionFlags, collect, load_config_file, resolve_servers  # pyVmomi: slow
@@ -93,7 +105,7 @@ def collect_command(
             warn(f"TLS certificate verification is off for {settings.address}.")
     with open_store(create=True) as store:  # opened first: a bad --db fails before a long collect, not after
         with _progress() as progress:
-            estate, warnings = collect(servers, page_size=page_size, progress=progress)
+            estate, warnings = collect(servers, page_size=page_size, progress=progress, parser=parser.value)
         for warning in warnings:
             warn(warning)
         info = store.save(estate, origin="vcenter:" + ",".join(s.address for s in servers), label=label)

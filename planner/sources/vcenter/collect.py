@@ -11,20 +11,25 @@ from typing import Any
 
 from pyVmomi import vim, vmodl
 
-from planner.errors import PermissionDeniedError
+from planner.errors import ConnectError, PermissionDeniedError
 from planner.models import Datacenter, Datastore, Estate, Network, Source, SourceKind
 from planner.sources.vcenter import properties as paths
 from planner.sources.vcenter.connection import Connection, connect, translate_errors
 from planner.sources.vcenter.mapping import Lookups, map_cluster, map_host, map_vm
-from planner.sources.vcenter.retrieve import PAGE_SIZE, ObjectProps, retrieve
+from planner.sources.vcenter.retrieve import PAGE_SIZE, ObjectProps, Pages, pyvmomi_pages, retrieve
 from planner.sources.vcenter.settings import ServerSettings
+from planner.sources.vcenter.stream import stream_pages
 from planner.sources.vcenter.tags import TaggingClient, TagsUnavailable
 from planner.sources.vcenter.topology import Topology, moid
+from planner.sources.vcenter.wire_types import UnknownContent, is_a
 
 Progress = Callable[[str, str, int], None]
 """Called as (server, object kind, objects in the page just read)."""
 
 _DENIED_FAULTS = (vim.fault.NoPermission,)
+
+PARSERS = ("auto", "stream", "pyvmomi")
+"""How PropertyCollector answers are read: the stream parser, falling back to pyVmomi's (auto), or one of them."""
 
 
 def _in_background(function: Callable[..., Any], *args: Any) -> Future[Any]:
@@ -54,12 +59,37 @@ class ServerInventory:
 class _Reader:
     """Retrieves object kinds from one connection and keeps track of denied objects."""
 
-    def __init__(self, connection: Connection, page_size: int, progress: Progress | None) -> None:
+    def __init__(self, connection: Connection, page_size: int, progress: Progress | None,
+                 parser: str = "auto") -> None:
         self.connection = connection
         self.page_size = page_size
         self.progress = progress
+        self.parser = parser
         self.skipped: list[str] = []
         self.denied: list[str] = []
+        self.warnings: list[str] = []
+
+    def _retrieve(self, mo_type: type, wanted: tuple[str, ...], on_page: Callable[[int], None],
+                  pages: Pages) -> list[ObjectProps]:
+        return list(retrieve(self.connection.content, mo_type, wanted, page_size=self.page_size, on_page=on_page,
+                             skipped=self.skipped, pages=pages))
+
+    def _objects(self, kind: str, mo_type: type, wanted: tuple[str, ...],
+                 on_page: Callable[[int], None]) -> list[ObjectProps]:
+        """The stream parser first (unless told otherwise); pyVmomi's for what the stream parser does not know."""
+        if self.parser == "pyvmomi":
+            return self._retrieve(mo_type, wanted, on_page, pyvmomi_pages)
+        server = self.connection.settings.address
+        try:
+            return self._retrieve(mo_type, wanted, on_page, stream_pages)
+        except UnknownContent as exc:
+            if self.parser == "stream":
+                raise ConnectError(f"{server} sent {exc} in the {kind} properties, which the stream parser does "
+                                   "not read; nothing was stored.",
+                                   hint="Collect with --parser auto (or pyvmomi).") from exc
+            self.warnings.append(f"{server}: the {kind} properties hold {exc}, which the stream parser does not "
+                                 "read; they were read again through pyVmomi.")
+            return self._retrieve(mo_type, wanted, on_page, pyvmomi_pages)
 
     def read(self, kind: str, mo_type: type, wanted: tuple[str, ...]) -> list[ObjectProps]:
         server = self.connection.settings.address
@@ -69,14 +99,13 @@ class _Reader:
             if self.progress is not None:
                 self.progress(server, kind, count)
 
-        objects = list(retrieve(self.connection.content, mo_type, wanted, page_size=self.page_size,
-                                on_page=on_page, skipped=self.skipped))
+        objects = self._objects(kind, mo_type, wanted, on_page)
         unknown: set[str] = set()
         for obj in objects:
             faults = {path: getattr(fault, "fault", None) or fault for path, fault in obj.missing.items()}
-            if any(isinstance(fault, _DENIED_FAULTS) for fault in faults.values()):
+            if any(is_a(fault, _DENIED_FAULTS) for fault in faults.values()):
                 self.denied.append(f"{obj.props.get('name') or obj.moid} ({type_name} {obj.moid})")
-            unknown.update(path for path, fault in faults.items() if isinstance(fault, vmodl.query.InvalidProperty))
+            unknown.update(path for path, fault in faults.items() if is_a(fault, vmodl.query.InvalidProperty))
         self.skipped.extend(f"{type_name}.{path}" for path in sorted(unknown))
         return objects
 
@@ -98,12 +127,12 @@ def _read_tags(connection: Connection, warnings: list[str]) -> dict[str, list[tu
 
 
 def collect_server(settings: ServerSettings, *, page_size: int = PAGE_SIZE,
-                   progress: Progress | None = None) -> ServerInventory:
+                   progress: Progress | None = None, parser: str = "auto") -> ServerInventory:
     """Everything planner reads from one vCenter, mapped into an Estate of its own."""
     connection = connect(settings)
     try:
         with translate_errors(settings, "collecting the inventory"):
-            return _collect(connection, page_size, progress)
+            return _collect(connection, page_size, progress, parser)
     finally:
         connection.close()
 
@@ -160,13 +189,13 @@ def _refuse_denied(reader: _Reader, settings: ServerSettings) -> None:
         "Nothing was stored.", hint="Grant read-only access on the whole inventory (propagated), then collect again.")
 
 
-def _collect(connection: Connection, page_size: int, progress: Progress | None) -> ServerInventory:
+def _collect(connection: Connection, page_size: int, progress: Progress | None, parser: str) -> ServerInventory:
     """Read one vCenter. The VMs and the tags are fetched in the background while the rest is read."""
     content = connection.content
     about = content.about
     source_name = connection.settings.address
     warnings: list[str] = []
-    reader = _Reader(connection, page_size, progress)
+    reader = _Reader(connection, page_size, progress, parser)
     lookups = Lookups(source=source_name, topology=Topology(), custom_fields=_custom_fields(content))
     vms_future = _in_background(reader.read, "VirtualMachine", vim.VirtualMachine, paths.VM_PATHS)
     tags_future = _in_background(_read_tags, connection, warnings)
@@ -174,6 +203,7 @@ def _collect(connection: Connection, page_size: int, progress: Progress | None) 
     vms_raw = vms_future.result()
     lookups.tags = tags_future.result()
     _refuse_denied(reader, connection.settings)
+    warnings.extend(reader.warnings)
     if reader.skipped:
         warnings.append(f"{connection.settings.address} does not know the properties "
                         f"{', '.join(sorted(set(reader.skipped)))}; they are left empty.")
@@ -236,10 +266,10 @@ def merge(parts: list[Estate]) -> Estate:
 
 
 def collect(servers: list[ServerSettings], *, page_size: int = PAGE_SIZE,
-            progress: Progress | None = None) -> tuple[Estate, list[str]]:
+            progress: Progress | None = None, parser: str = "auto") -> tuple[Estate, list[str]]:
     """Collect every server concurrently; all succeed or nothing is returned, and the first failure is reported
     as soon as it happens."""
-    futures = [_in_background(lambda s=s: collect_server(s, page_size=page_size, progress=progress))
+    futures = [_in_background(lambda s=s: collect_server(s, page_size=page_size, progress=progress, parser=parser))
                for s in servers]
     done, _pending = wait(futures, return_when=FIRST_EXCEPTION)
     for future in futures:

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
 
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
@@ -24,6 +26,7 @@ from planner.errors import (
     TlsError,
 )
 from planner.sources.vcenter.settings import ServerSettings
+from planner.sources.vcenter.wire_types import MalformedResponse
 
 CONNECT_TIMEOUT = 120
 """Seconds a single request may take before the connection counts as lost."""
@@ -93,6 +96,9 @@ def translate_errors(settings: ServerSettings, stage: str) -> Iterator[None]:
                            hint="Check the host name, port and network path.") from exc
     except (http.client.HTTPException, ConnectionError, OSError) as exc:
         raise _lost(where, stage, exc) from exc
+    except (ParseError, ExpatError, MalformedResponse) as exc:
+        raise ConnectError(f"{where} sent a malformed answer while {stage} ({exc}); nothing was stored.",
+                           hint="Collect again; if it persists, collect with --parser pyvmomi and report it.") from exc
     except vmodl.MethodFault as exc:
         message = getattr(exc, "msg", "") or type(exc).__name__
         raise ConnectError(f"{where} failed while {stage}: {message}.") from exc

@@ -19,6 +19,7 @@ from planner.models import (
     UsbController,
     UsbDevice,
 )
+from planner.sources.vcenter.wire_types import is_a, vim_type
 
 Device = vim.vm.device
 NetworkNamer = Callable[[Any], str | None]
@@ -33,7 +34,7 @@ class MappedDevices:
 
 def _label(device: Any) -> str:
     info = getattr(device, "deviceInfo", None)
-    return getattr(info, "label", None) or f"{type(device).__name__.split('.')[-1]} {device.key}"
+    return getattr(info, "label", None) or f"{vim_type(device).__name__.split('.')[-1]} {device.key}"
 
 
 def _connected(device: Any) -> tuple[bool | None, bool | None]:
@@ -53,6 +54,26 @@ def _datastore_name(backing: Any, datastores: dict[str, str]) -> str | None:
     return None
 
 
+_DISK_BACKINGS: tuple[tuple[str, str], ...] = (
+    ("RawDiskMappingVer1BackingInfo", "rdm"), ("FlatVer2BackingInfo", "flat"), ("SeSparseBackingInfo", "sesparse"),
+    ("SparseVer2BackingInfo", "sparse"), ("SparseVer1BackingInfo", "sparse"),
+)
+_DISK_BACKING_OF: dict[type, str] = {}
+
+
+def _disk_backing(backing: Any) -> str:
+    """flat, rdm, sesparse, sparse or other, looked up once per backing type."""
+    if backing is None:
+        return "other"
+    backing_type = vim_type(backing)
+    found = _DISK_BACKING_OF.get(backing_type)
+    if found is None:
+        found = next((name for cls, name in _DISK_BACKINGS
+                      if issubclass(backing_type, getattr(Device.VirtualDisk, cls))), "other")
+        _DISK_BACKING_OF[backing_type] = found
+    return found
+
+
 def _disk(device: Any, datastores: dict[str, str], controllers: dict[int, Any]) -> Disk:
     backing = device.backing
     capacity = getattr(device, "capacityInBytes", None) or (
@@ -66,26 +87,20 @@ def _disk(device: Any, datastores: dict[str, str], controllers: dict[int, Any]) 
     if controller is not None:
         disk.controller = _label(controller)
         disk.controller_sharing = getattr(controller, "sharedBus", None)
-    if isinstance(backing, Device.VirtualDisk.RawDiskMappingVer1BackingInfo):
+    kind = _disk_backing(backing)
+    disk.backing = kind
+    if kind == "rdm":
         mode = getattr(backing, "compatibilityMode", None) or ""
-        disk.backing = "rdm"
         disk.rdm_mode = "physical" if mode.startswith("physical") else "virtual" if mode else None
         disk.lun_uuid = getattr(backing, "lunUuid", None)
-    elif isinstance(backing, Device.VirtualDisk.FlatVer2BackingInfo):
-        disk.backing = "flat"
+    elif kind == "flat":
         disk.thin = bool(backing.thinProvisioned) if backing.thinProvisioned is not None else None
         disk.eager_zero = bool(backing.eagerlyScrub) if backing.eagerlyScrub is not None else None
-    elif isinstance(backing, Device.VirtualDisk.SeSparseBackingInfo):
-        disk.backing = "sesparse"
-    elif isinstance(backing, Device.VirtualDisk.SparseVer2BackingInfo | Device.VirtualDisk.SparseVer1BackingInfo):
-        disk.backing = "sparse"
-    else:
-        disk.backing = "other"
     return disk
 
 
 def _adapter(device: Any) -> str:
-    name = type(device).__name__.split(".")[-1]
+    name = vim_type(device).__name__.split(".")[-1]
     return name.removeprefix("Virtual").lower()
 
 
@@ -104,7 +119,7 @@ _PORT_BACKINGS: tuple[tuple[str, str], ...] = (
 def _port(device: Any) -> PortDevice:
     backing = device.backing
     kind = "other"
-    backing_name = type(backing).__name__ if backing is not None else ""
+    backing_name = vim_type(backing).__name__ if backing is not None else ""
     for suffix, label in _PORT_BACKINGS:
         if backing_name.endswith(suffix):
             kind = label
@@ -117,9 +132,9 @@ def _port(device: Any) -> PortDevice:
 
 def _pci(device: Any) -> PciDevice:
     backing = device.backing
-    if isinstance(backing, Device.VirtualPCIPassthrough.VmiopBackingInfo):
+    if is_a(backing, Device.VirtualPCIPassthrough.VmiopBackingInfo):
         return PciDevice(label=_label(device), kind="vgpu", device=getattr(backing, "vgpu", None))
-    if isinstance(backing, Device.VirtualPCIPassthrough.DynamicBackingInfo):
+    if is_a(backing, Device.VirtualPCIPassthrough.DynamicBackingInfo):
         return PciDevice(label=_label(device), kind="dynamic", device=getattr(backing, "deviceName", None))
     parts = [getattr(backing, "id", None), getattr(backing, "deviceName", None)]
     return PciDevice(label=_label(device), kind="passthrough", device=" ".join(p for p in parts if p) or None)
@@ -139,46 +154,63 @@ def _cdrom(device: Any) -> CdRom:
     backing = device.backing
     connected, start = _connected(device)
     cdrom = CdRom(label=_label(device), connected=connected, start_connected=start)
-    if isinstance(backing, Device.VirtualCdrom.IsoBackingInfo):
+    if is_a(backing, Device.VirtualCdrom.IsoBackingInfo):
         cdrom.backing = "iso"
         cdrom.iso_path = backing.fileName
-    elif isinstance(backing, _CLIENT_CDROM):
+    elif is_a(backing, _CLIENT_CDROM):
         cdrom.backing = "client"
-    elif isinstance(backing, Device.VirtualCdrom.AtapiBackingInfo | Device.VirtualCdrom.PassthroughBackingInfo):
+    elif is_a(backing, Device.VirtualCdrom.AtapiBackingInfo | Device.VirtualCdrom.PassthroughBackingInfo):
         cdrom.backing = "host"
     return cdrom
+
+
+_KINDS: tuple[tuple[str, str], ...] = (
+    ("VirtualDisk", "disk"), ("VirtualEthernetCard", "nic"), ("VirtualUSBXHCIController", "usb3"),
+    ("VirtualUSBController", "usb2"), ("VirtualUSB", "usb"), ("VirtualSerialPort", "serial"),
+    ("VirtualParallelPort", "parallel"), ("VirtualPCIPassthrough", "pci"), ("VirtualSCSIPassthrough", "scsi"),
+    ("VirtualCdrom", "cdrom"), ("VirtualTPM", "tpm"),
+)
+_KIND_OF: dict[type, tuple[str | None, bool]] = {}
+
+
+def _kind(device: Any) -> tuple[str | None, bool]:
+    """(what planner reads the device as, or None; whether it is a controller), looked up once per type."""
+    device_type = vim_type(device)
+    found = _KIND_OF.get(device_type)
+    if found is None:
+        kind = next((name for cls, name in _KINDS if issubclass(device_type, getattr(Device, cls))), None)
+        found = _KIND_OF[device_type] = (kind, issubclass(device_type, Device.VirtualController))
+    return found
 
 
 def map_devices(devices: Iterable[Any], datastores: dict[str, str], network_name: NetworkNamer) -> MappedDevices:
     """One pass over the device list; unknown device types are ignored."""
     mapped = MappedDevices()
-    items = list(devices or ())
-    controllers = {d.key: d for d in items if isinstance(d, Device.VirtualController)}
+    items = [(device, *_kind(device)) for device in devices or ()]
+    controllers = {d.key: d for d, _, is_controller in items if is_controller}
     extra = mapped.devices
-    for device in items:
-        if isinstance(device, Device.VirtualDisk):
+    for device, kind, _ in items:
+        if kind == "disk":
             mapped.disks.append(_disk(device, datastores, controllers))
-        elif isinstance(device, Device.VirtualEthernetCard):
+        elif kind == "nic":
             mapped.nics.append(_nic(device, network_name))
-        elif isinstance(device, Device.VirtualUSBXHCIController):
-            extra.usb_controllers.append(UsbController(label=_label(device), kind="usb3"))
-        elif isinstance(device, Device.VirtualUSBController):
-            extra.usb_controllers.append(UsbController(label=_label(device), kind="usb2"))
-        elif isinstance(device, Device.VirtualUSB):
+        elif kind in ("usb3", "usb2"):
+            extra.usb_controllers.append(UsbController(label=_label(device), kind=kind))
+        elif kind == "usb":
             connected = getattr(device, "connected", None)
             extra.usb_devices.append(UsbDevice(label=_label(device), backing=getattr(device.backing, "deviceName",
                                                                                      None), connected=connected))
-        elif isinstance(device, Device.VirtualSerialPort):
+        elif kind == "serial":
             extra.serial_ports.append(_port(device))
-        elif isinstance(device, Device.VirtualParallelPort):
+        elif kind == "parallel":
             extra.parallel_ports.append(_port(device))
-        elif isinstance(device, Device.VirtualPCIPassthrough):
+        elif kind == "pci":
             extra.pci.append(_pci(device))
-        elif isinstance(device, Device.VirtualSCSIPassthrough):
+        elif kind == "scsi":
             extra.scsi_passthrough.append(_scsi_passthrough(device))
-        elif isinstance(device, Device.VirtualCdrom):
+        elif kind == "cdrom":
             extra.cdroms.append(_cdrom(device))
-        elif isinstance(device, Device.VirtualTPM):
+        elif kind == "tpm":
             extra.tpm = True
     if items and extra.tpm is None:
         extra.tpm = False

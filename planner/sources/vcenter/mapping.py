@@ -22,6 +22,7 @@ from planner.models import (
 )
 from planner.sources.vcenter.devices import map_devices
 from planner.sources.vcenter.topology import Topology, moid
+from planner.sources.vcenter.wire_types import vim_type
 
 _POWER = {state.value: state for state in PowerState}
 
@@ -219,7 +220,7 @@ def map_host(object_id: str, p: dict[str, Any], lookups: Lookups, cluster: str |
 
 
 def _rule(rule: Any, vm_name: Callable[[str], str], groups: dict[str, Any], host_names: dict[str, str]) -> ClusterRule:
-    kind_name = type(rule).__name__.split(".")[-1]
+    kind_name = vim_type(rule).__name__.split(".")[-1]
     base = {"name": rule.name, "enabled": rule.enabled, "mandatory": getattr(rule, "mandatory", None)}
     if kind_name == "AffinityRuleSpec":
         return ClusterRule(kind="vm-affinity", vms=[vm_name(moid(v) or "") for v in rule.vm or ()], **base)

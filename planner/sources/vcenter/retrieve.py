@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,31 @@ class ObjectProps:
     missing: dict[str, Any] = field(default_factory=dict)
     kind: str = ""
     """The object's vSphere type name, e.g. `OpaqueNetwork` for a network of that subtype."""
+
+
+@dataclass
+class Page:
+    """One PropertyCollector answer: its objects and the token of the next page, if any."""
+
+    objects: list[ObjectProps]
+    token: str | None
+
+
+Pages = Callable[[Any, Any, Any], Iterable[Page]]
+"""(collector, filter spec, retrieve options) -> the pages of one retrieval."""
+
+
+def pyvmomi_pages(collector: Any, spec: Any, options: Any) -> Iterator[Page]:
+    """Pages through pyVmomi's deserializer: objects built by pyVmomi, then flattened."""
+    result = collector.RetrievePropertiesEx([spec], options)
+    while result is not None:
+        objects = []
+        for obj in result.objects:
+            props = {prop.name: prop.val for prop in obj.propSet}
+            missing = {item.path: item.fault for item in (obj.missingSet or ())}
+            objects.append(ObjectProps(obj.obj._moId, props, missing, type(obj.obj).__name__.rsplit(".", 1)[-1]))
+        yield Page(objects, result.token)
+        result = collector.ContinueRetrievePropertiesEx(result.token) if result.token else None
 
 
 def _filter_spec(view: Any, mo_type: type, paths: Sequence[str]) -> Any:
@@ -48,11 +73,13 @@ def retrieve(
     page_size: int = PAGE_SIZE,
     on_page: Callable[[int], None] | None = None,
     skipped: list[str] | None = None,
+    pages: Pages = pyvmomi_pages,
 ) -> Iterator[ObjectProps]:
     """Yield every object of `mo_type` below the root folder with the given leaf property paths.
 
     A path the server does not know (older API versions) is dropped and the call repeated; the
-    dropped paths are appended to `skipped`. `on_page` gets the object count of each page.
+    dropped paths are appended to `skipped`. `on_page` gets the object count of each page. `pages` reads the
+    answers: pyVmomi's deserializer (default) or the stream parser (`stream.stream_pages`).
     """
     wanted = list(paths)
     view = content.viewManager.CreateContainerView(content.rootFolder, [mo_type], True)
@@ -60,8 +87,9 @@ def retrieve(
         collector = content.propertyCollector
         options = PropertyCollector.RetrieveOptions(maxObjects=page_size)
         while True:
+            stream = iter(pages(collector, _filter_spec(view, mo_type, wanted), options))
             try:
-                result = collector.RetrievePropertiesEx([_filter_spec(view, mo_type, wanted)], options)
+                page = next(stream, None)
                 break
             except vmodl.query.InvalidProperty as fault:
                 bad = _unsupported_path(fault)
@@ -70,15 +98,11 @@ def retrieve(
                 wanted.remove(bad)
                 if skipped is not None:
                     skipped.append(f"{mo_type.__name__.rsplit('.', 1)[-1]}.{bad}")
-        while result is not None:
-            for obj in result.objects:
-                props = {prop.name: prop.val for prop in obj.propSet}
-                missing = {item.path: item.fault for item in (obj.missingSet or ())}
-                yield ObjectProps(obj.obj._moId, props, missing, type(obj.obj).__name__.rsplit(".", 1)[-1])
+        while page is not None:
+            yield from page.objects
             if on_page is not None:
-                on_page(len(result.objects))
-            token = result.token
-            result = collector.ContinueRetrievePropertiesEx(token) if token else None
+                on_page(len(page.objects))
+            page = next(stream, None)
     finally:
         with contextlib.suppress(Exception):  # best effort: the session may already be gone
             view.DestroyView()
