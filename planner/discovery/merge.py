@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from planner.discovery import parse
+from planner.discovery import appfacts, parse
 from planner.discovery.raw import RawGuest
 from planner.models.discovery import Connection, GuestDiscovery, GuestStatus, Listener, Process, WindowsService
 
@@ -99,6 +99,7 @@ def merge(raw: RawGuest) -> GuestDiscovery:
     guest.addresses = sorted(own)
     _other_sections(raw, guest)
     _samples(raw, guest, own)
+    appfacts.apply(raw, guest)
     if guest.errors:
         guest.status = GuestStatus.PARTIAL
     return guest
@@ -213,7 +214,8 @@ def _samples(raw: RawGuest, guest: GuestDiscovery, own: set[str]) -> None:
 
 SESSION_COMMS = {"sh", "bash", "dash", "sudo", "su", "doas", "timeout", "sleep"}
 # Ansible's temporary copy of collect.sh (not any script of the guest that happens to be called collect.sh).
-_OUR_SCRIPT = re.compile(r"/ansible-tmp-[^/\s]+/collect\.sh (identity|packages|units|crontabs|datadirs|sample)\b")
+_OUR_SCRIPT = re.compile(r"/ansible-tmp-[^/\s]+/collect\.sh "
+                         r"(identity|packages|units|crontabs|datadirs|sample|services|appfacts)\b")
 DATA_DIR_SERVICES = {
     "/var/lib/mysql": {"mysqld", "mariadbd"}, "/var/lib/mariadb": {"mariadbd", "mysqld"},
     "/var/lib/pgsql": {"postgres", "postmaster"}, "/var/lib/postgresql": {"postgres", "postmaster"},

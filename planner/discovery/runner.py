@@ -29,9 +29,9 @@ from planner.models.discovery import GuestDiscovery
 PLAYBOOK_DIR = Path(__file__).resolve().parent / "playbooks"
 PLAYBOOK = PLAYBOOK_DIR / "discover.yml"
 TASK_PREFIX = "Planner: "
-SECTION_TASKS = {"identity", "packages", "units", "crontabs", "datadirs"}
+SECTION_TASKS = {"identity", "packages", "units", "crontabs", "datadirs", "services", "appfacts"}
 WINDOWS_TASKS = {"windows identity": "identity", "windows services": "services", "windows iis sites": "iis"}
-LINUX_TASK_COUNT = 6  # connection + identity, packages, units, crontabs, datadirs; samples come on top
+LINUX_TASK_COUNT = 8  # connection + identity, packages, units, crontabs, datadirs, services, appfacts; + samples
 MAX_ERROR = 300
 INVENTORY_TIMEOUT = 300  # seconds for `ansible-inventory --list` (dynamic inventories may query a server)
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from planner.models.base import Model
 
-DISCOVERY_FORMAT_VERSION = 1
-"""Version of the discovery JSON contract (docs/discovery.md). Bump it on any incompatible change."""
+DISCOVERY_FORMAT_VERSION = 2
+"""Version of the discovery JSON contract (docs/discovery.md). Bump it on any incompatible change.
+
+2 added the facts for generation (``Process.argv`` .. ``GuestDiscovery.app_paths``); a stored format-1 document still
+loads, keeps ``format_version`` 1 and has those fields empty (not collected, rather than none found)."""
 
 
 class GuestStatus(StrEnum):
@@ -42,7 +45,15 @@ class Process(Model):
     user: str | None = None
     comm: str
     exe: str | None = None
-    args: str = ""
+    args: str = Field(default="", description="the command line as one string, secrets redacted")
+    argv: list[str] = Field(default_factory=list, description="exact /proc/PID/cmdline split on NUL, secrets redacted")
+    cwd: str | None = Field(default=None, description="/proc/PID/cwd target, None if unreadable")
+    uid: int | None = None
+    gid: int | None = None
+    group: str | None = Field(default=None, description="group name of gid")
+    environment: dict[str, str] = Field(default_factory=dict,
+                                        description="allow-listed names only, secret-looking values '<redacted>'")
+    unit: str | None = Field(default=None, description="systemd unit owning the process (from /proc/PID/cgroup)")
 
 
 class Listener(Model):
@@ -81,6 +92,69 @@ class SystemdUnit(Model):
     active: str | None = None
     sub: str | None = None
     description: str | None = None
+
+
+class ServiceUnit(Model):
+    """One systemd unit (service, timer or socket) with what generation needs to rebuild it."""
+
+    name: str = Field(description='e.g. "nginx.service"')
+    kind: str = Field(description="service | timer | socket")
+    active: str | None = None
+    sub: str | None = None
+    exec_start: list[str] = Field(default_factory=list, description="argv of the first ExecStart command, redacted")
+    user: str | None = None
+    group: str | None = None
+    working_directory: str | None = None
+    environment: dict[str, str] = Field(default_factory=dict, description="Environment=, redacted")
+    environment_files: list[str] = Field(default_factory=list, description="EnvironmentFile= paths")
+    main_pid: int | None = None
+    fragment_path: str | None = None
+    unit_text: str | None = Field(default=None, description="systemctl cat text, bounded (64 KiB), redacted")
+    unit_text_truncated: bool = False
+    listen: list[str] = Field(default_factory=list, description="sockets: Listen*= values")
+    triggers: list[str] = Field(default_factory=list, description="timers and sockets: the unit they start")
+    schedule: str | None = Field(default=None, description="timers: OnCalendar= (or the other On*= settings)")
+
+
+class ConfigFile(Model):
+    """A configuration file a recognised server reads, or the server's own configuration dump."""
+
+    path: str
+    server: str = Field(description="nginx | apache | php-fpm | tomcat | java | python | node | redis | postgresql | "
+                                    "mysql | ...")
+    size: int | None = None
+    owner: str | None = None
+    mode: str | None = Field(default=None, description='octal, e.g. "0644"')
+    sha256: str | None = Field(default=None, description="of the file as read, before redaction")
+    content: str | None = Field(default=None, description="text, bounded, secrets redacted; None if not read")
+    truncated: bool = False
+    readable: bool = Field(default=True, description="False: exists but the account could not read it")
+    secrets: list[str] = Field(default_factory=list, description="keys or lines that looked like secrets (redacted)")
+    dump: bool = Field(default=False, description="produced by the server's own dump (nginx -T), not a file read")
+    stripped: bool = Field(default=False, description="full-line comments and blank lines left out of content "
+                                                      "(size and sha256 are of the file itself)")
+
+
+class Runtime(Model):
+    """A language runtime found on the guest."""
+
+    name: str = Field(description="java | python3 | node | php | ...")
+    path: str | None = None
+    version: str | None = Field(default=None, description='parsed, e.g. "17.0.9"')
+    raw: str | None = Field(default=None, description="first line of its version output")
+
+
+class AppPath(Model):
+    """A path of the application itself, so generation knows what to capture and what is data."""
+
+    path: str
+    kind: str = Field(description="cwd | script | jar | war | webroot | webapps | data | config-dir | binary")
+    server: str | None = Field(default=None, description="the recognised server or process it belongs to")
+    pid: int | None = None
+    owner: str | None = None
+    size_bytes: int | None = Field(default=None, description="du -sk, bounded; None if not measured")
+    is_data: bool = Field(default=False, description="data directories: volumes, never baked into images")
+    exists: bool = True
 
 
 class Mount(Model):
@@ -150,6 +224,23 @@ class GuestDiscovery(Model):
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     duration_seconds: float | None = Field(default=None, description="wall time of this host's discovery")
+    services: list[ServiceUnit] = Field(default_factory=list, description="systemd services, timers and sockets")
+    config_files: list[ConfigFile] = Field(default_factory=list)
+    runtimes: list[Runtime] = Field(default_factory=list)
+    app_paths: list[AppPath] = Field(default_factory=list)
+    missing_privileges: list[str] = Field(default_factory=list,
+                                          description="what the (non-root) account could not see, as sentences")
+    bounds_reached: list[str] = Field(default_factory=list,
+                                      description="generation facts left out by a bound: processes | units | "
+                                                  "configuration-files | application-paths | time")
+
+    @field_validator("format_version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if not 1 <= value <= DISCOVERY_FORMAT_VERSION:
+            raise ValueError(f"discovery format_version {value} is not supported (this planner reads 1 to "
+                             f"{DISCOVERY_FORMAT_VERSION}); upgrade planner")
+        return value
 
 
 class FlowRecord(Model):

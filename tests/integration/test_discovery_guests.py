@@ -76,7 +76,7 @@ def test_discovery_of_container_guests_end_to_end(guests, tmp_path):
              "--interval", "1", "--timeout", "30", "--format", "json", "-o", str(out))
     assert traffic.requests > 10 and traffic.errors == 0
     result = json.loads(out.read_text())
-    assert result["format_version"] == 1 and result["snapshot"] == f"#{snapshot_id}"
+    assert result["format_version"] == 2 and result["snapshot"] == f"#{snapshot_id}"
     by_host = {guest["host"]: guest for guest in result["guests"]}
     assert set(by_host) == {"web", "app", "redis", "lost"}
 
@@ -199,3 +199,54 @@ def test_a_comma_separated_host_list_is_an_inventory(tmp_path, capsys):
     assert all(guest["status"] == "unreachable" for guest in guests)
     assert f"port {SSH_PORT}" in guests[1]["errors"][0]
     assert "Could not resolve hostname" not in capsys.readouterr().err
+
+
+def test_facts_for_generation_from_the_guests(guests):
+    """The generation facts of the running guests: nginx's own dump, the app's exact argv/cwd/script, redis's
+    config file and data directory, the python3 runtime; what they add per guest (bytes, seconds) is printed."""
+    import time
+
+    from planner.discovery.runner import DiscoveryOptions, run_discovery
+    from planner.models.discovery import GuestDiscovery
+
+    done: dict[tuple[str, str], float] = {}
+    started = time.monotonic()
+    run = run_discovery(DiscoveryOptions(inventory=str(guests.inventory_path), samples=1, task_timeout=30),
+                        progress=lambda host, step, status: done.setdefault((host, step), time.monotonic()))
+    by_host = {guest.host: guest for guest in run.guests}
+    raw = {item.host: item for item in run.raw}
+    for host in ("web", "app", "redis"):
+        guest = by_host[host]
+        assert guest.status.value == "ok", guest.errors
+        added = len(raw[host].sections.get("services", "")) + len(raw[host].sections.get("appfacts", ""))
+        new = guest.model_dump_json(include={"services", "config_files", "runtimes", "app_paths"})
+        per_process = sum(len(json.dumps([p.argv, p.cwd, p.uid, p.gid, p.group, p.environment, p.unit]))
+                          for p in guest.processes)
+        seconds = {step: done[(host, step)] - done[(host, before)] for before, step in
+                   (("datadirs", "services"), ("services", "appfacts")) if (host, step) in done}
+        print(f"generation facts of {host}: collected {added} bytes, stored {len(new) + per_process} bytes; "
+              + ", ".join(f"{step} {value:.2f} s" for step, value in seconds.items()))
+        assert guest.services == []  # container guests have no systemd
+        assert guest.runtimes and guest.runtimes[0].name == "python3" and guest.runtimes[0].version.startswith("3.")
+        assert not any(p.argv and "collect.sh" in " ".join(p.argv) for p in guest.processes)
+        assert GuestDiscovery.model_validate_json(guest.model_dump_json()) == guest
+    print(f"discovery wall time with the generation facts: {time.monotonic() - started:.2f} s")
+
+    web = {item.path: item for item in by_host["web"].config_files}
+    dumped = web["/etc/nginx/conf.d/planner.conf"]
+    assert dumped.dump and f"listen {WEB_ADDR}:{WEB_PORT};" in (dumped.content or "")
+    assert f"server {APP_ADDR}:{APP_PORT};" in (dumped.content or "") and "/etc/nginx/nginx.conf" in web
+    assert {(p.user, p.group) for p in by_host["web"].processes if p.comm == "nginx"} >= {("www-data", "www-data")}
+
+    [app] = [p for p in by_host["app"].processes if p.argv == ["python3", "/opt/app/app.py"]]
+    assert app.cwd == "/" and app.user == "nobody" and app.uid == 65534 and app.exe.startswith("/usr/bin/python3")
+    assert app.environment["APP_PORT"] == str(APP_PORT) and app.environment["REDIS_ADDR"] == REDIS_ADDR
+    assert "AUTHORIZED_KEY" not in app.environment
+    assert any((path.path, path.kind, path.server) == ("/opt/app/app.py", "script", "python")
+               for path in by_host["app"].app_paths)
+
+    [conf] = [item for item in by_host["redis"].config_files if item.path == "/etc/redis/redis.conf"]
+    assert conf.readable and "dir /var/lib/redis" in (conf.content or "") and conf.owner == "redis"
+    assert any(path.path == "/var/lib/redis" and path.is_data for path in by_host["redis"].app_paths)
+    [server] = [p for p in by_host["redis"].processes if p.comm == "redis-server"]
+    assert server.argv and server.argv[0].startswith("redis-server") and server.user == "redis"

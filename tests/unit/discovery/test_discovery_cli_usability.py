@@ -169,7 +169,7 @@ def test_import_flows_snapshot_positional_alias_and_json(tmp_path, capsys):
     flows.write_text("src_ip,dst_ip,dst_port\n192.0.2.1,192.0.2.2,80\n")
     assert run_planner(["--db", db, "discover", "import-flows", str(flows), "-1", "-f", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result == {"format_version": 1, "snapshot": f"#{first}", "source": "flows.csv", "flows": 1,
+    assert result == {"format_version": 2, "snapshot": f"#{first}", "source": "flows.csv", "flows": 1,
                       "skipped": 0, "problems": []}
     assert run_planner(["--db", db, "discover", "import-flows", str(flows), "--snapshot", str(first)]) == 0
     assert f"imported 1 flow from flows.csv into snapshot #{first}" in capsys.readouterr().err
@@ -183,7 +183,7 @@ def test_discover_inventory_json(tmp_path, capsys):
     db, _ = new_store(tmp_path, "web")
     assert run_planner(["--db", db, "discover", "inventory", "-f", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["format_version"] == 1 and result["snapshot"].startswith("#")
+    assert result["format_version"] == 2 and result["snapshot"].startswith("#")
     assert result["inventory"]["all"]["hosts"]["web"] == {"planner_vm": "web", "ansible_host": "192.0.2.10"}
     assert result["no_guest_ip"] == []
 

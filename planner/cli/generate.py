@@ -1,0 +1,109 @@
+"""`planner generate`: starter Dockerfiles, one image folder per detected stack, and generate.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from planner.cli.common import (
+    SNAPSHOT_COMMAND,
+    TableOrJson,
+    console,
+    dump_json,
+    err_console,
+    load_snapshot,
+    open_store,
+    safe,
+    snapshot_arg_help,
+)
+from planner.discovery.storage import load_flows, load_guests
+from planner.errors import UsageError
+from planner.generate import STAY_STRATEGIES, CaptureHook, GenerateOptions, GenerateResult, generate
+from planner.generate_policy import load_base_image_policy
+from planner.graph.report import strategies_from_documents
+from planner.models.discovery import FlowRecord, GuestDiscovery
+
+ASSESSMENT_KIND = "assessment"
+
+
+def _strategies(values: list[str]) -> list[str]:
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    allowed = [*STAY_STRATEGIES, "all"]
+    for name in names:
+        if name not in allowed:
+            raise UsageError(f"--include-strategy {name}: not one of {', '.join(allowed)}.")
+    return names
+
+
+def run_generate(snapshot: str | None, output: Path, *, vms: list[str], include: list[str], base_images: Path | None,
+                 templates: Path | None, capture: CaptureHook | None = None) -> GenerateResult:
+    """Load the snapshot with its discovery facts and stored assessment, then generate (capture is a hook)."""
+    policy = load_base_image_policy(base_images)  # a bad policy fails before any work
+    estate, label, snapshot_id = load_snapshot(snapshot)
+    guests: list[GuestDiscovery] = []
+    flows: list[FlowRecord] = []
+    strategies: dict[str, str] = {}
+    if snapshot_id is not None:
+        with open_store() as store:
+            guests = load_guests(store, snapshot_id)
+            flows = load_flows(store, snapshot_id)
+            strategies = strategies_from_documents(store.documents(snapshot_id, ASSESSMENT_KIND))
+    options = GenerateOptions(output=output, vms=vms, include_strategies=_strategies(include), policy=policy,
+                              policy_origin=str(base_images) if base_images else "the default base-image policy",
+                              templates=templates, capture=capture)
+    if not guests and not vms:
+        err_console.print(safe(f"note: snapshot {label} has no discovery facts: nothing to detect. Run `planner "
+                               "discover`, or name VMs with --vm for OS-level starters."))
+    return generate(estate, guests, options, snapshot=snapshot_id if snapshot_id is not None else label,
+                    strategies=strategies, flows=flows)
+
+
+def summary(result: GenerateResult) -> str:
+    images = result.images
+    starters = sum(1 for image in images if image["stack"] == "starter")
+    vms = len({image["vm"] for image in images})
+    text = (f"generated {len(images)} image folder{'' if len(images) == 1 else 's'} for {vms} "
+            f"VM{'' if vms == 1 else 's'} in {result.path.parent}")
+    if starters:
+        text += f" ({starters} OS-level starter{'' if starters == 1 else 's'} with TODOs)"
+    if result.skipped:
+        text += f"; {len(result.skipped)} VM{'' if len(result.skipped) == 1 else 's'} left out by strategy"
+    todos = sum(len(image["todos"]) for image in images)
+    return text + f"; {todos} TODOs in the DECISIONS.md files. Index: {result.path}"
+
+
+def generate_command(
+    snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder (images/ and generate.json).",
+                                         show_default=False)] = Path("generated"),
+    vm: Annotated[list[str] | None, typer.Option(
+        "--vm", help="Only this VM (repeatable); a named VM is generated whatever its strategy, and without "
+        "discovery facts it gets an OS-level starter.", show_default=False)] = None,
+    base_images: Annotated[Path | None, typer.Option(
+        "--base-images", help="Base-image policy YAML: maps logical images to your registry (docs/generate.md).",
+        show_default=False)] = None,
+    include_strategy: Annotated[list[str] | None, typer.Option(
+        "--include-strategy", help="Also generate for VMs of these assessed strategies (keep-vm, retire, exclude, "
+        "refactor, investigate, or all; comma-separated, repeatable).", show_default=False)] = None,
+    templates: Annotated[Path | None, typer.Option(
+        "--templates", help="Directory of templates that override planner's own (same relative names).",
+        show_default=False)] = None,
+    fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="table: a summary line; json: generate.json.")
+                   ] = TableOrJson.table,
+) -> None:
+    """Detect the stacks each VM runs and write a starter image folder per stack (Dockerfile, .dockerignore,
+    context/, MANIFEST.json, DECISIONS.md) plus generate.json."""
+    result = run_generate(snapshot, output, vms=list(vm or []), include=list(include_strategy or []),
+                          base_images=base_images, templates=templates)
+    if fmt is TableOrJson.json:
+        console.file.write(dump_json(result.document))
+        console.file.flush()
+    else:
+        console.print(safe(summary(result)))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `planner generate` to the root command."""
+    app.command("generate", context_settings=SNAPSHOT_COMMAND)(generate_command)
