@@ -92,12 +92,31 @@ def _base(item: ImageInput, notes: _Notes) -> tuple[str, str, Distro, bool]:
     return logical, reference, distro, use_runtime
 
 
-def _packages(item: ImageInput, distro: Distro, notes: _Notes) -> tuple[list[str], bool]:
+_SETCAP = {"apt": "libcap2-bin", "dnf": "libcap", "yum": "libcap", "apk": "libcap"}
+
+
+def _bind_capability(item: ImageInput, use_runtime: bool, notes: _Notes) -> str | None:
+    """The binary that needs ``cap_net_bind_service`` to bind a port below 1024 as a non-root user, if any."""
+    detection = item.detection
+    low = sorted({p.port for p in detection.ports if p.port < 1024}) if detection else []
+    if not low or detection is None:
+        return None
+    exe = safe_path(detection.executable)
+    if exe is None or use_runtime:
+        notes.todos.append(f"port(s) {', '.join(map(str, low))} are below 1024: the non-root user may bind them only "
+                           "where the platform allows it (Docker's own networks do; host networking does not)")
+        return None
+    notes.decisions.append(f"{exe} gets the file capability cap_net_bind_service, so the non-root user can bind "
+                           f"port(s) {', '.join(map(str, low))} on any network (or move the service above 1023)")
+    return exe
+
+
+def _packages(item: ImageInput, distro: Distro, notes: _Notes, extra: list[str]) -> tuple[list[str], bool]:
     if item.detection is None or item.guest is None:
         return [], False
     versions = {p.name: p.version for p in item.guest.packages}
     specs, unpinned = [], False
-    for name in item.detection.packages:
+    for name in [*item.detection.packages, *extra]:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9+._-]*", name):
             notes.todos.append(f"package name {name!r} is unusual: left out, install it by hand")
             continue
@@ -183,7 +202,9 @@ def build_spec(item: ImageInput) -> ImageSpec:
     notes = _Notes()
     detection = item.detection
     logical, reference, distro, use_runtime = _base(item, notes)
-    packages, unpinned = ([], False) if use_runtime else _packages(item, distro, notes)
+    capability = _bind_capability(item, use_runtime, notes)
+    extra = [_SETCAP[distro.family]] if capability else []
+    packages, unpinned = ([], False) if use_runtime else _packages(item, distro, notes, extra)
     family = "apt" if use_runtime else distro.family
     user, uid, group, gid = _user(detection, notes)
     writable = _paths(detection.writable_paths if detection else [], "writable path", notes)
@@ -204,6 +225,8 @@ def build_spec(item: ImageInput) -> ImageSpec:
                   ["chown", owned, *files]]
     if rewired:
         setup.append(["chown", owned, *rewired])
+    if capability:
+        setup.append(["setcap", "cap_net_bind_service=+ep", capability])
     ports = list(detection.ports) if detection else []
     copies = [CopyItem(source="context/rootfs/", target="/")] if item.context_files else []
     if needs_entrypoint:

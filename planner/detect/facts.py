@@ -222,6 +222,7 @@ def build(view: GuestView, vm: str, found: Found) -> Detection:
         stack=found.stack, title=found.title, vm=vm, evidence=evidence, pids=pids, unit=root.unit, ports=ports,
         listen_addresses=addresses, user=user, uid=uid, group=group, gid=gid,
         command=StartCommand(argv=argv, cwd=cwd, environment=environment, source=found.command_source),
+        executable=root.exe or (argv[0] if argv and argv[0].startswith("/") else None),
         config_files=_unique(configs), app_paths=_unique(p for p in app if p not in data),
         data_paths=_unique(data), writable_paths=_unique(found.writable_paths),
         writable_files=_unique(found.writable_files), init_command=found.init_command, runtime=found.runtime,

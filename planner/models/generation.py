@@ -61,6 +61,7 @@ class Detection(Model):
     group: str | None = None
     gid: int | None = None
     command: StartCommand | None = None
+    executable: str | None = Field(default=None, description="the binary that binds the ports (file capabilities)")
     config_files: list[str] = Field(default_factory=list)
     app_paths: list[str] = Field(default_factory=list, description="application files a capture must bring")
     data_paths: list[str] = Field(default_factory=list, description="state: volumes, never baked in")

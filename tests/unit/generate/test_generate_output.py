@@ -86,9 +86,12 @@ def test_redacted_configs_are_never_written(generated):
 def test_dockerfile_uses_the_vm_distribution_pinned_packages_and_the_policy(generated):
     images = generated.path.parent / "images"
     web = (images / "web-nginx" / "Dockerfile").read_text()
-    assert "FROM planner-test/debian:bookworm\n" in web and "nginx=1.22.1-9" in web
+    assert "FROM planner-test/debian:bookworm\n" in web and "nginx=1.22.1-9+deb12u9" in web
     assert "USER 33:33" in web and "EXPOSE 80/tcp" in web and 'CMD ["/usr/sbin/nginx", "-g", "daemon off;"]' in web
     assert 'ENTRYPOINT ["/usr/local/bin/planner-entrypoint.sh"]' in web
+    # port 80 as a non-root user, on any network: a file capability (libcap2-bin pinned to the VM's version)
+    assert "libcap2-bin=1:2.66-4+deb12u3+b1" in web and "setcap cap_net_bind_service=+ep /usr/sbin/nginx" in web
+    assert "setcap" not in (images / "redis-redis" / "Dockerfile").read_text()
     tomcat = (images / "intranet-tomcat" / "Dockerfile").read_text()
     assert "FROM planner-test/ubuntu:22.04@sha256:" + "ab" * 32 in tomcat and "tomcat10=10.1.16-1" in tomcat
     node = (images / "api-node" / "Dockerfile").read_text()

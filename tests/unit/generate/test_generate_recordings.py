@@ -50,5 +50,5 @@ def test_servers_each_get_their_image(generated_recordings):
     apache, _ = _folder(generated_recordings, "rec-servers-apache")
     assert (apache / "context/rootfs/etc/apache2/apache2.conf").is_file()
     assert not list(apache.rglob("apache2ctl*"))  # `apache2ctl -S` is the server's summary, not a file
-    pg, entry = _folder(generated_recordings, "rec-servers-postgresql")
+    _, entry = _folder(generated_recordings, "rec-servers-postgresql")
     assert entry["volumes"] == ["/var/lib/postgresql/15/main"] and entry["probe"] is None  # no listener recorded

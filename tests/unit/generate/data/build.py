@@ -92,7 +92,8 @@ def web():
         proc(101, 100, "www-data", 33, "nginx", ["nginx: worker process"], exe="/usr/sbin/nginx", unit="nginx.service"),
         proc(102, 100, "www-data", 33, "nginx", ["nginx: worker process"], exe="/usr/sbin/nginx", unit="nginx.service"),
     ], [listen("127.0.77.11", 80, "nginx", 100)],
-        [("nginx", "1.22.1-9"), ("nginx-common", "1.22.1-9"), ("openssh-server", "1:9.2p1-2+deb12u2")],
+        [("nginx", "1.22.1-9+deb12u9"), ("nginx-common", "1.22.1-9+deb12u9"), ("libcap2-bin", "1:2.66-4+deb12u3+b1"),
+         ("openssh-server", "1:9.2p1-2+deb12u2")],
         configs=[config("/etc/nginx/nginx.conf", "nginx", NGINX_CONF),
                  config("/etc/nginx/sites-enabled/default", "nginx", NGINX_SITE),
                  config("/etc/nginx/nginx.conf", "nginx", NGINX_CONF + NGINX_SITE, dump=True)],
@@ -127,7 +128,7 @@ def redis():
         proc(300, 1, "redis", 104, "redis-server", ["/usr/bin/redis-server 127.0.77.13:6379"],
              exe="/usr/bin/redis-server", cwd="/var/lib/redis", gid=107),
     ], [listen("127.0.77.13", 6379, "redis-server", 300)],
-        [("redis-server", "5:7.0.15-1~deb12u1"), ("redis-tools", "5:7.0.15-1~deb12u1")],
+        [("redis-server", "5:7.0.15-1~deb12u7"), ("redis-tools", "5:7.0.15-1~deb12u7")],
         configs=[config("/etc/redis/redis.conf", "redis", REDIS_CONF)],
         app_paths=[{"path": "/var/lib/redis", "kind": "data", "server": "redis", "is_data": True}],
         data_dirs={"/var/lib/redis": 4096})
