@@ -30,6 +30,7 @@ class AutomationOptions:
     services: Mapping[str, str] = field(default_factory=dict)
     sizing: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     datacenter: str | None = None
+    datacenters: Mapping[str, str] = field(default_factory=dict)
     registry: str | None = None
     templates: Path | None = None
 
@@ -39,7 +40,8 @@ def write_automation(output: Path, document: Mapping[str, Any], options: Automat
     """Write ``ansible/``, ``compose/`` and ``kubernetes/`` (those named in ``only``) under ``output``."""
     options = options or AutomationOptions()
     view = build_view(document, connection=options.connection, services=options.services, sizing=options.sizing,
-                      datacenter=options.datacenter, registry=options.registry)
+                      datacenter=options.datacenter, registry=options.registry,
+                      datacenters=options.datacenters)
     written: list[Path] = []
     if "ansible" in only:
         written += write_ansible(output / "ansible", view, options.templates)

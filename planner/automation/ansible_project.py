@@ -36,7 +36,8 @@ def _container_vars(container: ContainerView, registry: str | None) -> dict[str,
 
 
 def _host_vars(vm: VmView, registry: str | None) -> dict[str, Any]:
-    return {"ansible_host": unsafe(vm.address) if vm.address else None,
+    extra = {"planner_vcenter_datacenter": unsafe(vm.datacenter)} if vm.datacenter else {}
+    return {"ansible_host": unsafe(vm.address) if vm.address else None, **extra,
             "planner_vm_name": unsafe(vm.vm_name), "planner_vm_moid": unsafe(vm.moid or ""),
             "planner_wave": vm.wave, "planner_service": unsafe(vm.service or ""),
             "planner_listen_address": unsafe(vm.address or ALL_ADDRESSES),

@@ -47,6 +47,7 @@ class VmView:
     service: str | None
     containers: list[ContainerView] = field(default_factory=list)
     sizing: dict[str, Any] | None = None
+    datacenter: str | None = None
 
 
 @dataclass
@@ -101,7 +102,8 @@ def _container(entry: Mapping[str, Any]) -> ContainerView:
 
 def build_view(document: Mapping[str, Any], *, connection: Mapping[str, Any] | None = None,
                services: Mapping[str, str] | None = None, sizing: Mapping[str, Mapping[str, Any]] | None = None,
-               datacenter: str | None = None, registry: str | None = None) -> AutomationView:
+               datacenter: str | None = None, registry: str | None = None,
+               datacenters: Mapping[str, str] | None = None) -> AutomationView:
     """Group generate.json's images by VM. ``services``/``sizing`` are keyed by VM name; ``connection`` holds the
     SSH settings discovery used (only :data:`CONNECTION_KEYS` are kept)."""
     by_vm: dict[str, VmView] = {}
@@ -123,7 +125,8 @@ def build_view(document: Mapping[str, Any], *, connection: Mapping[str, Any] | N
             vm = VmView(host=unique, vm_name=vm_name, moid=_moid(entry), address=guest.get("address"),
                         wave=wave if isinstance(wave, int) and wave > 0 else 1,
                         service=(services or {}).get(vm_name) or DEFAULT_SERVICES.get(str(entry.get("stack"))),
-                        sizing=dict((sizing or {}).get(vm_name) or {}) or None)
+                        sizing=dict((sizing or {}).get(vm_name) or {}) or None,
+                        datacenter=(datacenters or {}).get(vm_name))
             by_vm[key] = vm
         vm.containers.append(_container(entry))
     vms = sorted(by_vm.values(), key=lambda vm: (vm.wave, vm.host))

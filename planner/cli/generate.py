@@ -18,6 +18,7 @@ from planner.cli.common import (
     safe,
     snapshot_arg_help,
 )
+from planner.cli.generate_automation import Artifact, chosen, existing_index, write_artifacts
 from planner.discovery.storage import load_flows, load_guests
 from planner.errors import UsageError
 from planner.generate import STAY_STRATEGIES, CaptureHook, GenerateOptions, GenerateResult, generate
@@ -92,11 +93,20 @@ def generate_command(
         show_default=False)] = None,
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="table: a summary line; json: generate.json.")
                    ] = TableOrJson.table,
+    only: Annotated[list[Artifact] | None, typer.Option(
+        "--only", help="Write only these artifacts (repeatable): images, ansible, compose, kubernetes; without "
+        "images, the existing generate.json is used.", show_default=False)] = None,
 ) -> None:
     """Detect the stacks each VM runs and write a starter image folder per stack (Dockerfile, .dockerignore,
     context/, MANIFEST.json, DECISIONS.md) plus generate.json."""
+    parts = chosen(only)
+    if "images" not in parts:
+        write_artifacts(snapshot, output, existing_index(output), parts, templates)
+        console.print(safe(f"wrote {', '.join(sorted(parts))} in {output}"))
+        return
     result = run_generate(snapshot, output, vms=list(vm or []), include=list(include_strategy or []),
                           base_images=base_images, templates=templates)
+    write_artifacts(snapshot, output, result.document, parts, templates)
     if fmt is TableOrJson.json:
         console.file.write(dump_json(result.document))
         console.file.flush()
