@@ -47,7 +47,7 @@ def compose_files(view: AutomationView) -> dict[int, dict[str, Any]]:
         containers = [c for vm in view.in_wave(wave) for c in vm.containers]
         names = [c.name for c in containers]
         by_name = {c.name: c for c in containers}
-        document: dict[str, Any] = {"name": f"planner-wave-{wave}", "services": {
+        document: dict[str, Any] = {"services": {
             c.name: _service(c, names, by_name, view.registry) for c in containers}}
         volumes = sorted({v["name"] for c in containers for v in c.volumes})
         if volumes:
