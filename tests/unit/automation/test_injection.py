@@ -54,7 +54,7 @@ def test_hostile_text_stays_data(vm_name, host, address, path, probe_path, peer,
     view = build_view(_document(vm_name, host, address, path, probe_path, peer), services={vm_name: service},
                       datacenters={vm_name: datacenter}, connection={"ansible_user": user})
     text = lint_clean_yaml(inventory(view))
-    hosts = yaml.load(text, Loader=_Tagged)["all"]["children"]["vms"]["hosts"]  # noqa: S506 - SafeLoader
+    hosts = yaml.load(text, Loader=_Tagged)["all"]["children"]["vms"]["hosts"]
     evil = next(value for value in hosts.values() if value["planner_vm_name"] == ("UNSAFE", vm_name))
     assert evil["ansible_host"] == ("UNSAFE", address)
     assert evil["planner_service"] == ("UNSAFE", service)
@@ -66,7 +66,7 @@ def test_hostile_text_stays_data(vm_name, host, address, path, probe_path, peer,
     assert container["etc_hosts"] == {"app-python": ("UNSAFE", peer)}
     assert all(name.replace("-", "").replace("_", "").isalnum() and name.isascii() for name in hosts)
     assert yaml.safe_load(yaml_dump({"vms": [vm.host for vm in view.vms]}))  # host names need no quoting
-    connection = yaml.load(lint_clean_yaml(group_vars(view)["vms"]), Loader=_Tagged)  # noqa: S506
+    connection = yaml.load(lint_clean_yaml(group_vars(view)["vms"]), Loader=_Tagged)
     assert connection == {"ansible_user": ("UNSAFE", user)}
     compose = yaml.safe_load(compose_text(compose_files(view)[1]))
     assert compose["services"]["evil-nginx"]["volumes"][0]["target"].replace("$$", "$") == path
