@@ -73,3 +73,9 @@ class ExecutionError(PlannerError):
     """An external tool planner drives (docker, ansible, dot, a linter) failed."""
 
     exit_code = 10
+
+
+class VerificationFailed(PlannerError):
+    """`planner verify`: at least one image did not build, run or answer like its VM (the report says which)."""
+
+    exit_code = 11

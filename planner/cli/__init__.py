@@ -67,7 +67,8 @@ def _root(
 def _register_optional() -> None:
     """Commands of later stages register themselves when their module is present."""
     for module_name, attribute in (("planner.cli.assess", "register"), ("planner.cli.graph", "register"),
-                                   ("planner.cli.discover", "register"), ("planner.cli.generate", "register")):
+                                   ("planner.cli.discover", "register"), ("planner.cli.generate", "register"),
+                                   ("planner.cli.verify", "register")):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

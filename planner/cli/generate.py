@@ -75,6 +75,24 @@ def summary(result: GenerateResult) -> str:
     return text + f"; {todos} TODOs in the DECISIONS.md files. Index: {result.path}"
 
 
+def capture_option(capture: bool | None, inventory: str | None) -> CaptureHook | None:
+    """The capture hook for ``--capture/--no-capture -i INVENTORY`` (capture by default when -i is given)."""
+    if capture is False:
+        return None
+    if inventory is None:
+        if capture:
+            raise UsageError("--capture needs -i INVENTORY (the Ansible inventory discovery ran with).")
+        return None
+    from planner.capture.hook import capture_hook
+    from planner.discovery.runner import resolve_inventory
+
+    def progress(host: str, step: str, status: str) -> None:
+        if status != "ok":
+            err_console.print(safe(f"capture {host}: {step} {status}"))
+
+    return capture_hook(resolve_inventory(inventory), progress=progress)
+
+
 def generate_command(
     snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder (images/ and generate.json).",
@@ -93,6 +111,12 @@ def generate_command(
         show_default=False)] = None,
     fmt: Annotated[TableOrJson, typer.Option("--format", "-f", help="table: a summary line; json: generate.json.")
                    ] = TableOrJson.table,
+    capture: Annotated[bool | None, typer.Option(
+        "--capture/--no-capture", help="Fetch the configs and application files from the guests through Ansible "
+        "(read-only; default: when -i is given).", show_default=False)] = None,
+    inventory: Annotated[str | None, typer.Option(
+        "--inventory", "-i", help="Ansible inventory for the capture (the one discovery ran with).",
+        show_default=False)] = None,
     only: Annotated[list[Artifact] | None, typer.Option(
         "--only", help="Write only these artifacts (repeatable): images, ansible, compose, kubernetes; without "
         "images, the existing generate.json is used.", show_default=False)] = None,
@@ -105,7 +129,7 @@ def generate_command(
         console.print(safe(f"wrote {', '.join(sorted(parts))} in {output}"))
         return
     result = run_generate(snapshot, output, vms=list(vm or []), include=list(include_strategy or []),
-                          base_images=base_images, templates=templates)
+                          base_images=base_images, templates=templates, capture=capture_option(capture, inventory))
     write_artifacts(snapshot, output, result.document, parts, templates)
     if fmt is TableOrJson.json:
         console.file.write(dump_json(result.document))

@@ -2,14 +2,15 @@
 recorded output): per service process its exact argv, cwd, exe, ids and allow-listed environment; the
 configuration files recognised servers read; language runtimes; the application's own paths.
 
-Guest text is untrusted. Values that may hold any byte come hex-encoded and are decoded here (invalid UTF-8 is
-replaced by U+FFFD); numbers are read only from ASCII digits; every secret is redacted before it reaches the
-model (``planner.discovery.redact``).
+Guest text is untrusted. Values that may hold any byte come as printable text or hex-encoded and are decoded
+here (invalid UTF-8 is replaced by U+FFFD); numbers are read only from ASCII digits; every secret is redacted
+before it reaches the model (``planner.discovery.redact``).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from planner.discovery import parse
 from planner.discovery.raw import RawGuest
@@ -42,22 +43,27 @@ def unhex(text: str) -> str | None:
     return bytes.fromhex(text).decode("utf-8", "replace")
 
 
+def decode(encoding: str, value: str) -> str | None:
+    """A field of collect.sh's ``fields``: ``T`` printable text as is, ``H`` hex."""
+    return value if encoding == "T" else unhex(value) if encoding == "H" else None
+
+
+@dataclass
 class ProcFacts:
     """What one ``proc PID`` section says."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.name: str | None = None
-        self.ppid: int | None = None
-        self.uid: int | None = None
-        self.gid: int | None = None
-        self.server: str | None = None
-        self.cwd: str | None = None
-        self.exe: str | None = None
-        self.unit: str | None = None
-        self.argv: list[str] = []
-        self.environment: dict[str, str] = {}
-        self.environ_unreadable = False
+    pid: int
+    name: str | None = None
+    ppid: int | None = None
+    uid: int | None = None
+    gid: int | None = None
+    server: str | None = None
+    cwd: str | None = None
+    exe: str | None = None
+    unit: str | None = None
+    argv: list[str] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)
+    environ_unreadable: bool = False
 
 
 def proc_facts(pid: int, body: str) -> ProcFacts:
@@ -76,15 +82,18 @@ def proc_facts(pid: int, body: str) -> ProcFacts:
                 setattr(facts, key.lower(), number(fields[0]))
         elif tag == "k":
             facts.server = None if value.strip() in {"", "-"} else value.strip()
-        elif tag in {"w", "x"} and (decoded := unhex(value)):
-            setattr(facts, "cwd" if tag == "w" else "exe", decoded)
         elif tag == "c":
             cgroups.append(value)
-        elif tag == "a" and (arg := unhex(value)) is not None:
-            facts.argv.append(arg)
-        elif tag == "e" and (entry := unhex(value)) is not None and "=" in entry:
-            name, _, setting = entry.partition("=")
-            facts.environment[name] = setting
+        elif len(tag) == 2 and tag[0] in "awxe" and (text := decode(tag[1], value)) is not None:
+            if tag[0] == "a":
+                facts.argv.append(text)
+            elif tag[0] == "e" and "=" in text:
+                name, _, setting = text.partition("=")
+                facts.environment[name] = setting
+            elif tag[0] == "w" and text:
+                facts.cwd = text
+            elif tag[0] == "x" and text:
+                facts.exe = text.removesuffix(" (deleted)")
         elif tag == "E":
             facts.environ_unreadable = True
     facts.unit = unit_of(cgroups)
@@ -255,6 +264,7 @@ def _attach(guest: GuestDiscovery, procs: list[ProcFacts], users: dict[int, str]
         process.group = groups.get(facts.gid) if facts.gid is not None else None
         process.environment = redact_env(facts.environment)
         process.unit = facts.unit
+        process.server = facts.server
     guest.processes.sort(key=lambda item: item.pid)
 
 

@@ -47,7 +47,8 @@ def unit(name: str, show: str, text: str | None) -> ServiceUnit:
     settings = unit_settings(text or "")
     main_pid = one("MainPID")
     pid = int(main_pid) if main_pid and _DIGITS.fullmatch(main_pid) and int(main_pid) > 0 else None
-    exec_start = first_exec_start(settings.get("ExecStart", [])) or _show_exec_start(one("ExecStart"))
+    exec_start = [specifiers(arg, name) for arg in first_exec_start(settings.get("ExecStart", []))]
+    exec_start = exec_start or _show_exec_start(one("ExecStart"))
     triggers = [item for value in props.get("Triggers", []) for item in value.split()]
     if not triggers and one("Unit") and name.endswith(".timer"):
         triggers = [one("Unit") or ""]
@@ -103,6 +104,21 @@ def first_exec_start(values: list[str]) -> list[str]:
         return shlex.split(command)
     except ValueError:  # unbalanced quotes: words as they are
         return command.split()
+
+
+def specifiers(text: str, name: str) -> str:
+    """The unit-name specifiers of a unit file value expanded (``%i`` ``%I`` ``%n`` ``%N`` ``%p`` ``%P`` ``%%``);
+    others (host, user, directories) are left as written."""
+    stem = name.rsplit(".", 1)[0]
+    prefix, _, instance = stem.partition("@")
+    values = {"i": instance, "I": _unescape(instance), "n": name, "N": stem, "p": prefix, "P": _unescape(prefix),
+              "%": "%"}
+    return re.sub(r"%([A-Za-z%])", lambda m: values.get(m[1], m[0]), text)
+
+
+def _unescape(text: str) -> str:
+    """systemd's unit-name unescaping: ``-`` is ``/``, ``\\xNN`` a byte."""
+    return re.sub(r"\\x([0-9a-fA-F]{2})", lambda m: chr(int(m[1], 16)), text.replace("-", "/"))
 
 
 def _show_exec_start(value: str | None) -> list[str]:

@@ -54,6 +54,7 @@ class Process(Model):
     environment: dict[str, str] = Field(default_factory=dict,
                                         description="allow-listed names only, secret-looking values '<redacted>'")
     unit: str | None = Field(default=None, description="systemd unit owning the process (from /proc/PID/cgroup)")
+    server: str | None = Field(default=None, description="the recognised server it is (nginx, python, redis...)")
 
 
 class Listener(Model):

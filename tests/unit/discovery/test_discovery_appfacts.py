@@ -8,14 +8,17 @@ by root; and a process of ``nobody`` naming a file only root may read. ``servers
 image with Debian's apache2, php-fpm, postgresql, mariadb-server, nodejs and a JRE, running those services, a node
 app and a Tomcat-shaped java command line (a ``java`` script: the image has no JDK to build a jar);
 ``servers-missing-tools`` is the same guest with ss, getent, sha256sum, readlink, timeout, stat, apache2ctl and
-java moved away. ``services.txt`` is in ``systemctl show``/``cat`` output form (the container guests have no
-systemd).
+java moved away. ``systemd-*`` were recorded on that image booted with systemd 252 (its services, a ``shop-api``
+unit with a password in ``Environment=``, a timer); ``services.txt`` is in ``systemctl show``/``cat`` form with
+the harder cases (drop-in resets, continuation lines, quoting, a triggered unit without text).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -29,6 +32,7 @@ from planner.discovery.raw import RawGuest
 from planner.discovery.runner import PLAYBOOK_DIR
 from planner.discovery.unitfacts import service_units
 from planner.models.discovery import GuestDiscovery, Process
+from tests.support.components import require
 
 DATA = Path(__file__).parent / "data"
 RECORDED = Path(__file__).parent / "appfacts"
@@ -64,6 +68,8 @@ def test_web_nginx_configuration_comes_from_its_own_dump():
     assert not any(line.lstrip().startswith("#") for line in main_text.split("\n"))
     master, worker = sorted(by_comm(web, "nginx"), key=lambda p: p.pid)
     assert master.argv == ["nginx: master process nginx"] and master.exe == "/usr/sbin/nginx"
+    assert master.server == worker.server == "nginx"
+    assert [p.server for p in web.processes if p.comm == "sshd"] == [None]
     assert (master.uid, master.user, master.group) == (0, "root", "root")
     assert (worker.uid, worker.gid, worker.user, worker.group) == (33, 33, "www-data", "www-data")
     assert [(r.name, r.version, r.path) for r in web.runtimes] == [("python3", "3.11.2", "/usr/bin/python3")]
@@ -76,6 +82,7 @@ def test_app_python_process_argv_cwd_environment_and_script():
     assert python.argv == ["python3", "/opt/app/app.py"] and python.cwd == "/"
     assert python.exe == "/usr/bin/python3.11" and (python.uid, python.group) == (65534, "nogroup")
     assert python.user == "nobody" and python.unit is None  # a container: no systemd service
+    assert python.server == "python"
     assert python.environment["APP_PORT"] == "8078" and python.environment["REDIS_ADDR"] == "127.0.77.13"
     assert "AUTHORIZED_KEY" not in python.environment  # not on the allow-list: never leaves the guest
     [script] = [path for path in app.app_paths if path.pid == python.pid]
@@ -242,6 +249,31 @@ def test_systemd_services_sockets_and_timers():
     assert "hunter" not in json.dumps([unit.model_dump(mode="json") for unit in units.values()])
 
 
+def test_services_recorded_on_systemd():
+    units = {unit.name: unit for unit in service_units(recorded("systemd-services.txt"))}
+    api = units["shop-api.service"]
+    assert api.exec_start == ["/usr/bin/node", "/opt/node-app/server.js", "--title", "shop api"]
+    assert (api.user, api.working_directory) == ("nobody", "/opt/node-app")
+    assert api.environment_files == ["/etc/default/shop"]
+    assert api.environment == {"NODE_ENV": "production", "GREETING": "hello world", "DB_PASSWORD": "<redacted>"}
+    assert api.main_pid == 47 and "hunter2" not in (api.unit_text or "") and "Description=Shop API" in api.unit_text
+    # a template instance: its specifiers expanded from the unit name
+    assert units["postgresql@15-main.service"].exec_start == ["/usr/bin/pg_ctlcluster", "--skip-systemctl-redirect",
+                                                              "15-main", "start"]
+    assert units["mariadb.socket"].listen == ["@mariadb", "/run/mysqld/mysqld.sock", "[::]:3306"]
+    assert units["mariadb.socket"].triggers == ["mariadb.service"]
+    timer = units["systemd-tmpfiles-clean.timer"]
+    assert timer.schedule == "OnBootSec=15min; OnUnitActiveSec=1d"
+    assert timer.triggers == ["systemd-tmpfiles-clean.service"]
+    assert units["shop-backup.service"].kind == "service" and units["shop-backup.service"].active == "inactive"
+    assert {unit.kind for unit in units.values()} == {"service", "socket", "timer"}
+    found = GuestDiscovery(host="systemd")
+    appfacts.apply(RawGuest(host="systemd", sections={"appfacts": recorded("systemd-appfacts.txt.gz")}), found)
+    by_comm_unit = {(p.comm, p.unit) for p in found.processes}
+    assert {("nginx", "nginx.service"), ("node", "shop-api.service"),
+            ("postgres", "postgresql@15-main.service"), ("systemd", None)} <= by_comm_unit
+
+
 def test_services_end_up_in_the_guest_document():
     web = guest("web", "web-root.txt", recorded("services.txt"))
     assert {unit.kind for unit in web.services} == {"service", "socket", "timer"}
@@ -259,22 +291,24 @@ def test_collect_script_new_sections_run_here_and_prefix_every_line():
 
 def test_a_binary_another_user_could_replace_is_never_run(tmp_path):
     """A process whose executable sits in a directory others can write is described, but collect.sh never runs
-    that executable for its version (as root that would run another user's program)."""
+    that executable for its version (as root that would run another user's program). Run in a PID namespace of
+    its own, so the machine's other processes cannot push it past the process bound."""
+    if shutil.which("unshare") is None:
+        require("util-linux", "unshare is not on PATH (apt-get install util-linux)")
     evil = tmp_path / "evil"
     evil.mkdir()
     shutil.copy("/bin/sleep", evil / "python3")
     evil.chmod(0o777)
-    process = subprocess.Popen([str(evil / "python3"), "60"], start_new_session=True)
-    try:
-        result = subprocess.run(["sh", str(SCRIPT), "appfacts", "5"], capture_output=True, text=True, timeout=120,
-                                check=True)
-    finally:
-        process.kill()
-        process.wait()
-    found = {name: body for name, arg, body in parse.sections(result.stdout)
-             if name != "proc" or arg == str(process.pid)}
-    assert f"x {(evil / 'python3').as_posix().encode().hex()}" in found["proc"]  # seen, and a runtime candidate
-    assert str(evil) not in found["runtimes-found"]
+    namespace = ["unshare", "--pid", "--fork", "--mount-proc"]
+    if os.geteuid() != 0:
+        namespace[1:1] = ["--user", "--map-root-user"]
+    inner = f'setsid {shlex.quote(str(evil / "python3"))} 60 & sh {shlex.quote(str(SCRIPT))} appfacts 60; kill $!'
+    result = subprocess.run([*namespace, "sh", "-c", inner], capture_output=True, text=True, timeout=120, check=True)
+    found = parse.sections(result.stdout)
+    [proc] = [body for name, _, body in found if name == "proc" and "s Name:\tpython3" in body.split("\n")]
+    assert f"xT {evil / 'python3'}" in proc.split("\n")  # seen, and so a runtime candidate
+    [runtimes] = [body for name, _, body in found if name == "runtimes-found"]
+    assert str(evil) not in runtimes
 
 
 def test_a_spent_budget_stops_the_collection_and_is_reported():
@@ -290,7 +324,8 @@ def test_a_spent_budget_stops_the_collection_and_is_reported():
 _LINE = st.one_of(
     st.sampled_from(["@@planner:proc 12@@", "@@planner:proc ²@@", "@@planner:ids@@", "@@planner:app-paths@@",
                      "@@planner:conf nginx /etc/x@@", "@@planner:conf-dump nginx@@", "@@planner:runtimes-found@@",
-                     "|s Uid:\t99999999999999999999", "|s PPid:\t²", "|a zz", "|a 41", "|e 3d", "|w 0",
+                     "|s Uid:\t99999999999999999999", "|s PPid:\t²", "|aH zz", "|aH 4", "|aT x", "|eH 3d", "|eT =",
+                     "|wH 0", "|xT ", "|aX 41", "|c 0::/a.service/",
                      "|#meta read 12 root 644", "|#meta dump 99999999999999999999", "|u ² x", "|g 1 ",
                      "|# configuration file /x:", "|/usr/bin/java\topenjdk 17.0.1",
                      "|data\tredis\t²\texists\t-\t9999999999999\t/var/lib/redis"]),

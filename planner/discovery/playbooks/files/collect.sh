@@ -121,7 +121,8 @@ sample() {
 }
 
 # ---- facts for generation (services, appfacts): exact argv, configuration, runtimes and the application's paths --
-# Values that may hold any byte (argv, environment, cwd, exe) are printed as hex (od), exact for newlines and NULs.
+# Values that may hold any byte (argv, environment, cwd, exe) are printed as text when they are printable ASCII,
+# else as hex (od): exact for newlines, NULs and any other byte.
 UNIT_TEXT_MAX=65536      # bytes of `systemctl cat` per unit
 MAX_UNITS=200
 MAX_PROCS=100            # service processes described in detail
@@ -138,20 +139,24 @@ MAX_PATHS=80
 ENV_ALLOW='^(PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|HOME|SHELL|UMASK|JAVA_HOME|JRE_HOME|JAVA_OPTS|JDK_JAVA_OPTIONS|CATALINA_HOME|CATALINA_BASE|CATALINA_OPTS|PYTHONPATH|PYTHONHOME|PYTHONUNBUFFERED|VIRTUAL_ENV|DJANGO_SETTINGS_MODULE|FLASK_APP|FLASK_ENV|GUNICORN_CMD_ARGS|WEB_CONCURRENCY|NODE_ENV|NODE_PATH|NODE_OPTIONS|PORT|HOST|BIND|LISTEN|PHPRC|PHP_INI_SCAN_DIR|GEM_HOME|RAILS_ENV|RACK_ENV|LD_LIBRARY_PATH|SPRING_PROFILES_ACTIVE|SERVER_PORT|APP_ENV|PGDATA|PGPORT|PGHOST|MYSQL_HOME|[A-Z][A-Z0-9_]*_(HOME|PORT|HOST|ADDR|DIR|PATH|ENV))$'
 
 uncommented() { awk '!/^[[:space:]]*([#;]|$)/'; }   # full-line comments and blank lines left out
-hexdump1() { od -An -v -tx1 | tr -d ' \n'; }   # stdin as one line of hex
-# hexfields [ALLOW]: NUL-separated fields of stdin, one hex line each (empty fields kept); with ALLOW, only
-# NAME=VALUE fields whose NAME (printable ASCII) matches the regular expression ALLOW
-hexfields() {
+# fields [ALLOW]: the NUL-separated fields of stdin, one line each (empty fields kept): "T text" when every byte is
+# printable ASCII, else "H hex" (exact for newlines and any other byte); with ALLOW, only NAME=VALUE fields whose
+# NAME matches the regular expression ALLOW
+fields() {
   od -An -v -tx1 | awk -v allow="${1:-}" '
     BEGIN { for (i = 32; i < 127; i++) chr[sprintf("%02x", i)] = sprintf("%c", i) }
     function out(   name, j) {
-      if (allow == "") { print f; return }
-      name = ""
-      for (j = 1; j <= n && tok[j] != "3d"; j++) { if (!(tok[j] in chr)) return; name = name chr[tok[j]] }
-      if (j <= n && name ~ allow) print f
+      if (allow != "") {
+        name = ""
+        for (j = 1; j <= n && tok[j] != "3d"; j++) { if (!(tok[j] in chr)) return; name = name chr[tok[j]] }
+        if (j > n || name !~ allow) return
+      }
+      if (plain) print "T " t; else print "H " f
     }
     { for (i = 1; i <= NF; i++) {
-        if ($i == "00") { out(); f = ""; n = 0 } else { f = f $i; tok[++n] = $i } } }
+        if ($i == "00") { out(); f = ""; t = ""; n = 0; plain = 1 }
+        else { f = f $i; tok[++n] = $i; if ($i in chr) t = t chr[$i]; else plain = 0 } } }
+    BEGIN { plain = 1 }
     END { if (n > 0) out() }'
 }
 # known FILE: FILE exists, or its directory exists but this account cannot search it (then it is reported unreadable)
@@ -240,11 +245,13 @@ appfacts() {
       print substr(s, RSTART + 4, RLENGTH - 4); s = substr(s, RSTART + RLENGTH) } }' | sort -u | tr '\n' ' ') "
   fi
   count=0; uids=""; gids=""; paths=""; confs=""; exes=""; done_servers=""
+  # kernel threads (children of kthreadd) are skipped early; in a container PID 2 is an ordinary process
+  kthreadd=-; { read -r name < /proc/2/comm; } 2>/dev/null && [ "$name" = kthreadd ] && kthreadd=2
   for dir in /proc/[0-9]*; do
     pid=${dir#/proc/}
     spent && { limit time; break; }
     proc_stat "$pid" || continue
-    [ "$pid" = 2 ] || [ "$ppid" = 2 ] || [ "$sid" = "$oursid" ] && continue   # kernel threads, our session
+    [ "$pid" = "$kthreadd" ] || [ "$ppid" = "$kthreadd" ] || [ "$sid" = "$oursid" ] && continue
     case "$ours" in *" $pid "*) continue ;; esac
     { read -r comm < "$dir/comm"; } 2>/dev/null || continue
     server_of "$comm"
@@ -261,12 +268,12 @@ appfacts() {
     {
       grep -E '^(Name|PPid|Uid|Gid):' "$dir/status" 2>/dev/null | sed 's/^/s /'
       printf 'k %s\n' "${server:--}"
-      [ -n "$cwd" ] && printf 'w %s\n' "$(printf '%s' "$cwd" | hexdump1)"
-      [ -n "$exe" ] && printf 'x %s\n' "$(printf '%s' "$exe" | hexdump1)"
+      [ -n "$cwd" ] && printf '%s' "$cwd" | fields | sed 's/^/w/'
+      [ -n "$exe" ] && printf '%s' "$exe" | fields | sed 's/^/x/'
       head -c 4096 "$dir/cgroup" 2>/dev/null | grep -E '^(0::|[0-9]+:name=systemd:)' | sed 's/^/c /'
-      head -c "$ARGV_MAX" "$dir/cmdline" 2>/dev/null | hexfields | sed 's/^/a /'
+      head -c "$ARGV_MAX" "$dir/cmdline" 2>/dev/null | fields | sed 's/^/a/'
       if [ -r "$dir/environ" ]; then
-        head -c "$ENVIRON_MAX" "$dir/environ" 2>/dev/null | hexfields "$ENV_ALLOW" | sed 's/^/e /'
+        head -c "$ENVIRON_MAX" "$dir/environ" 2>/dev/null | fields "$ENV_ALLOW" | sed 's/^/e/'
       else echo "E unreadable"; fi
     } | q
     puid=$(awk '$1 == "Uid:" { print $2 }' "$dir/status" 2>/dev/null)
