@@ -59,6 +59,7 @@ def group_vars(view: AutomationView) -> dict[str, dict[str, Any]]:
         "planner_container_host": "docker_host",
         "planner_vcenter_datacenter": unsafe(view.datacenter or "CHANGE-ME"),
         "planner_snapshot_name": SNAPSHOT_NAME,
+        "planner_vm_folder": "/{{ planner_vcenter_datacenter }}/vm",
         "planner_network_mode": "host",
         "planner_registry": unsafe(view.registry or ""),
         "planner_images_dir": "{{ playbook_dir }}/../../images",

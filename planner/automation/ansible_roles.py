@@ -14,23 +14,26 @@ VCENTER = {"delegate_to": "localhost"}
 DOCKER = {"delegate_to": "{{ planner_container_host }}"}
 VM_ID = {"moid": "{{ planner_vm_moid | default(omit, true) }}",
          "name": "{{ omit if planner_vm_moid else planner_vm_name }}",
+         "folder": "{{ omit if planner_vm_moid else planner_vm_folder }}",
          "datacenter": "{{ planner_vcenter_datacenter }}"}
 READ_ONLY = {"changed_when": False, "check_mode": False}
 
 
 def preflight(check_vm: bool, check_guest: bool, check_images: bool) -> list[Task]:
-    """Checks that stop the play before anything changes (the playbook sets ``any_errors_fatal``)."""
+    """Checks that stop the play before anything changes (the playbook sets ``any_errors_fatal``).
+
+    The VM is read with community.vmware.vmware_guest_info (pyVmomi only): vmware.vmware.guest_info also needs the
+    vSphere Automation SDK."""
     tasks: list[Task] = [
         {"name": "Preflight | the container host answers", "community.docker.docker_host_info": {},
          "register": "planner_docker_host", **DOCKER},
     ]
     if check_vm:
         tasks += [
-            {"name": "Preflight | the VM exists in vCenter", "vmware.vmware.guest_info": VM_ID,
+            {"name": "Preflight | the VM exists in vCenter", "community.vmware.vmware_guest_info": VM_ID,
              "register": "planner_vm_info", **VCENTER},
             {"name": "Preflight | the VM is in the expected power state", "ansible.builtin.assert": {
-                "that": ["planner_vm_info.guests | length == 1",
-                         "planner_vm_info.guests[0].hw_power_status == planner_expected_power_state"],
+                "that": ["planner_vm_info.instance.hw_power_status == planner_expected_power_state"],
                 "fail_msg": "VM {{ planner_vm_name }} is missing or not {{ planner_expected_power_state }}",
                 "quiet": True}},
         ]
