@@ -63,7 +63,7 @@ def group_vars(view: AutomationView) -> dict[str, dict[str, Any]]:
         "planner_network_mode": "host",
         "planner_registry": unsafe(view.registry or ""),
         "planner_images_dir": "{{ playbook_dir }}/../../images",
-        "planner_probe_path": "/usr/local/libexec/planner-probe.py",
+        "planner_probe_path": "/usr/local/bin/planner-probe",
         "planner_switch_files": ["{{ playbook_dir }}/../switch/{{ inventory_hostname }}.yml",
                                  "{{ playbook_dir }}/../switch/default.yml"],
     }
@@ -130,7 +130,7 @@ def write_ansible(root: Path, view: AutomationView, templates: Path | None = Non
         "switch/README.md": render("ansible/switch-README.md.j2", templates),
     }
     for group, data in group_vars(view).items():
-        files[f"group_vars/{group}.yml"] = lint_clean_yaml(data)
+        files[f"inventory/group_vars/{group}.yml"] = lint_clean_yaml(data)
     for name, play in playbooks().items():
         files[f"playbooks/{name}"] = lint_clean_yaml(play)
     for name, tasks in task_files().items():

@@ -30,7 +30,7 @@ def load(path: Path):
 
 def test_layout(automation):
     root = automation / "ansible"
-    for relative in ["ansible.cfg", "inventory/hosts.yml", "group_vars/all.yml", "group_vars/vms.yml",
+    for relative in ["ansible.cfg", "inventory/hosts.yml", "inventory/group_vars/all.yml", "inventory/group_vars/vms.yml",
                      "requirements.yml", "README.md", "roles/planner/tasks/main.yml",
                      "roles/planner/files/planner-probe.py", *(f"playbooks/{name}" for name in PLAYBOOKS)]:
         assert (root / relative).is_file(), relative
@@ -52,7 +52,7 @@ def test_inventory_groups_hosts_per_wave_and_keeps_discovery_connection(automati
     assert waves and all(set(inventory[w]["hosts"]) <= set(hosts) for w in waves)
     assert set().union(*(inventory[w]["hosts"] for w in waves)) == set(hosts)
     assert "docker_host" in inventory["container_hosts"]["hosts"]
-    connection = load(automation / "ansible" / "group_vars" / "vms.yml")
+    connection = load(automation / "ansible" / "inventory" / "group_vars" / "vms.yml")
     assert connection["ansible_user"] == ("UNSAFE", "root") and connection["ansible_port"] == 2277
 
 
