@@ -125,12 +125,12 @@ def generate_command(
     context/, MANIFEST.json, DECISIONS.md) plus generate.json."""
     parts = chosen(only)
     if "images" not in parts:
-        write_artifacts(snapshot, output, existing_index(output), parts, templates)
+        write_artifacts(snapshot, output, existing_index(output), parts, templates, inventory)
         console.print(safe(f"wrote {', '.join(sorted(parts))} in {output}"))
         return
     result = run_generate(snapshot, output, vms=list(vm or []), include=list(include_strategy or []),
                           base_images=base_images, templates=templates, capture=capture_option(capture, inventory))
-    write_artifacts(snapshot, output, result.document, parts, templates)
+    write_artifacts(snapshot, output, result.document, parts, templates, inventory)
     if fmt is TableOrJson.json:
         console.file.write(dump_json(result.document))
         console.file.flush()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -41,7 +42,8 @@ def _runner(ansible_dir: Path, playbook: str, env: dict[str, str], *, limit: str
     import ansible_runner
 
     cmdline = "--check" if check else None
-    result = ansible_runner.run(private_data_dir=str(ansible_dir.parent / f".runner-{Path(playbook).stem}"),
+    private = Path(tempfile.mkdtemp(prefix=f"runner-{Path(playbook).stem}-", dir=ansible_dir.parent))
+    result = ansible_runner.run(private_data_dir=str(private),
                                 project_dir=str(ansible_dir), playbook=playbook, limit=limit, envvars=env,
                                 cmdline=cmdline, quiet=True)
     if result.rc != 0:

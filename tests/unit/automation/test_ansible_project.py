@@ -30,8 +30,8 @@ def load(path: Path):
 
 def test_layout(automation):
     root = automation / "ansible"
-    for relative in ["ansible.cfg", "inventory/hosts.yml", "inventory/group_vars/all.yml", "inventory/group_vars/vms.yml",
-                     "requirements.yml", "README.md", "roles/planner/tasks/main.yml",
+    for relative in ["ansible.cfg", "inventory/hosts.yml", "inventory/group_vars/all.yml",
+                     "inventory/group_vars/vms.yml", "requirements.yml", "README.md", "roles/planner/tasks/main.yml",
                      "roles/planner/files/planner-probe.py", *(f"playbooks/{name}" for name in PLAYBOOKS)]:
         assert (root / relative).is_file(), relative
     assert "inventory = inventory/hosts.yml" in (root / "ansible.cfg").read_text()
