@@ -100,7 +100,7 @@ def task_files() -> dict[str, list[dict[str, Any]]]:
         "preflight_host": roles.preflight(check_vm=False, check_guest=False, check_images=False),
         "preflight_deploy": roles.preflight(check_vm=False, check_guest=False, check_images=True),
         "preflight_cutover": roles.preflight(check_vm=True, check_guest=True, check_images=True),
-        "preflight_rollback": roles.preflight(check_vm=True, check_guest=False, check_images=False),
+        "preflight_rollback": roles.preflight(check_vm=True, check_guest=False, check_images=False, check_power=False),
         "build": roles.build(), "containers": roles.containers(), "health": roles.health(),
         "snapshot": roles.snapshot(), "stop_service": roles.stop_service(), "sync": roles.sync(),
         "switch": roles.switch(), "power_off": roles.power("powered-off"), "power_on": roles.power("powered-on"),

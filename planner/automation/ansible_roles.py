@@ -19,7 +19,7 @@ VM_ID = {"moid": "{{ planner_vm_moid | default(omit, true) }}",
 READ_ONLY = {"changed_when": False, "check_mode": False}
 
 
-def preflight(check_vm: bool, check_guest: bool, check_images: bool) -> list[Task]:
+def preflight(check_vm: bool, check_guest: bool, check_images: bool, check_power: bool = True) -> list[Task]:
     """Checks that stop the play before anything changes (the playbook sets ``any_errors_fatal``).
 
     The VM is read with community.vmware.vmware_guest_info (pyVmomi only): vmware.vmware.guest_info also needs the
@@ -29,14 +29,12 @@ def preflight(check_vm: bool, check_guest: bool, check_images: bool) -> list[Tas
          "register": "planner_docker_host", **DOCKER},
     ]
     if check_vm:
-        tasks += [
-            {"name": "Preflight | the VM exists in vCenter", "community.vmware.vmware_guest_info": VM_ID,
-             "register": "planner_vm_info", **VCENTER},
-            {"name": "Preflight | the VM is in the expected power state", "ansible.builtin.assert": {
-                "that": ["planner_vm_info.instance.hw_power_status == planner_expected_power_state"],
-                "fail_msg": "VM {{ planner_vm_name }} is missing or not {{ planner_expected_power_state }}",
-                "quiet": True}},
-        ]
+        tasks += [{"name": "Preflight | the VM exists in vCenter", "community.vmware.vmware_guest_info": VM_ID,
+                   "register": "planner_vm_info", **VCENTER}]
+    if check_vm and check_power:
+        tasks += [{"name": "Preflight | the VM is in the expected power state", "ansible.builtin.assert": {
+            "that": ["planner_vm_info.instance.hw_power_status == planner_expected_power_state"],
+            "fail_msg": "VM {{ planner_vm_name }} is not {{ planner_expected_power_state }}", "quiet": True}}]
     if check_images:
         tasks += [
             {"name": "Preflight | the images are present on the container host",
@@ -138,6 +136,7 @@ def _service_step(verb: str, state: str) -> list[Task]:
 def sync() -> list[Task]:
     """rsync each data directory from the guest into its named volume (run on the container host)."""
     return [
+        containers()[0],
         {"name": "Sync | where the volumes are", "community.docker.docker_volume_info": {"name": "{{ item.name }}"},
          "loop": "{{ planner_containers | map(attribute='volumes') | flatten }}",
          "loop_control": {"label": "{{ item.name }}"}, "register": "planner_volumes", **DOCKER},
@@ -168,7 +167,7 @@ def revert() -> list[Task]:
 
 def switch() -> list[Task]:
     """The user's switch step (``switch/HOST.yml`` or ``switch/default.yml``), or a visible no-op."""
-    found = "{{ lookup('ansible.builtin.first_found', planner_switch_files, errors='ignore') }}"
+    found = "{{ query('ansible.builtin.first_found', planner_switch_files, skip=True) | first | default('') }}"
     return [
         {"name": "Switch | find the switch tasks", "ansible.builtin.set_fact": {"planner_switch_file": found}},
         {"name": "Switch | run the switch tasks", "ansible.builtin.include_tasks": {
@@ -194,8 +193,9 @@ def build() -> list[Task]:
 
 
 def rollback_containers() -> list[Task]:
-    return [{"name": "Rollback | stop the containers", "community.docker.docker_container": {
-        "name": "{{ item.name }}", "state": "stopped"}, "loop": "{{ planner_containers }}",
+    """Remove the containers (their volumes stay): works whether or not the cutover got as far as starting them."""
+    return [{"name": "Rollback | remove the containers", "community.docker.docker_container": {
+        "name": "{{ item.name }}", "state": "absent"}, "loop": "{{ planner_containers }}",
         "loop_control": {"label": "{{ item.name }}"}, **DOCKER}]
 
 
