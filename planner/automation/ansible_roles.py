@@ -180,10 +180,11 @@ def switch() -> list[Task]:
 
 
 def build() -> list[Task]:
+    """Build through the Docker API (community.docker.docker_image): docker_image_build needs the buildx plugin."""
     return [
-        {"name": "Build | images", "community.docker.docker_image_build": {
-            "name": "{{ item.image }}", "path": "{{ planner_images_dir }}/{{ item.name }}", "network": "host",
-            "rebuild": "never"},
+        {"name": "Build | images", "community.docker.docker_image": {
+            "name": "{{ item.image }}", "source": "build", "force_source": False,
+            "build": {"path": "{{ planner_images_dir }}/{{ item.name }}", "network": "host"}},
          "loop": "{{ planner_containers }}", "loop_control": {"label": "{{ item.image }}"}, **DOCKER},
         {"name": "Build | push to the registry", "community.docker.docker_image_push": {
             "name": "{{ item.image }}"},
