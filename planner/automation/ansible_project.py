@@ -35,11 +35,17 @@ def _container_vars(container: ContainerView, registry: str | None) -> dict[str,
             "etc_hosts": unsafe(container.peers)}
 
 
+def _text(value: str | None) -> Any:
+    """An untrusted string tagged ``!unsafe``; an empty one stays plain ``""`` (Ansible reads ``!unsafe ""`` as
+    null)."""
+    return unsafe(value) if value else ""
+
+
 def _host_vars(vm: VmView, registry: str | None) -> dict[str, Any]:
     extra = {"planner_vcenter_datacenter": unsafe(vm.datacenter)} if vm.datacenter else {}
     return {"ansible_host": unsafe(vm.address) if vm.address else None, **extra,
-            "planner_vm_name": unsafe(vm.vm_name), "planner_vm_moid": unsafe(vm.moid or ""),
-            "planner_wave": vm.wave, "planner_service": unsafe(vm.service or ""),
+            "planner_vm_name": unsafe(vm.vm_name), "planner_vm_moid": _text(vm.moid),
+            "planner_wave": vm.wave, "planner_service": _text(vm.service),
             "planner_listen_address": unsafe(vm.address or ALL_ADDRESSES),
             "planner_containers": [_container_vars(c, registry) for c in vm.containers]}
 
@@ -61,7 +67,7 @@ def group_vars(view: AutomationView) -> dict[str, dict[str, Any]]:
         "planner_snapshot_name": SNAPSHOT_NAME,
         "planner_vm_folder": "/{{ planner_vcenter_datacenter }}/vm",
         "planner_network_mode": "host",
-        "planner_registry": unsafe(view.registry or ""),
+        "planner_registry": _text(view.registry),
         "planner_images_dir": "{{ playbook_dir }}/../../images",
         "planner_probe_path": "/usr/local/bin/planner-probe",
         "planner_switch_files": ["{{ playbook_dir }}/../switch/{{ inventory_hostname }}.yml",

@@ -48,7 +48,7 @@ def preflight(check_vm: bool, check_guest: bool, check_images: bool, check_power
         tasks += [
             {"name": "Preflight | the guest is reachable", "ansible.builtin.ping": {}},
             {"name": "Preflight | the service to stop is known", "ansible.builtin.assert": {
-                "that": ["planner_service | length > 0 or planner_stop_command is defined"],
+                "that": ["planner_service | default('', true) | length > 0 or planner_stop_command is defined"],
                 "fail_msg": "set planner_service or planner_stop_command/planner_start_command (argv) for "
                             "{{ inventory_hostname }} in inventory/host_vars/", "quiet": True}},
             {"name": "Preflight | size of the data directories on the guest", "ansible.builtin.command": {
@@ -129,7 +129,7 @@ def _service_step(verb: str, state: str) -> list[Task]:
             "argv": "{{ " + command + " }}"}, "when": f"{command} is defined", "changed_when": True},
         {"name": f"Guest | {verb} the service", "ansible.builtin.service": {
             "name": "{{ planner_service }}", "state": state},
-         "when": f"{command} is not defined and planner_service | length > 0"},
+         "when": f"{command} is not defined and planner_service | default('', true) | length > 0"},
     ]
 
 
@@ -189,7 +189,7 @@ def build() -> list[Task]:
         {"name": "Build | push to the registry", "community.docker.docker_image_push": {
             "name": "{{ item.image }}"},
          "loop": "{{ planner_containers }}", "loop_control": {"label": "{{ item.image }}"},
-         "when": "planner_registry | length > 0", **DOCKER},
+         "when": "planner_registry | default('', true) | length > 0", **DOCKER},
     ]
 
 

@@ -43,6 +43,7 @@ def test_inventory_groups_hosts_per_wave_and_keeps_discovery_connection(automati
     assert hosts["web"]["ansible_host"] == ("UNSAFE", "127.0.77.11")
     assert hosts["web"]["planner_vcenter_datacenter"] == ("UNSAFE", "DC0")
     assert hosts["redis"]["planner_service"] == ("UNSAFE", "redis-server")
+    assert hosts["api"]["planner_service"] == ""  # plain: Ansible reads !unsafe "" as null
     redis = hosts["redis"]["planner_containers"][0]
     assert redis["mounts"] == [{"type": "volume", "source": ("UNSAFE", "redis-redis-var-lib-redis"),
                                 "target": ("UNSAFE", "/var/lib/redis")}]
