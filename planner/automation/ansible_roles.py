@@ -142,7 +142,8 @@ def sync() -> list[Task]:
          "loop_control": {"label": "{{ item.name }}"}, "register": "planner_volumes", **DOCKER},
         {"name": "Sync | data directories into the volumes", "ansible.posix.synchronize": {
             "mode": "pull", "src": "{{ item.item.path }}/", "dest": "{{ item.volume.Mountpoint }}/",
-            "archive": True, "delete": True},
+            "archive": True, "delete": True,
+            "private_key": "{{ ansible_ssh_private_key_file | default(omit) }}"},
          "loop": "{{ planner_volumes.results }}", "loop_control": {"label": "{{ item.item.path }}"}, **DOCKER},
     ]
 
