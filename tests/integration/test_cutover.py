@@ -35,6 +35,8 @@ from tests.support.stack_guests import MOVE_GROUP, STACKS, running_stacks
 pytestmark = [pytest.mark.vcsim, pytest.mark.docker, pytest.mark.ansible]
 ORDER = ["redis", "app", "web"]  # dependencies first: each container finds its peers already moved or still there
 MARKER = "planner-cutover-marker"
+CONTAINERS = ("web-nginx", "app-python-wsgi", "redis-redis")
+VOLUME = "redis-redis-var-lib-redis"
 
 
 def _runner(ansible_dir: Path, playbook: str, env: dict[str, str], *, limit: str | None = None,
@@ -106,8 +108,24 @@ def moved(vcsim_factory: Any, docker_engine: Any, debian_base_image: str, tmp_pa
     missing = [tool for tool in ("ansible-playbook", "ssh", "rsync") if shutil.which(tool) is None]
     if missing:
         require("ansible", f"missing {', '.join(missing)} (apt-get install openssh-client rsync)")
-    with running_stacks(docker_engine, debian_base_image, tmp_path, list(MOVE_GROUP)) as guests:
-        yield guests, vcsim_factory(dc=1, cluster=1, host=1, vm=0)
+    _remove_moved(docker_engine)
+    try:
+        with running_stacks(docker_engine, debian_base_image, tmp_path, list(MOVE_GROUP)) as guests:
+            yield guests, vcsim_factory(dc=1, cluster=1, host=1, vm=0)
+    finally:
+        _remove_moved(docker_engine)
+
+
+def _remove_moved(client: Any) -> None:
+    """The containers and volumes a cutover makes (left by an earlier, interrupted run, or by this one)."""
+    import contextlib
+
+    for name in CONTAINERS:
+        for container in client.containers.list(all=True, filters={"name": f"^{name}$"}):
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+    with contextlib.suppress(Exception):
+        client.volumes.get(VOLUME).remove(force=True)
 
 
 def test_build_cutover_rollback_and_an_idempotent_deploy(moved: Any, docker_engine: Any, debian_base_image: str,
@@ -159,7 +177,7 @@ def test_build_cutover_rollback_and_an_idempotent_deploy(moved: Any, docker_engi
         assert container.attrs["State"]["Health"]["Status"] == "healthy"
     assert _guest_exec(guests.containers["redis"], "pgrep", "-x", "redis-server")[0] != 0  # stopped on the guest
     assert _guest_exec(guests.containers["web"], "pgrep", "-x", "nginx")[0] != 0
-    volume = docker_engine.volumes.get("redis-redis-var-lib-redis").attrs["Mountpoint"]
+    volume = docker_engine.volumes.get(VOLUME).attrs["Mountpoint"]
     assert (Path(volume) / MARKER).read_text().strip() == MARKER  # the data was synced into the volume
     for role in ("web", "app"):  # the containers answer the same probe the guests did
         assert _http(STACKS[role].address, STACKS[role].port).split("=")[0] == probes[role].split("=")[0]
