@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from planner.automation.inputs import existing_index
 from planner.cli.common import (
     SNAPSHOT_COMMAND,
     TableOrJson,
@@ -18,7 +19,7 @@ from planner.cli.common import (
     safe,
     snapshot_arg_help,
 )
-from planner.cli.generate_automation import Artifact, chosen, existing_index, write_artifacts
+from planner.cli.generate_automation import Artifact, chosen, write_artifacts
 from planner.discovery.storage import load_flows, load_guests
 from planner.errors import UsageError
 from planner.generate import STAY_STRATEGIES, CaptureHook, GenerateOptions, GenerateResult, generate
