@@ -18,8 +18,16 @@ from typing import Any
 from planner import fileio
 from planner.detect import detect_stacks
 from planner.detect.facts import GuestView
-from planner.errors import NotFoundError
-from planner.generate_files import move_into_place, staging_dir, write_manifest, write_recorded, write_rendered
+from planner.errors import InputError, NotFoundError
+from planner.generate_files import (
+    ROOTFS,
+    move_into_place,
+    read_text,
+    staging_dir,
+    write_manifest,
+    write_recorded,
+    write_rendered,
+)
 from planner.generate_policy import BaseImagePolicy
 from planner.generate_rewire import Rewiring, peer_names
 from planner.generate_spec import ImageInput, build_spec, safe_path
@@ -156,6 +164,8 @@ def generate(estate: Estate, guests: Sequence[GuestDiscovery], options: Generate
              snapshot: int | str | None = None, strategies: Mapping[str, str] | None = None,
              flows: Iterable[FlowRecord] = ()) -> GenerateResult:
     """Write ``images/<name>/`` per detected stack (or OS-level starter) and ``generate.json`` under the output."""
+    if options.output.exists() and not options.output.is_dir():
+        raise InputError(f"{options.output} is a file; -o names the output folder.")
     chosen, skipped = _select(estate, guests, strategies or {}, options)
     planned = _plan(chosen)
     graph = graph_from_sources(estate, list(guests), flows)
@@ -166,7 +176,7 @@ def generate(estate: Estate, guests: Sequence[GuestDiscovery], options: Generate
     staged = {p.name: staging_dir(images_dir, p.name) for p in planned}
     captures = _capture(planned, staged, options)
     entries = []
-    try:
+    try:  # every folder is complete before any is moved in: an error leaves the output as it was
         for item in planned:
             linked = set(graph.successors(item.node)) if item.node in graph else set()
             peers = peer_names(_connections(item), owners, service_of, linked)
@@ -174,6 +184,8 @@ def generate(estate: Estate, guests: Sequence[GuestDiscovery], options: Generate
             entries.append(_write_image(item, staged[item.name], Rewiring(own=own, peers=peers), options,
                                         captures.get(item.name), analysis.groups.group_of.get(item.node),
                                         analysis.plan.wave_of.get(item.node)))
+        for item in planned:
+            move_into_place(staged[item.name], images_dir / item.name)
     finally:
         for path in staged.values():
             shutil.rmtree(path, ignore_errors=True)
@@ -215,12 +227,12 @@ def _write_image(item: _Planned, staging: Path, rewiring: Rewiring, options: Gen
     spec = build_spec(ImageInput(
         name=item.name, vm=item.node, vm_name=item.vm.name if item.vm else item.node, detection=detection,
         guest=guest, vm_model=item.vm, policy=options.policy, policy_origin=options.policy_origin,
-        rewiring=rewiring, context_files=files, missing=missing, todos=todos))
+        rewiring=rewiring, context_files=files, missing=missing, todos=todos,
+        read_context=lambda path: read_text(staging / ROOTFS / path.lstrip("/"))))
     write_rendered(staging, spec, options.templates)
     skipped = [*missing, *(captured.skipped if captured else [])]
     write_manifest(staging, spec, files, skipped, captured.status if captured else "not-run")
     staging.chmod(0o755)
-    move_into_place(staging, options.output / "images" / item.name)
     return _entry(item, spec, captured, files, group, wave)
 
 

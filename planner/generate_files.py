@@ -24,22 +24,29 @@ ROOTFS = Path("context") / "rootfs"
 
 
 def staging_dir(images: Path, name: str) -> Path:
-    images.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=images))
+    """A fresh folder beside the image's final place; a path that is no folder is the user's error."""
+    try:
+        images.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=images))
+    except OSError as exc:
+        raise InputError(f"cannot write into {images}: {exc.strerror or exc}; nothing was written.") from exc
 
 
-def _inside(root: Path, path: str) -> Path | None:
+def _inside(root: Path, path: str) -> tuple[Path, str] | None:
+    """Where ``path`` of the image lives in the context, following captured links that stay inside it (Debian's
+    ``sites-enabled/default -> ../sites-available/default``), and that file's own image path; None for anything
+    that would lead outside the context."""
     normal = safe_path(path)
     if normal is None:
         return None
-    target = root / normal.lstrip("/")
+    base = root.resolve() if root.exists() else root.absolute()
     try:
-        existing = next(parent for parent in [target, *target.parents] if parent.exists() or parent == root)
-        if not existing.resolve().is_relative_to(root.resolve()) or target.is_symlink():
-            return None  # a captured symlink never leads a write outside the context
-    except OSError:
+        real = (root / normal.lstrip("/")).resolve()
+    except (OSError, RuntimeError):  # a link loop
         return None
-    return target
+    if not real.is_relative_to(base) or real == base:
+        return None  # a captured symlink never leads a write outside the context
+    return real, "/" + real.relative_to(base).as_posix()
 
 
 def _record(path: str, data: bytes, source: str, rewired: bool) -> ContextFile:
@@ -63,13 +70,15 @@ def write_recorded(staging: Path, configs: list[ConfigFile], rewiring: Rewiring,
     written: list[ContextFile] = []
     missing: list[str] = []
     unknown: list[str] = []
+    root.mkdir(parents=True, exist_ok=True)
     for config in configs:
-        target = _inside(root, config.path)
-        if target is None:
-            missing.append(f"{config.path!r}: not a plain absolute path")
+        found = _inside(root, config.path)
+        if found is None:
+            missing.append(f"{config.path!r}: not a plain absolute path inside the context")
             continue
-        if config.path in captured:
-            text = _read_text(target)
+        target, image_path = found
+        if (config.path in captured or image_path in captured) and target.is_file():
+            text = read_text(target)
             if text is None:
                 continue
             source = "capture"
@@ -87,11 +96,11 @@ def write_recorded(staging: Path, configs: list[ConfigFile], rewiring: Rewiring,
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         target.chmod(0o644)
-        written.append(_record(config.path, data, source, new != text))
+        written.append(_record(image_path, data, source, new != text))
     return written, missing, unknown
 
 
-def _read_text(path: Path) -> str | None:
+def read_text(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -116,7 +125,7 @@ def write_manifest(staging: Path, spec: ImageSpec, files: list[ContextFile], ski
         "format_version": 1, "image": spec.name, "capture": capture_status,
         "files": [{"path": str(ROOTFS / f.path.lstrip("/")), "target": f.path, "sha256": f.sha256, "size": f.size,
                    "source": f.source, "rewired": f.rewired} for f in sorted(files, key=lambda f: f.path)],
-        "skipped": skipped,
+        "skipped": skipped, "data_paths": spec.data_paths,
     }
     (staging / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

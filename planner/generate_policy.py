@@ -29,7 +29,7 @@ DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 def _check_ref(value: str) -> str:
-    if not IMAGE_REF.match(value):
+    if not IMAGE_REF.fullmatch(value):
         raise ValueError(f"{value!r} is not an image reference with a tag (registry/name:tag[@sha256:…])")
     return value
 
@@ -53,7 +53,7 @@ class ImageMapping(Model):
     @field_validator("digest")
     @classmethod
     def _digest(cls, value: str | None) -> str | None:
-        if value is not None and not DIGEST.match(value):
+        if value is not None and not DIGEST.fullmatch(value):
             raise ValueError(f"{value!r} is not a digest (sha256: and 64 hex digits)")
         return value
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from planner.generate_build import SOLVED, build_stage
 from planner.generate_distro import Distro, distro_for, distro_for_vm
 from planner.generate_policy import BaseImagePolicy
 from planner.generate_rewire import Rewiring
@@ -52,6 +54,8 @@ class ImageInput:
     context_files: list[ContextFile] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     todos: list[str] = field(default_factory=list)
+    read_context: Callable[[str], str | None] | None = None
+    """A context file's text by its image path (None when unreadable)."""
 
 
 class _Notes:
@@ -111,28 +115,37 @@ def _bind_capability(item: ImageInput, use_runtime: bool, notes: _Notes) -> str 
     return exe
 
 
+def _pinner(item: ImageInput, distro: Distro, notes: _Notes) -> Callable[[list[str]], tuple[list[str], bool]]:
+    versions = {p.name: p.version for p in item.guest.packages} if item.guest else {}
+
+    def pin(names: list[str]) -> tuple[list[str], bool]:
+        specs, unpinned = [], False
+        for name in names:
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9+._-]*", name):
+                notes.todos.append(f"package name {name!r} is unusual: left out, install it by hand")
+                continue
+            version = versions.get(name)
+            if version and not re.fullmatch(r"[A-Za-z0-9.+:~_-]+", version):
+                version = None
+            unpinned = unpinned or not version
+            specs.append(distro.pin(name, version))
+        return specs, unpinned
+
+    return pin
+
+
 def _packages(item: ImageInput, distro: Distro, notes: _Notes, extra: list[str]) -> tuple[list[str], bool]:
     if item.detection is None or item.guest is None:
         return [], False
-    versions = {p.name: p.version for p in item.guest.packages}
-    specs, unpinned = [], False
-    for name in [*item.detection.packages, *extra]:
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9+._-]*", name):
-            notes.todos.append(f"package name {name!r} is unusual: left out, install it by hand")
-            continue
-        version = versions.get(name)
-        if version and not re.fullmatch(r"[A-Za-z0-9.+:~_-]+", version):
-            version = None
-        unpinned = unpinned or not version
-        specs.append(distro.pin(name, version))
+    specs, unpinned = _pinner(item, distro, notes)([*item.detection.packages, *extra])
     if specs:
         notes.decisions.append("packages: " + ", ".join(specs))
     return specs, unpinned
 
 
 def _user(detection: Detection | None, notes: _Notes) -> tuple[str, int, str, int]:
-    if detection and detection.uid not in (None, 0) and detection.user and _USER_NAME.match(detection.user):
-        group = detection.group if detection.group and _USER_NAME.match(detection.group) else detection.user
+    if detection and detection.uid not in (None, 0) and detection.user and _USER_NAME.fullmatch(detection.user):
+        group = detection.group if detection.group and _USER_NAME.fullmatch(detection.group) else detection.user
         gid = detection.gid if detection.gid is not None else detection.uid
         assert detection.uid is not None
         notes.decisions.append(f"runs as {detection.user} (uid {detection.uid}, gid {gid}), as on the VM")
@@ -170,7 +183,7 @@ def _environment(detection: Detection | None, rewiring: Rewiring, notes: _Notes)
     for key, value in (detection.command.environment.items() if detection and detection.command else ()):
         if key in _DROPPED_ENV:
             continue
-        if not _ENV_NAME.match(key):
+        if not _ENV_NAME.fullmatch(key):
             notes.todos.append(f"environment variable {key!r} has an unusual name: left out")
         elif "<redacted>" in value:
             notes.todos.append(f"environment variable {key} held a secret (redacted by discovery): supply it at run "
@@ -178,9 +191,8 @@ def _environment(detection: Detection | None, rewiring: Rewiring, notes: _Notes)
         else:
             rewired = rewiring.text(value)
             if LISTEN_TOKEN in rewired:
-                notes.todos.append(f"environment variable {key} names the VM's own address: set it to the "
-                                   "container's address at run time")
-                rewired = value
+                notes.decisions.append(f"environment variable {key} named the VM's own address: the entrypoint "
+                                       "sets it to the container's listen address")
             for address in rewiring.unknown(rewired):
                 notes.todos.append(f"environment variable {key} names {address}, which is neither this VM nor a "
                                    "discovered peer: check it")
@@ -212,17 +224,28 @@ def build_spec(item: ImageInput) -> ImageSpec:
     data = _paths(detection.data_paths if detection else [], "data path", notes)
     rewired = [f.path for f in item.context_files if f.rewired and safe_path(f.path)]
     command = _command(item, use_runtime, notes)
+    build, why = build_stage(detection, item.context_files, None if use_runtime else _pinner(item, distro, notes),
+                             item.read_context or (lambda path: None))
+    if build is not None:
+        build.install_template = f"dockerfile/install-{family}.j2" if build.packages else None
+        notes.decisions.append(why)
     init = list(detection.init_command) if detection and detection.init_command and data else []
-    needs_entrypoint = bool(rewired or init or any(LISTEN_TOKEN in arg for arg in command))
+    environment = _environment(detection, item.rewiring, notes)
+    rewired_env = [key for key, value in environment.items() if LISTEN_TOKEN in value]
+    needs_entrypoint = bool(rewired or init or rewired_env or any(LISTEN_TOKEN in arg for arg in command))
     setup: list[list[str]] = []
     owned = f"{uid}:{gid}"
     if writable or data:
-        setup += [["mkdir", "-p", *writable, *data], ["chown", "-R", owned, *writable, *data]]
+        setup += [["mkdir", "-p", *writable, *data], ["chown", "-R", "-H", owned, *writable, *data]]
     if data:
         setup.append(["chmod", "0700", *data])
     if files:
         setup += [["mkdir", "-p", *sorted({posixpath.dirname(f) for f in files})], ["touch", *files],
                   ["chown", owned, *files]]
+    configs = [f.path for f in item.context_files if detection and f.path in detection.config_files
+               and f.path not in rewired and safe_path(f.path)]
+    if configs:  # readable by the service's group, whatever mode the capture kept (redis.conf is 0640 redis)
+        setup += [["chgrp", str(gid), *configs], ["chmod", "g+r", *configs]]
     if rewired:
         setup.append(["chown", owned, *rewired])
     if capability:
@@ -232,7 +255,8 @@ def build_spec(item: ImageInput) -> ImageSpec:
     if needs_entrypoint:
         copies.append(CopyItem(source="planner-entrypoint.sh", target=ENTRYPOINT))
     workdir = safe_path(detection.command.cwd) if detection and detection.command else None
-    todos = [*(detection.todos if detection else []), *item.todos, *notes.todos]
+    todos = [todo for todo in [*(detection.todos if detection else []), *item.todos, *notes.todos]
+             if build is None or not todo.startswith(SOLVED)]
     if distro.note and not use_runtime:
         todos.insert(0, distro.note)
     if data:
@@ -248,8 +272,9 @@ def build_spec(item: ImageInput) -> ImageSpec:
         unpinned=unpinned, setup_commands=setup,
         user_template=f"dockerfile/user-{'busybox' if distro.users == 'busybox' and not use_runtime else 'shadow'}.j2",
         user=user, uid=uid, group=group, gid=gid, writable_paths=writable, writable_files=files, copies=copies,
-        workdir=workdir, environment=_environment(detection, item.rewiring, notes), ports=ports, volumes=data,
-        entrypoint=[ENTRYPOINT] if needs_entrypoint else [], entrypoint_files=rewired,
+        build=build,
+        workdir=workdir, environment=environment, ports=ports, volumes=data,
+        entrypoint=[ENTRYPOINT] if needs_entrypoint else [], entrypoint_files=rewired, entrypoint_env=rewired_env,
         init_data=data[0] if init else None, init_command=init,
         healthcheck=_healthcheck(ports[0].port if ports else None, distro, use_runtime), command=command,
         comments=[f"TODO: {line}" for line in todos[:12]] + (["TODO: more in DECISIONS.md"] if len(todos) > 12 else []),

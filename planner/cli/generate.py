@@ -97,7 +97,7 @@ def capture_option(capture: bool | None, inventory: str | None) -> CaptureHook |
 def generate_command(
     snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder (images/ and generate.json).",
-                                         show_default=False)] = Path("generated"),
+                                         show_default=False)] = ...,  # type: ignore[assignment]
     vm: Annotated[list[str] | None, typer.Option(
         "--vm", help="Only this VM (repeatable); a named VM is generated whatever its strategy, and without "
         "discovery facts it gets an OS-level starter.", show_default=False)] = None,

@@ -46,7 +46,7 @@ def validate_detector_class(cls: type) -> None:
     """Raise ``TypeError`` naming the class and the problem if its metadata is incomplete or invalid."""
     name = f"{cls.__module__}.{cls.__qualname__}"
     detector_id = getattr(cls, "id", None)
-    if not isinstance(detector_id, str) or not DETECTOR_ID.match(detector_id):
+    if not isinstance(detector_id, str) or not DETECTOR_ID.fullmatch(detector_id):
         raise TypeError(f"{name}: id must be a lower-case slug like 'nginx' or 'python-wsgi', got {detector_id!r}")
     for attribute in ("title", "looks_for"):
         value = getattr(cls, attribute, None)

@@ -197,6 +197,9 @@ def build(view: GuestView, vm: str, found: Found) -> Detection:
     user, uid, group, gid = run_user(view, pids)
     unit = view.unit(root.unit)
     argv = found.command if found.command is not None else argv_of(root)
+    source = found.command_source
+    if not argv and unit is not None and unit.exec_start:  # the process's command line was unreadable
+        argv, source = list(unit.exec_start), "unit"
     environment = dict(unit.environment) if unit else {}
     environment.update(root.environment)
     cwd = root.cwd or (unit.working_directory if unit else None)
@@ -221,7 +224,7 @@ def build(view: GuestView, vm: str, found: Found) -> Detection:
     return Detection(
         stack=found.stack, title=found.title, vm=vm, evidence=evidence, pids=pids, unit=root.unit, ports=ports,
         listen_addresses=addresses, user=user, uid=uid, group=group, gid=gid,
-        command=StartCommand(argv=argv, cwd=cwd, environment=environment, source=found.command_source),
+        command=StartCommand(argv=argv, cwd=cwd, environment=environment, source=source),
         executable=root.exe or (argv[0] if argv and argv[0].startswith("/") else None),
         config_files=_unique(configs), app_paths=_unique(p for p in app if p not in data),
         data_paths=_unique(data), writable_paths=_unique(found.writable_paths),

@@ -91,6 +91,18 @@ class CopyItem(Model):
     target: str
 
 
+class BuildStage(Model):
+    """A first stage that builds what the VM's build produced (a virtualenv, node_modules) from captured files."""
+
+    install_template: str | None = None
+    packages: list[str] = Field(default_factory=list)
+    unpinned: bool = False
+    copies: list[CopyItem] = Field(default_factory=list)
+    workdir: str | None = None
+    commands: list[list[str]] = Field(default_factory=list, description="exec-form RUN argv")
+    artifacts: list[str] = Field(default_factory=list, description="paths copied into the final stage")
+
+
 class ImageSpec(Model):
     """Everything one image's templates print: prepared here, printed there."""
 
@@ -115,12 +127,14 @@ class ImageSpec(Model):
     writable_paths: list[str] = Field(default_factory=list)
     writable_files: list[str] = Field(default_factory=list)
     copies: list[CopyItem] = Field(default_factory=list)
+    build: BuildStage | None = None
     workdir: str | None = None
     environment: dict[str, str] = Field(default_factory=dict)
     ports: list[PortSpec] = Field(default_factory=list)
     volumes: list[str] = Field(default_factory=list)
     entrypoint: list[str] = Field(default_factory=list)
     entrypoint_files: list[str] = Field(default_factory=list, description="configs planner-entrypoint.sh rewires")
+    entrypoint_env: list[str] = Field(default_factory=list, description="environment variables it rewires")
     init_data: str | None = Field(default=None, description="data directory the entrypoint initialises when empty")
     init_command: list[str] = Field(default_factory=list)
     healthcheck: list[str] = Field(default_factory=list)

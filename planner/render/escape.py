@@ -55,7 +55,7 @@ _IMAGE_REF = re.compile(r"^[a-z0-9][a-z0-9._/:-]*(@sha256:[0-9a-f]{64})?$")
 
 def image_ref(text: str) -> str:
     """An image reference for FROM, checked (the base-image policy validates it too)."""
-    if not _IMAGE_REF.match(text):
+    if not _IMAGE_REF.fullmatch(text):
         raise UnsafeTextError(f"not an image reference: {text!r}")
     return text
 
@@ -68,6 +68,17 @@ def shell_quote(text: object) -> str:
     if has_control(value):
         raise UnsafeTextError(f"text with control characters cannot be one shell word on one line: {value!r}")
     return shlex.quote(value)
+
+
+_SHELL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def shell_name(text: object) -> str:
+    """A shell variable name, printed bare (``export NAME=…``); anything else is refused."""
+    value = str(text)
+    if not _SHELL_NAME.fullmatch(value):
+        raise UnsafeTextError(f"not a shell variable name: {value!r}")
+    return value
 
 
 def shell_join(words: Iterable[object]) -> str:
@@ -119,6 +130,6 @@ def md_text(text: object) -> str:
 
 DOCKERFILE_FILTERS = {"exec_form": exec_form, "docker_value": docker_value, "docker_comment": docker_comment,
                       "image_ref": image_ref}
-SHELL_FILTERS = {"shell_quote": shell_quote, "shell_join": shell_join}
+SHELL_FILTERS = {"shell_quote": shell_quote, "shell_join": shell_join, "shell_name": shell_name}
 YAML_FILTERS = {"yaml_dump": yaml_dump, "unsafe": unsafe}
 MARKDOWN_FILTERS = {"md_text": md_text}

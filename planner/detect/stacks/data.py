@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 
 from planner.detect.base import Detector
@@ -37,13 +38,14 @@ class Redis(Detector):
         view = GuestView(guest)
         for root in view.roots(lambda p: p.comm == "redis-server" or program(p) == "redis-server"):
             packages = view.packages("redis-server", "redis")[:1]
-            configs = [c.path for c in view.configs("redis") if not c.dump]
+            ports = sorted({item.port for item in view.listeners(view.tree(root.pid), ["redis-server"])})
+            configs = [c for c in view.configs("redis")  # a redis.conf the running server does not use is no config
+                       if not c.dump and (not ports or c.content is None or _config_port(c.content) in ports)]
             argv = argv_of(root)
             named = argv[0].split()[0] if argv and argv[0].split() else ""
             # /proc/PID/exe names the binary redis-server links to (redis-check-rdb): run it by its own name
             exe = named if named.startswith("/") and named.endswith("/redis-server") else "/usr/bin/redis-server"
-            command = ([exe, configs[0], "--daemonize", "no", "--supervised", "no"] if configs
-                       else [exe, *argv[1:]] if argv[1:2] and argv[1].startswith("-") else [exe])
+            command, todos = _redis_command(exe, argv, [c.path for c in configs], view, root.pid)
             yield build(view, vm_id(guest, vm), Found(
                 stack=self.id, title=self.title, root=root, servers=("redis",),
                 evidence=[f"process redis-server (pid {root.pid}, user {root.user or '?'})",
@@ -51,8 +53,32 @@ class Redis(Detector):
                 command=command, command_source="default" if configs else "process", packages=packages,
                 runtime="redis", runtime_image=f"redis:{major_minor(version_of(packages))}" if packages else None,
                 data_paths=["/var/lib/redis"], writable_paths=["/var/log/redis", "/run/redis"], probe_kind="redis",
-                todos=[_SEED.format(what="Redis"),
-                       *([] if configs else ["redis.conf was not read by discovery: the command is the VM's argv"])]))
+                todos=[_SEED.format(what="Redis"), *todos]))
+
+
+def _config_port(text: str | None) -> int | None:
+    """The ``port`` a redis.conf sets (6379 when it sets none); None when the text is unknown."""
+    if text is None:
+        return None
+    match = re.search(r"^\s*port\s+(\d+)\s*$", text, re.MULTILINE)
+    return int(match.group(1)) if match else 6379
+
+
+def _redis_command(exe: str, argv: list[str], configs: list[str], view: GuestView,
+                   pid: int) -> tuple[list[str], list[str]]:
+    """The config file the running server uses (its port matches the listener), else options rebuilt from the
+    listeners (redis shows only ``redis-server ADDR:PORT`` as its title)."""
+    if configs:
+        return [exe, configs[0], "--daemonize", "no", "--supervised", "no"], []
+    if argv[1:2] and argv[1].startswith("-"):
+        return [exe, *argv[1:]], []
+    listeners = view.listeners(view.tree(pid), ["redis-server"])
+    if not listeners:
+        return [exe, "--daemonize", "no"], ["the running Redis's options are unknown: the image starts the defaults"]
+    addresses = list(dict.fromkeys(item.address for item in listeners))
+    return ([exe, "--bind", *addresses, "--port", str(listeners[0].port), "--daemonize", "no"],
+            ["the running Redis used no redis.conf discovery read (its port differs): bind and port are rebuilt from "
+             "its listeners; check persistence (save, appendonly) and protected-mode"])
 
 
 class PostgreSql(Detector):

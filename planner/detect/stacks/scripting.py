@@ -42,8 +42,17 @@ def _server(process: Process) -> str | None:
 
 
 def _script(argv: list[str]) -> str | None:
-    """The first argument that is not an option (the script an interpreter runs)."""
-    return next((arg for arg in argv[1:] if not arg.startswith("-")), None)
+    """The first argument that is not an option (the script an interpreter runs); ``-m MODULE`` runs no file."""
+    for index, arg in enumerate(argv[1:], start=1):
+        if arg == "-m":
+            return None
+        if not arg.startswith("-"):
+            return arg if argv[index - 1] not in ("-c", "-W", "-X") else None
+    return None
+
+
+def _module(argv: list[str]) -> str | None:
+    return argv[argv.index("-m") + 1] if "-m" in argv[1:-1] else None
 
 
 def _absolute(path: str | None, cwd: str | None) -> str | None:
@@ -56,6 +65,28 @@ def _python(view: GuestView) -> tuple[str | None, list]:
     runtime = view.runtime("python3", "python")
     packages = view.packages("python3")
     return (runtime.version if runtime and runtime.version else version_of(packages)), packages
+
+
+_DAEMON_FLAGS = {"gunicorn": {"--daemon": 0, "-D": 0}, "uwsgi": {"--daemonize": 1, "--daemonize2": 1},
+                 "uvicorn": {}}
+"""Options that send the server to the background (a container's main process must stay in the foreground),
+with how many values follow each."""
+
+
+def foreground(server: str | None, argv: list[str]) -> tuple[list[str], list[str]]:
+    """argv without the server's daemonising options, and the options removed."""
+    flags = _DAEMON_FLAGS.get(server or "", {})
+    kept, removed, skip = [], [], 0
+    for arg in argv:
+        if skip:
+            removed.append(arg)
+            skip -= 1
+        elif arg.split("=", 1)[0] in flags:
+            removed.append(arg)
+            skip = 0 if "=" in arg else flags[arg.split("=", 1)[0]]
+        else:
+            kept.append(arg)
+    return kept, removed
 
 
 _PY_TODO = ("the Python packages the application imports are not known from the VM: capture its requirements file "
@@ -75,11 +106,14 @@ class PythonWsgi(Detector):
             server = _server(root)
             version, packages = _python(view)
             extra = view.packages(server or "", f"python3-{server}")
+            command, removed = foreground(server, argv_of(root))
             yield build(view, vm_id(guest, vm), Found(
                 stack=self.id, title=self.title, root=root, servers=("python", server or ""),
                 evidence=[f"{server} process (pid {root.pid}): {' '.join(argv_of(root))[:120]}",
-                          *([f"python {version}"] if version else [])],
-                packages=[*packages, *extra], runtime="python", runtime_version=version,
+                          *([f"python {version}"] if version else []),
+                          *([f"dropped {' '.join(removed)}: a container's process stays in the foreground"]
+                            if removed else [])],
+                command=command, packages=[*packages, *extra], runtime="python", runtime_version=version,
                 runtime_image=f"python:{major_minor(version)}-slim" if major_minor(version) else None,
                 app_paths=[root.cwd] if root.cwd else [], probe_kind="http", probe_path="/",
                 todos=[_PY_TODO, f"{server} must be installed in the image (from the requirements or the OS package)"]))
@@ -95,12 +129,13 @@ class PythonScript(Detector):
     def detect(self, guest: GuestDiscovery, vm: Vm | None) -> Iterator[Detection]:
         view = GuestView(guest)
         for root in view.roots(lambda p: bool(_PYTHON.fullmatch(program(p))) and _server(p) is None
-                               and _script(argv_of(p)) is not None):
+                               and (_script(argv_of(p)) or _module(argv_of(p))) is not None):
             script = _absolute(_script(argv_of(root)), root.cwd)
+            module = _module(argv_of(root))
             version, packages = _python(view)
             yield build(view, vm_id(guest, vm), Found(
                 stack=self.id, title=self.title, root=root, servers=("python",),
-                evidence=[f"python process (pid {root.pid}) running {script}",
+                evidence=[f"python process (pid {root.pid}) running {script or f'module {module}'}",
                           *([f"python {version}"] if version else [])],
                 packages=packages, runtime="python", runtime_version=version,
                 runtime_image=f"python:{major_minor(version)}-slim" if major_minor(version) else None,

@@ -99,9 +99,10 @@ def test_redis_configuration_file_and_data_directory():
         "/etc/redis/redis.conf", "redis", "redis", "0640", 106604)
     assert conf.sha256 and len(conf.sha256) == 64 and not conf.dump and not conf.truncated and conf.stripped
     assert "dir /var/lib/redis" in (conf.content or "") and "port 6379" in (conf.content or "")
-    [data] = redis.app_paths
+    data, config_dir = redis.app_paths
     assert (data.path, data.kind, data.server, data.is_data, data.owner) == (
         "/var/lib/redis", "data", "redis", True, "redis")
+    assert (config_dir.path, config_dir.kind, config_dir.is_data) == ("/etc/redis", "config-dir", False)
     [server] = by_comm(redis, "redis-server")
     assert server.argv[0] == "redis-server 127.0.77.13:6377" and server.user == "redis"
 
@@ -179,7 +180,9 @@ def test_recognised_servers_configuration_runtimes_and_paths():
     paths = {(path.kind, path.server, path.path) for path in found.app_paths}
     assert {("data", "postgresql", "/var/lib/postgresql/15/main"), ("data", "mysql", "/var/lib/mysql"),
             ("jar", "tomcat", "/opt/demo/app.jar"), ("webapps", "tomcat", "/opt/tomcat/webapps"),
-            ("cwd", "tomcat", "/opt/demo"),
+            ("cwd", "tomcat", "/opt/demo"), ("config-dir", "tomcat", "/opt/tomcat/conf"),
+            ("config-dir", "postgresql", "/etc/postgresql"), ("config-dir", "php-fpm", "/etc/php"),
+            ("config-dir", "mysql", "/etc/mysql"), ("config-dir", "apache", "/etc/apache2"),
             ("cwd", "node", "/opt/node-app"), ("script", "node", "/opt/node-app/server.js"),
             ("webroot", "apache", "/var/www/html")} == paths
     assert all(path.is_data == (path.kind == "data") and path.size_bytes for path in found.app_paths)
@@ -198,7 +201,7 @@ def test_recognised_servers_without_root_and_without_tools():
     assert bare.config_files and all(item.size is None and item.sha256 is None for item in bare.config_files)
     assert ("apache", "/etc/apache2/apache2.conf") in {(item.server, item.path) for item in bare.config_files}
     assert "java" not in {r.name for r in bare.runtimes}
-    assert {path.kind for path in bare.app_paths} == {"data", "webapps", "webroot"}
+    assert {path.kind for path in bare.app_paths} == {"data", "webapps", "webroot", "config-dir"}
 
 
 def test_a_file_named_by_another_users_process_is_not_read_for_it():
@@ -256,7 +259,7 @@ def test_services_recorded_on_systemd():
     assert (api.user, api.working_directory) == ("nobody", "/opt/node-app")
     assert api.environment_files == ["/etc/default/shop"]
     assert api.environment == {"NODE_ENV": "production", "GREETING": "hello world", "DB_PASSWORD": "<redacted>"}
-    assert api.main_pid == 47 and "hunter2" not in (api.unit_text or "") and "Description=Shop API" in api.unit_text
+    assert api.main_pid == 61 and "hunter2" not in (api.unit_text or "") and "Description=Shop API" in api.unit_text
     # a template instance: its specifiers expanded from the unit name
     assert units["postgresql@15-main.service"].exec_start == ["/usr/bin/pg_ctlcluster", "--skip-systemctl-redirect",
                                                               "15-main", "start"]
@@ -309,6 +312,8 @@ def test_a_binary_another_user_could_replace_is_never_run(tmp_path):
     assert f"xT {evil / 'python3'}" in proc.split("\n")  # seen, and so a runtime candidate
     [runtimes] = [body for name, _, body in found if name == "runtimes-found"]
     assert str(evil) not in runtimes
+    paths = appfacts.app_paths(next(body for name, _, body in found if name == "app-paths"))
+    assert any((path.kind, path.path) == ("binary", str(evil / "python3")) for path in paths)  # not a system binary
 
 
 def test_a_spent_budget_stops_the_collection_and_is_reported():

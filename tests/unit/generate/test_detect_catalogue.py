@@ -17,12 +17,13 @@ from planner.detect.registry import DetectorRegistry
 ROOT = Path(__file__).resolve().parents[3]
 
 EXPECTED = {
-    "web": ["nginx"], "app": ["python-wsgi"], "redis": ["redis"], "shop": ["apache", "php-fpm"],
+    "web": ["nginx"], "lb": ["nginx"], "app": ["python-wsgi"], "redis": ["redis"], "shop": ["apache", "php-fpm"],
     "intranet": ["tomcat"], "orders": ["java-jar"], "worker": ["python-script"], "api": ["node"], "edge": ["binary"],
     "billing": ["dotnet"], "pg": ["postgresql"], "db": ["mysql"], "cache": ["system-service"], "jump": [],
     # real recordings (collect.sh in the test guest images, data/record.py)
     "rec-web": ["nginx"], "rec-redis": ["redis"], "rec-hostile": ["python-script"] * 3,
     "rec-servers": ["apache", "php-fpm", "tomcat", "node", "postgresql", "mysql"],
+    "rec-systemd": ["nginx", "apache", "php-fpm", "node", "postgresql", "mysql"],
 }
 
 
@@ -163,3 +164,70 @@ def test_stale_stacks_doc_is_reported(tmp_path):
     stale = tmp_path / "stacks.md"
     stale.write_text("old\n", encoding="utf-8")
     assert docs_main(["--check", str(stale)]) == 1
+
+
+def test_redis_without_its_config_file_is_rebuilt_from_its_listener(guests):
+    """As the test guests run it: `redis-server --bind ADDR --port 6377`, while the package's redis.conf says 6379."""
+    redis = guests["redis"]
+    moved = redis.model_copy(update={"listeners": [
+        item.model_copy(update={"port": 6377}) if item.port == 6379 else item for item in redis.listeners]})
+    [found] = detect_stacks(moved)
+    assert found.command.argv == ["/usr/bin/redis-server", "--bind", "127.0.77.13", "--port", "6377",
+                                  "--daemonize", "no"]
+    assert found.config_files == ["/etc/redis/redis.conf"] and found.probe.port == 6377
+    assert any("used no redis.conf" in todo for todo in found.todos)
+
+
+@pytest.mark.parametrize(("argv", "stack"), [
+    (["/usr/bin/python3", "-m", "uvicorn", "main:app", "--host", "127.0.77.30"], "python-wsgi"),
+    (["/usr/bin/uwsgi", "--http", "127.0.77.30:8000", "--module", "app"], "python-wsgi"),
+    (["/opt/venv/bin/python", "/opt/venv/bin/gunicorn", "app:app"], "python-wsgi"),
+    (["/usr/bin/python3", "-m", "http.server", "8000"], "python-script"),
+    (["/usr/bin/python3.11", "/srv/tool/serve.py"], "python-script"),
+    (["/usr/bin/python3"], None),  # an interactive interpreter is no application
+    (["/usr/bin/node", "/srv/x/index.js"], "node"),
+    (["/usr/bin/java", "-cp", "app.jar", "com.example.Main"], None),  # neither Tomcat nor -jar: left to a person
+])
+def test_interpreter_command_lines(argv, stack):
+    from planner.models.discovery import GuestDiscovery, Listener, Process
+
+    exe = argv[0] if not argv[0].endswith(("uwsgi",)) else "/usr/bin/uwsgi"
+    guest = GuestDiscovery(host="t", processes=[Process(pid=5, ppid=1, user="svc", uid=1200, comm=exe.rsplit("/")[-1],
+                                                        exe=exe, argv=argv, args=" ".join(argv))],
+                           listeners=[Listener(protocol="tcp", address="127.0.77.30", port=8000, pid=5)])
+    found = [d.stack for d in detect_stacks(guest) if d.stack != "system-service"]
+    assert found == ([stack] if stack else [])
+
+
+def test_a_python_module_is_no_application_path():
+    from planner.models.discovery import GuestDiscovery, Process
+
+    argv = ["/usr/bin/python3", "-m", "http.server", "8000"]
+    guest = GuestDiscovery(host="t", processes=[Process(pid=5, ppid=1, user="svc", uid=1200, comm="python3",
+                                                        exe="/usr/bin/python3.11", argv=argv, cwd="/srv/site")])
+    [found] = detect_stacks(guest)
+    assert found.app_paths == ["/srv/site"] and "module http.server" in found.evidence[0]
+
+
+def test_gunicorn_runs_in_the_foreground():
+    """As Debian's gunicorn is started in the stack guests: `--daemon` would end the container at once."""
+    from planner.models.discovery import GuestDiscovery, Process
+
+    argv = ["/usr/bin/python3", "/usr/bin/gunicorn", "--bind", "127.0.78.12:8000", "--chdir", "/srv/app", "--env",
+            "REDIS_ADDR=127.0.78.13:6379", "--daemon", "--pid", "/tmp/gunicorn.pid", "app:application"]
+    guest = GuestDiscovery(host="t", processes=[Process(pid=5, ppid=1, user="app", uid=1000, comm="gunicorn",
+                                                        exe="/usr/bin/python3.11", argv=argv)])
+    [found] = detect_stacks(guest)
+    assert found.command.argv == [arg for arg in argv if arg != "--daemon"]
+    assert any("dropped --daemon" in line for line in found.evidence)
+
+
+def test_the_unit_s_exec_start_when_the_command_line_is_unreadable():
+    from planner.models.discovery import GuestDiscovery, Process, ServiceUnit
+
+    guest = GuestDiscovery(host="t", processes=[Process(pid=5, ppid=1, user="svc", uid=1200, comm="node",
+                                                        exe="/usr/bin/node", unit="api.service")],
+                           services=[ServiceUnit(name="api.service", kind="service", main_pid=5,
+                                                 exec_start=["/usr/bin/node", "/srv/api/main.js"])])
+    [found] = detect_stacks(guest)
+    assert found.command.argv == ["/usr/bin/node", "/srv/api/main.js"] and found.command.source == "unit"

@@ -74,6 +74,14 @@ def test_bad_input_exits_with_one_clear_line(stored, tmp_path, capsys, extra, co
     assert not (out / "generate.json").exists()  # nothing half-written
 
 
+def test_output_that_is_a_file_is_refused(stored, tmp_path, capsys):
+    db, _ = stored
+    target = tmp_path / "out.txt"
+    target.write_text("keep me")
+    assert run_planner(["--db", db, "generate", "-o", str(target)]) == 3
+    assert "is a file; -o names the output folder" in capsys.readouterr().err and target.read_text() == "keep me"
+
+
 def test_a_snapshot_file_without_facts_says_so(tmp_path, capsys):
     assert run_planner(["generate", "example", "-o", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()

@@ -12,7 +12,8 @@ from planner.generate import GenerateOptions, generate, image_name
 from planner.generate_policy import BaseImagePolicy
 from tests.unit.generate.conftest import TEST_POLICY, estate_for
 
-ALL_IMAGES = {"web-nginx", "app-python-wsgi", "redis-redis", "shop-apache", "shop-php-fpm", "intranet-tomcat",
+ALL_IMAGES = {"web-nginx", "lb-nginx", "app-python-wsgi", "redis-redis", "shop-apache", "shop-php-fpm",
+              "intranet-tomcat",
               "orders-java-jar", "worker-python-script", "api-node", "edge-binary", "billing-dotnet",
               "pg-postgresql", "db-mysql", "cache-system-service", "jump-starter", "legacy-starter"}
 
@@ -35,8 +36,8 @@ def test_one_folder_per_image_and_the_index(generated):
 
 def test_generate_json_entry_follows_the_contract(generated):
     web = _entry(generated, "web-nginx")
-    assert (web["vm"], web["vm_name"], web["stack"], web["dir"], web["tag"]) == (
-        "vc/vm-12", "web", "nginx", "images/web-nginx", "planner/web-nginx:0.1")
+    assert web["vm"].startswith("vc/vm-") and (web["vm_name"], web["stack"], web["dir"], web["tag"]) == (
+        "web", "nginx", "images/web-nginx", "planner/web-nginx:0.1")
     assert web["ports"] == [{"port": 80, "protocol": "tcp"}] and web["listen_env"] == "LISTEN_ADDRESS"
     assert web["probe"] == {"kind": "http", "port": 80, "path": "/", "expect_status": 200}
     assert web["healthcheck"] is True and web["guest"] == {"host": "web", "address": "127.0.77.11"}
@@ -61,7 +62,7 @@ def test_recorded_configs_are_rewired_into_the_context(generated):
     dockerfile = (generated.path.parent / "images" / "app-python-wsgi" / "Dockerfile").read_text()
     assert '"--bind", "@@LISTEN_ADDRESS@@:8080"' in dockerfile
     assert 'REDIS_URL="redis://redis-redis:6379/0"' in dockerfile  # the environment names the peer's service …
-    assert "APP_SECRET" not in dockerfile and "<redacted>" not in dockerfile  # … and secrets never land in it
+    assert "APP_SECRET=" not in dockerfile and "<redacted>" not in dockerfile  # … and secrets never land in it
 
 
 def test_manifest_lists_every_context_file_with_its_checksum(generated):
@@ -73,7 +74,9 @@ def test_manifest_lists_every_context_file_with_its_checksum(generated):
         assert hashlib.sha256(data).hexdigest() == item["sha256"] and len(data) == item["size"]
     assert {item["target"] for item in manifest["files"]} == {"/etc/nginx/nginx.conf",
                                                               "/etc/nginx/sites-enabled/default"}
-    assert any("/var/www/html" in line for line in manifest["skipped"])
+    assert any("/var/www/html" in line for line in manifest["skipped"]) and manifest["data_paths"] == []
+    redis = json.loads((generated.path.parent / "images" / "redis-redis" / "MANIFEST.json").read_text())
+    assert redis["data_paths"] == ["/var/lib/redis"]  # for the migration's data sync
 
 
 def test_redacted_configs_are_never_written(generated):
@@ -96,8 +99,15 @@ def test_dockerfile_uses_the_vm_distribution_pinned_packages_and_the_policy(gene
     assert "FROM planner-test/ubuntu:22.04@sha256:" + "ab" * 32 in tomcat and "tomcat10=10.1.16-1" in tomcat
     node = (images / "api-node" / "Dockerfile").read_text()
     assert "FROM rockylinux:9" in node and "dnf install -y nodejs-1:18.19.0" in node
+    alpine = (images / "lb-nginx" / "Dockerfile").read_text()
+    assert "FROM alpine:3.19" in alpine and "apk add --no-cache nginx=1.24.0-r15" in alpine
+    assert "adduser -S -D -H -u 101 -G nginx nginx" in alpine and '"sh", "-c", "nc -z' in alpine
     redis = (images / "redis-redis" / "Dockerfile").read_text()
     assert 'VOLUME ["/var/lib/redis"]' in redis and "USER 104:107" in redis
+    assert "chown 104:107 /etc/redis/redis.conf" in redis  # rewired: the entrypoint rewrites it as that user
+    # other configs stay root's but readable by the service's group, whatever mode a capture kept
+    assert "chgrp 33 /etc/nginx/nginx.conf" in web and "chmod g+r /etc/nginx/nginx.conf" in web
+    assert "chown -R -H 104:107 /var/log/redis /run/redis /var/lib/redis" in redis  # -H: through logs -> /var/log
     dotnet = (images / "billing-dotnet" / "Dockerfile").read_text()
     assert "FROM mcr.microsoft.com/dotnet/aspnet:8.0" in dotnet and 'CMD ["dotnet", "Billing.dll"]' in dotnet
     ignore = (images / "web-nginx" / ".dockerignore").read_text().splitlines()
@@ -148,10 +158,13 @@ def test_strategy_filter_and_named_vms(tmp_path, guests):
 
 
 def test_require_mapping_names_the_policy_file(tmp_path, guests):
-    policy = BaseImagePolicy(require_mapping=True)
-    with pytest.raises(InputError, match=r"corp\.yaml: images: no mapping for base image 'debian:bookworm-slim'"):
-        generate(estate_for(guests), [guests["web"]], GenerateOptions(output=tmp_path, policy=policy,
-                                                                    policy_origin="corp.yaml"))
+    policy = BaseImagePolicy(require_mapping=True,
+                             images={"debian:bookworm-slim": "registry.example.com/debian:bookworm-slim"})
+    with pytest.raises(InputError, match=r"corp\.yaml: images: no mapping for base image 'rockylinux:9'"):
+        generate(estate_for(guests), [guests["web"], guests["api"]], GenerateOptions(
+            output=tmp_path, policy=policy, policy_origin="corp.yaml"))
+    assert list((tmp_path / "images").iterdir()) == []  # web-nginx was fine, but nothing is moved in
+    assert not (tmp_path / "generate.json").exists()
 
 
 def test_user_templates_override_the_packaged_ones(tmp_path, guests):

@@ -42,6 +42,15 @@ def test_hostile_argv_stays_exact_and_redacted_secrets_become_todos(generated_re
     assert "\n@@planner" not in text and "USER 10001:10001" in text  # root on the VM, not in the image
 
 
+def test_systemd_units_give_the_environment_and_secrets_stay_out(generated_recordings):
+    folder, entry = _folder(generated_recordings, "rec-systemd-node")
+    text = (folder / "Dockerfile").read_text()
+    assert 'GREETING="hello world"' in text and "DB_PASSWORD=" not in text and "<redacted>" not in text
+    assert any("DB_PASSWORD held a secret" in todo for todo in entry["todos"])
+    # the recording's package list has no nodejs: the official runtime image, its node found on PATH
+    assert _cmd(folder) == ["node", "/opt/node-app/server.js", "--title", "shop api"]
+
+
 def test_servers_each_get_their_image(generated_recordings):
     for image in ("rec-servers-apache", "rec-servers-php-fpm", "rec-servers-tomcat", "rec-servers-node",
                   "rec-servers-postgresql", "rec-servers-mysql"):

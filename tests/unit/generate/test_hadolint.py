@@ -25,7 +25,7 @@ def test_every_generated_dockerfile_is_hadolint_clean(generated, generated_recor
     hadolint = _tool("hadolint")
     dockerfiles = [path for result in [generated, *generated_recordings]
                    for path in sorted((result.path.parent / "images").glob("*/Dockerfile"))]
-    assert len(dockerfiles) == 16 + 11
+    assert len(dockerfiles) == 17 + 11 + 6
     run = subprocess.run([hadolint, "--failure-threshold", "warning", "--format", "json", *map(str, dockerfiles)],
                          capture_output=True, text=True, timeout=120)
     problems = json.loads(run.stdout or "[]")
@@ -67,3 +67,15 @@ def test_entrypoint_rewires_configs_and_arguments(generated, tmp_path):
     refused = subprocess.run(["sh", str(tmp_path / "entry.sh"), "true"], capture_output=True, text=True,
                              env={**os.environ, "LISTEN_ADDRESS": "1.2.3.4/g;s/x"})
     assert refused.returncode == 64 and "must be an IP address" in refused.stderr
+
+
+def test_entrypoint_rewires_the_environment(generated):
+    """An environment variable that named the VM's own address is set to the container's listen address."""
+    folder = generated.path.parent / "images" / "billing-dotnet"
+    assert 'ASPNETCORE_URLS="http://@@LISTEN_ADDRESS@@:5000"' in (folder / "Dockerfile").read_text()
+    run = subprocess.run(["sh", str(folder / "planner-entrypoint.sh"), "printenv", "ASPNETCORE_URLS"],
+                         capture_output=True, text=True,
+                         env={"PATH": os.environ["PATH"], "LISTEN_ADDRESS": "127.0.79.5",
+                              "ASPNETCORE_URLS": "http://@@LISTEN_ADDRESS@@:5000"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "http://127.0.79.5:5000\n"

@@ -92,7 +92,7 @@ def test_hostile_facts_never_change_the_dockerfile(vm_name, argv, cwd, env, user
         manifest = json.loads((folder / "MANIFEST.json").read_text(encoding="utf-8"))
     check_dockerfile(dockerfile, image, vm_name, argv, env)
     if script is not None:
-        check_entrypoint(script, manifest)
+        check_entrypoint(script, manifest, dockerfile)
 
 
 def check_dockerfile(text: str, image: dict, vm_name: str, argv: list[str], env: dict[str, str]) -> None:
@@ -113,10 +113,11 @@ def check_dockerfile(text: str, image: dict, vm_name: str, argv: list[str], env:
     label = dict(re.findall(r'(\S+)=("(?:\\.|[^"\\])*")', values["LABEL"]))
     assert docker_unquote(label["planner.vm"]) == one_line(vm_name)
     if "ENV" in values:
-        pairs = re.findall(r'([A-Za-z_][A-Za-z0-9_]*)=("(?:\\.|[^"\\])*")', values["ENV"])
-        assert len(pairs) == values["ENV"].count('="')
+        pair = r'([A-Za-z_][A-Za-z0-9_]*)=("(?:\\.|[^"\\])*")'
+        pairs = re.findall(pair, values["ENV"])
+        assert re.sub(pair, "", values["ENV"]).strip() == ""  # nothing but KEY="value" pairs
         for key, quoted in pairs:
-            assert docker_unquote(quoted) == one_line(env[key])
+            assert _untoken(docker_unquote(quoted)) == _untoken(one_line(env[key]))
     if image["volumes"]:
         assert json.loads(values["VOLUME"]) == image["volumes"]
     for keyword, arguments in instructions:
@@ -134,7 +135,12 @@ def _untoken(text: str) -> str:
     return text.replace("@@LISTEN_ADDRESS@@", "127.0.88.1")
 
 
-def check_entrypoint(script: str, manifest: dict) -> None:
+def check_entrypoint(script: str, manifest: dict, dockerfile: str) -> None:
     rewired = [item["target"] for item in manifest["files"] if item["rewired"]]
     lines = [line for line in script.splitlines() if line.startswith("rewire ")]
     assert [shlex.split(line)[1:] for line in lines] == [[path] for path in rewired]
+    exported = [line.split()[1].split("=")[0] for line in script.splitlines() if line.startswith("export ")]
+    env = dict(parse_dockerfile(dockerfile)).get("ENV", "")
+    tokenised = [key for key, value in re.findall(r'([A-Za-z_][A-Za-z0-9_]*)=("(?:\\.|[^"\\])*")', env)
+                 if "@@LISTEN_ADDRESS@@" in value]
+    assert exported == tokenised

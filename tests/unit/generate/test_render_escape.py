@@ -95,3 +95,35 @@ def test_html_templates_are_autoescaped(tmp_path):
     (tmp_path / "page.txt.j2").write_text("{{ name }}")
     assert render("page.html.j2", tmp_path, name="<script>") == "<p>&lt;script&gt;</p>"
     assert render("page.txt.j2", tmp_path, name="<b>") == "<b>"
+
+
+def test_every_packaged_template_is_found_where_the_wheel_puts_it():
+    """templates/ ships in the wheel (pyproject's force-include); every template the code names is there."""
+    import tomllib
+    from pathlib import Path
+
+    from planner.resources import templates_dir
+
+    root = Path(__file__).resolve().parents[3]
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]["templates"] == (
+        "planner/_data/templates")
+    for name in ("dockerfile/Dockerfile.j2", "dockerfile/install-apt.j2", "dockerfile/install-dnf.j2",
+                 "dockerfile/install-yum.j2", "dockerfile/install-apk.j2", "dockerfile/user-shadow.j2",
+                 "dockerfile/user-busybox.j2", "image/dockerignore.j2", "image/planner-entrypoint.sh.j2",
+                 "image/DECISIONS.md.j2"):
+        assert (templates_dir() / name).is_file(), name
+
+
+def test_a_trailing_newline_never_passes_a_name_check():
+    """``re.match(r"...$")`` accepts "name\\n": every check is a full match (found by the property test)."""
+    from planner.generate_policy import BaseImagePolicy
+
+    with pytest.raises(UnsafeTextError):
+        image_ref("debian:bookworm\n")
+    from planner.render.escape import shell_name
+
+    with pytest.raises(UnsafeTextError):
+        shell_name("PATH\n")
+    with pytest.raises(ValueError, match="not an image reference"):
+        BaseImagePolicy.model_validate({"images": {"debian:bookworm-slim": "x/y:1\n"}})

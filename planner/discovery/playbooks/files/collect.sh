@@ -131,11 +131,12 @@ ENVIRON_MAX=65536        # bytes of /proc/PID/environ read (filtered to the allo
 CONF_MAX=262144          # bytes per configuration file
 CONF_TOTAL=2097152       # bytes of configuration files per guest
 DUMP_MAX=1048576         # bytes of a server's own configuration dump (nginx -T)
+MAX_CONFS=60             # configuration files read per guest
+MAX_PATHS=80             # application paths measured per guest
 NL='
 '
+TAB=$(printf '\t')
 IFS0=$IFS
-MAX_CONFS=60
-MAX_PATHS=80
 ENV_ALLOW='^(PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|HOME|SHELL|UMASK|JAVA_HOME|JRE_HOME|JAVA_OPTS|JDK_JAVA_OPTIONS|CATALINA_HOME|CATALINA_BASE|CATALINA_OPTS|PYTHONPATH|PYTHONHOME|PYTHONUNBUFFERED|VIRTUAL_ENV|DJANGO_SETTINGS_MODULE|FLASK_APP|FLASK_ENV|GUNICORN_CMD_ARGS|WEB_CONCURRENCY|NODE_ENV|NODE_PATH|NODE_OPTIONS|PORT|HOST|BIND|LISTEN|PHPRC|PHP_INI_SCAN_DIR|GEM_HOME|RAILS_ENV|RACK_ENV|LD_LIBRARY_PATH|SPRING_PROFILES_ACTIVE|SERVER_PORT|APP_ENV|PGDATA|PGPORT|PGHOST|MYSQL_HOME|[A-Z][A-Z0-9_]*_(HOME|PORT|HOST|ADDR|DIR|PATH|ENV))$'
 
 uncommented() { awk '!/^[[:space:]]*([#;]|$)/'; }   # full-line comments and blank lines left out
@@ -144,7 +145,7 @@ uncommented() { awk '!/^[[:space:]]*([#;]|$)/'; }   # full-line comments and bla
 # NAME matches the regular expression ALLOW
 fields() {
   od -An -v -tx1 | awk -v allow="${1:-}" '
-    BEGIN { for (i = 32; i < 127; i++) chr[sprintf("%02x", i)] = sprintf("%c", i) }
+    BEGIN { plain = 1; for (i = 32; i < 127; i++) chr[sprintf("%02x", i)] = sprintf("%c", i) }
     function out(   name, j) {
       if (allow != "") {
         name = ""
@@ -156,7 +157,6 @@ fields() {
     { for (i = 1; i <= NF; i++) {
         if ($i == "00") { out(); f = ""; t = ""; n = 0; plain = 1 }
         else { f = f $i; tok[++n] = $i; if ($i in chr) t = t chr[$i]; else plain = 0 } } }
-    BEGIN { plain = 1 }
     END { if (n > 0) out() }'
 }
 # known FILE: FILE exists, or its directory exists but this account cannot search it (then it is reported unreadable)
@@ -167,7 +167,7 @@ trusted() {
   [ -n "$1" ] && [ -f "$1" ] && [ -x "$1" ] || return 1
   for item in "$1" "${1%/*}"; do
     ls -lndL "$item" 2>/dev/null | awk '$3 != 0 || substr($1, 6, 1) == "w" || substr($1, 9, 1) == "w" { bad = 1 }
-      END { exit bad }' || return 1
+      END { exit bad || NR == 0 }' || return 1
   done
 }
 safe_path() { case "$1" in *'
@@ -281,10 +281,17 @@ appfacts() {
     uids="$uids $puid"; gids="$gids $pgid"
     [ -n "$server" ] || server=process
     [ -n "$cwd" ] && [ "$cwd" != / ] && add_path "$cwd" cwd "$server" "$pid"
+    case "$exe" in                            # a program outside the system's own directories is the application's
+      ''|*" (deleted)") ;;
+      /usr/local/*) add_path "$exe" binary "$server" "$pid" ;;
+      /usr/*|/bin/*|/sbin/*|/lib/*|/lib64/*|/snap/*) ;;
+      *) add_path "$exe" binary "$server" "$pid" ;;
+    esac
     [ -n "$exe" ] && exes="$exes$exe
 "
     appfacts_of "$server" "$pid" "$argtext" "${exe:-}" "${cwd:-}"
   done
+  config_dirs
   section ids
   for uid in $(printf '%s\n' $uids | sort -u); do
     name=$(within 5 getent passwd "$uid" 2>/dev/null | cut -d: -f1)
@@ -299,6 +306,17 @@ appfacts() {
   confs_read
   runtimes_of
   paths_sized
+}
+
+# config_dirs: the directory of each configuration file found (for a file under /etc, its first level: /etc/nginx)
+config_dirs() {
+  set -f; IFS=$NL
+  for line in $(printf '%s' "$confs" | awk -F'\t' 'NF && !seen[$1]++ { print $1 "\t" $2 }'); do
+    file=${line%%"$TAB"*}; owner_server=${line#*"$TAB"}
+    case "$file" in /etc/*/*) rest=${file#/etc/}; dir=/etc/${rest%%/*} ;; /*/*) dir=${file%/*} ;; *) continue ;; esac
+    add_path "$dir" config-dir "$owner_server" -
+  done
+  set +f; IFS=$IFS0
 }
 
 # may_read FILE: the current process's owner (puid, pgid) could read FILE itself. Files named by a process's own
@@ -350,7 +368,8 @@ appfacts_of() {
         roots=$(cat ${conf:-/etc/nginx/nginx.conf} /etc/nginx/conf.d/*.conf /etc/nginx/sites-enabled/* 2>/dev/null \
                 | awk '$1 == "root" || $1 == "alias" { v = $2; gsub(/[;"\047]/, "", v); print v }')
       fi
-      set -f; IFS=$NL; for root in $roots; do add_path "$root" webroot nginx "$pid"; done; set +f; IFS=$IFS0 ;;
+      set -f; IFS=$NL; for root in $roots; do add_path "$root" webroot nginx "$pid"; done; set +f; IFS=$IFS0
+      main=${conf:-/etc/nginx/nginx.conf}; add_path "${main%/*}" config-dir nginx "$pid" ;;
     apache)
       case "$done_servers" in *" apache "*) return ;; esac; done_servers="$done_servers apache "
       bin=$(command -v apache2ctl || command -v apachectl); trusted "$bin" || bin=""

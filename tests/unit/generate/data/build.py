@@ -12,6 +12,7 @@ HERE = Path(__file__).parent
 DEBIAN = {"id": "debian", "version_id": "12", "name": "Debian GNU/Linux",
           "pretty_name": "Debian GNU/Linux 12 (bookworm)"}
 UBUNTU = {"id": "ubuntu", "id_like": ["debian"], "version_id": "22.04", "pretty_name": "Ubuntu 22.04.4 LTS"}
+ALPINE = {"id": "alpine", "version_id": "3.19.1", "pretty_name": "Alpine Linux v3.19"}
 ROCKY = {"id": "rocky", "id_like": ["rhel", "centos", "fedora"], "version_id": "9.3", "pretty_name": "Rocky Linux 9.3"}
 BASE_PROCESSES = [
     {"pid": 1, "ppid": 0, "user": "root", "uid": 0, "gid": 0, "group": "root", "comm": "sleep", "exe": "/usr/bin/sleep",
@@ -48,7 +49,7 @@ def guest(host, address, os, processes, listeners, packages, configs=(), runtime
         "arch": "x86_64", "processes": [*BASE_PROCESSES, *processes],
         "listeners": [listen(address, 22, "sshd", 40), *listeners],
         "connections": list(connections), "packages": [{"name": n, "version": v, "arch": "amd64"} for n, v in packages],
-        "package_manager": "rpm" if os is ROCKY else "dpkg", "services": list(services),
+        "package_manager": {id(ROCKY): "rpm", id(ALPINE): "apk"}.get(id(os), "dpkg"), "services": list(services),
         "config_files": list(configs), "runtimes": list(runtimes), "app_paths": list(app_paths),
         "data_dirs": data_dirs or {}, "samples": 3,
     }
@@ -247,6 +248,16 @@ def memcached():
     ], [listen("127.0.77.23", 11211, "memcached", 1300)], [("memcached", "1.6.18-1")])
 
 
+def alpine():
+    """nginx on Alpine: apk packages and busybox user tools."""
+    return guest("lb", "127.0.77.25", ALPINE, [
+        proc(1400, 1, "root", 0, "nginx", ["nginx: master process /usr/sbin/nginx"], exe="/usr/sbin/nginx"),
+        proc(1401, 1400, "nginx", 101, "nginx", ["nginx: worker process"], exe="/usr/sbin/nginx", gid=101),
+    ], [listen("127.0.77.25", 8443, "nginx", 1400)], [("nginx", "1.24.0-r15")],
+        configs=[config("/etc/nginx/http.d/default.conf", "nginx",
+                        "server { listen 127.0.77.25:8443; location / { return 204; } }\n")])
+
+
 def bare():
     """Matches no stack: only the OS's own processes."""
     return guest("jump", "127.0.77.24", DEBIAN, [], [], [("openssh-server", "1:9.2p1-2+deb12u2")])
@@ -254,7 +265,7 @@ def bare():
 
 GUESTS = {"web": web, "app": app, "redis": redis, "shop": lamp, "intranet": tomcat, "orders": jar, "worker": script,
           "api": node, "edge": binary, "billing": dotnet, "pg": postgres, "db": mariadb, "cache": memcached,
-          "jump": bare}
+          "jump": bare, "lb": alpine}
 
 if __name__ == "__main__":
     for name, make in GUESTS.items():

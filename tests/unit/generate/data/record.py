@@ -13,19 +13,24 @@ from planner.discovery.raw import RawGuest
 
 HERE = Path(__file__).parent
 DISCOVERY = HERE.parents[1] / "discovery"
-RECORDINGS = {"rec-web": ("web", "web-root.txt"), "rec-redis": ("redis", "redis-root.txt"),
-              "rec-servers": ("web", "servers-root.txt.gz"), "rec-hostile": ("app", "app-hostile-root.txt.gz")}
+RECORDINGS = {"rec-web": ("web", "web-root.txt", None), "rec-redis": ("redis", "redis-root.txt", None),
+              "rec-servers": ("web", "servers-root.txt.gz", None),
+              "rec-hostile": ("app", "app-hostile-root.txt.gz", None),
+              "rec-systemd": ("web", "systemd-appfacts.txt.gz", "systemd-services.txt")}
 
 
-def recorded(role: str, appfacts: str):
+def _text(name: str) -> str:
+    path = DISCOVERY / "appfacts" / name
+    return gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
+
+
+def recorded(role: str, appfacts: str, services: str | None):
     raw = RawGuest.model_validate_json((DISCOVERY / "data" / f"{role}.json").read_text())
-    path = DISCOVERY / "appfacts" / appfacts
-    text = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
-    guest = merge(raw.model_copy(update={"samples": [], "sections": {**raw.sections, "appfacts": text}}))
-    return guest
+    sections = {**raw.sections, "appfacts": _text(appfacts), **({"services": _text(services)} if services else {})}
+    return merge(raw.model_copy(update={"samples": [], "sections": sections}))
 
 
 if __name__ == "__main__":
-    for name, (role, appfacts) in RECORDINGS.items():
-        guest = recorded(role, appfacts).model_copy(update={"host": name, "vm": name})
+    for name, (role, appfacts, services) in RECORDINGS.items():
+        guest = recorded(role, appfacts, services).model_copy(update={"host": name, "vm": name})
         (HERE / f"{name}.json").write_text(guest.model_dump_json(indent=1) + "\n", encoding="utf-8")
