@@ -9,6 +9,7 @@ APT_PACKAGES=(
   docker.io debootstrap                        # Docker engine and local base images
   graphviz                                     # `dot` for SVG graphs
   openssh-client                               # Ansible over SSH to test guests
+  rsync docker-compose patch                   # cutover data sync; compose spec schema; the vcsim patch
   python3-venv ca-certificates openssl         # the .venv, TLS trust store, test certificates
 )
 

@@ -13,7 +13,7 @@ echo "== mypy"
 mypy
 echo "== pytest"
 set +e
-pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" --durations=15 "$@"
+pytest -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" --dist loadgroup --durations=15 "$@"
 code=$?
 set -e
 if [[ $code -eq 5 ]]; then

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from planner.analysis import gather_evidence
+from planner.automation.inputs import existing_index
 from planner.cli.common import (
     SNAPSHOT_COMMAND,
     TableOrJson,
@@ -20,6 +21,7 @@ from planner.cli.common import (
     safe,
     snapshot_arg_help,
 )
+from planner.cli.generate_automation import Artifact, chosen, write_artifacts
 from planner.cli.progress import activity
 from planner.errors import UsageError
 from planner.generate import STAY_STRATEGIES, CaptureHook, GenerateOptions, GenerateResult, generate
@@ -122,12 +124,22 @@ def generate_command(
     inventory: Annotated[str | None, typer.Option(
         "--inventory", "-i", help="Ansible inventory for the capture (the one discovery ran with).",
         show_default=False)] = None,
+    only: Annotated[list[Artifact] | None, typer.Option(
+        "--only", help="Write only these artifacts (repeatable): images, ansible, compose, kubernetes; without "
+        "images, the existing generate.json is used.", show_default=False)] = None,
 ) -> None:
     """Detect the stacks each VM runs and write a starter image folder per stack (Dockerfile, .dockerignore,
     context/, MANIFEST.json, DECISIONS.md) plus generate.json."""
+    parts = chosen(only)
+    if "images" not in parts:
+        with activity("writing " + ", ".join(sorted(parts))):
+            write_artifacts(snapshot, output, existing_index(output), parts, templates, inventory)
+        console.print(safe(f"wrote {', '.join(sorted(parts))} in {output}"))
+        return
     with activity("generating image folders"):
         result = run_generate(snapshot, output, vms=list(vm or []), include=list(include_strategy or []),
                               base_images=base_images, templates=templates, capture=capture_option(capture, inventory))
+        write_artifacts(snapshot, output, result.document, parts, templates, inventory)
     if fmt is TableOrJson.json:
         console.file.write(dump_json(result.document))
         console.file.flush()

@@ -27,7 +27,8 @@ from tests.support.components import require
 from tests.support.guests import TrafficGenerator
 from tests.support.stack_guests import GUESTS, MOVE_GROUP, STACKS, running_stacks
 
-pytestmark = [pytest.mark.docker, pytest.mark.ansible]
+pytestmark = [pytest.mark.docker, pytest.mark.ansible,
+              pytest.mark.xdist_group("stack-guests")]  # the stack guests own 127.0.78.x: one module at a time
 
 SERVER_STACKS = [role for role, stack in STACKS.items() if stack.guest == "servers"]
 REPORTS = Path("/tmp/planner-stack-reports")

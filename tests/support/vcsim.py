@@ -24,6 +24,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from tests.support import vcsim_patch
+
 GOPATH = Path("/usr/share/gocode")
 GOVMOMI_SRC = GOPATH / "src" / "github.com" / "vmware" / "govmomi"
 MAIN_GO = Path(__file__).resolve().parent.parent / "vcsim" / "main.go"
@@ -65,9 +67,9 @@ def missing_toolchain() -> str | None:
     return None
 
 
-def _go_env() -> dict[str, str]:
+def _go_env(gopath: Path = GOPATH) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"GO111MODULE": "off", "GOPATH": str(GOPATH), "GOFLAGS": "", "GOPROXY": "off", "CGO_ENABLED": "0"})
+    env.update({"GO111MODULE": "off", "GOPATH": str(gopath), "GOFLAGS": "", "GOPROXY": "off", "CGO_ENABLED": "0"})
     env.setdefault("GOCACHE", str(cache_dir() / "go-build"))
     return env
 
@@ -75,6 +77,7 @@ def _go_env() -> dict[str, str]:
 def _build_key() -> str:
     digest = hashlib.sha256()
     digest.update(MAIN_GO.read_bytes())
+    digest.update(vcsim_patch.PATCH.read_bytes())  # built from a patched copy of the source (vcsim_patch.py)
     go_version = subprocess.run(
         ["go", "version"], capture_output=True, text=True, check=True, env=_go_env(), timeout=60
     ).stdout
@@ -118,10 +121,11 @@ def build_vcsim() -> Path:
                 os.close(fd)
                 tmp = Path(tmp_name)
                 try:
+                    gopath = vcsim_patch.patched_gopath(GOPATH, directory)
                     result = subprocess.run(
                         ["go", "build", "-o", str(tmp), MAIN_GO.name],
                         cwd=MAIN_GO.parent,
-                        env=_go_env(),
+                        env=_go_env(gopath),
                         capture_output=True,
                         text=True,
                         timeout=BUILD_TIMEOUT,

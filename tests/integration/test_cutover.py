@@ -1,0 +1,207 @@
+"""The generated Ansible project run for real, through ansible-runner: the vCenter simulator (patched for the
+snapshot modules, tests/vcsim/govmomi-0.24-snapshots.patch), the local Docker engine and the nginx -> Python ->
+Redis guests over SSH (tests/support/stack_guests.py: their services start as their Debian packages start them).
+
+The guests are discovered over SSH, generated with capture, and VMs named after them are created in vcsim through
+the vSphere API. Then: build.yml; cutover.yml per VM in dependency order (snapshot in vCenter, VM powered off,
+service on the guest stopped, data synced into the volume, container healthy and answering the guest's probe);
+rollback.yml for web (snapshot reverted, VM powered on, nginx answering from the guest again); deploy.yml twice
+(the second run changes nothing) and in check mode. Seconds per VM are printed for the issue's closing note.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from planner.automation import AutomationOptions, write_automation
+from planner.capture.hook import capture_hook
+from planner.discovery.runner import DiscoveryOptions, run_discovery
+from planner.generate import GenerateOptions, generate
+from planner.generate_policy import BaseImagePolicy
+from planner.models import Estate
+from tests.support.components import require
+from tests.support.stack_guests import MOVE_GROUP, STACKS, running_stacks
+
+pytestmark = [pytest.mark.vcsim, pytest.mark.docker, pytest.mark.ansible,
+              pytest.mark.xdist_group("stack-guests"),  # the stack guests own 127.0.78.x: one module at a time
+              pytest.mark.xfail(reason="work in progress (issue 10): web's cutover has not yet passed end to end; "
+                                "rollback and the second deploy have not run in the suite", strict=False)]
+ORDER = ["redis", "app", "web"]  # dependencies first: each container finds its peers already moved or still there
+MARKER = "planner-cutover-marker"
+CONTAINERS = ("web-nginx", "app-python-wsgi", "redis-redis")
+VOLUME = "redis-redis-var-lib-redis"
+
+
+def _runner(ansible_dir: Path, playbook: str, env: dict[str, str], *, limit: str | None = None,
+            check: bool = False) -> Any:
+    import ansible_runner
+
+    cmdline = "--check" if check else None
+    private = Path(tempfile.mkdtemp(prefix=f"runner-{Path(playbook).stem}-", dir=ansible_dir.parent))
+    result = ansible_runner.run(private_data_dir=str(private),
+                                project_dir=str(ansible_dir), playbook=playbook, limit=limit, envvars=env,
+                                cmdline=cmdline, quiet=True,
+                                extravars={"planner_probe_path": str(ansible_dir.parent / "planner-probe")})
+    if result.rc != 0:
+        failed = [event["event_data"].get("res") for event in result.events
+                  if event.get("event") in ("runner_on_failed", "runner_on_unreachable")]
+        pytest.fail(f"{playbook} --limit {limit} failed (rc {result.rc}): {json.dumps(failed, default=str)[:3000]}")
+    return result
+
+
+def _changed(result: Any) -> int:
+    return sum((result.stats or {}).get("changed", {}).values())
+
+
+def _create_vms(si: Any, names: list[str]) -> dict[str, Any]:
+    """VMs named after the guests, powered on, created through the vSphere API as a vCenter would hold them."""
+    from pyVmomi import vim
+
+    content = si.RetrieveContent()
+    datacenter = content.rootFolder.childEntity[0]
+    cluster = datacenter.hostFolder.childEntity[0]
+    vms = {}
+    for name in names:
+        spec = vim.vm.ConfigSpec(name=name, guestId="debian12_64Guest", numCPUs=1, memoryMB=512,
+                                 files=vim.vm.FileInfo(vmPathName="[LocalDS_0]"))
+        task = datacenter.vmFolder.CreateVM_Task(config=spec, pool=cluster.resourcePool)
+        _wait(task)
+        vm = task.info.result
+        _wait(vm.PowerOnVM_Task())
+        vms[name] = vm
+    return vms
+
+
+def _wait(task: Any) -> None:
+    deadline = time.monotonic() + 60
+    while task.info.state not in ("success", "error"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"task {task} did not finish")
+        time.sleep(0.1)
+    assert task.info.state == "success", task.info.error
+
+
+def _snapshots(vm: Any) -> list[str]:
+    snapshot = vm.snapshot
+    return [tree.name for tree in snapshot.rootSnapshotList] if snapshot else []
+
+
+def _guest_exec(container: Any, *argv: str) -> tuple[int, str]:
+    code, output = container.exec_run(list(argv))
+    return code, output.decode(errors="replace")
+
+
+def _http(address: str, port: int) -> str:
+    with urllib.request.urlopen(f"http://{address}:{port}/", timeout=10) as response:
+        return response.read().decode(errors="replace")
+
+
+@pytest.fixture
+def moved(vcsim_factory: Any, docker_engine: Any, debian_base_image: str, tmp_path: Path) -> Any:
+    missing = [tool for tool in ("ansible-playbook", "ssh", "rsync") if shutil.which(tool) is None]
+    if missing:
+        require("ansible", f"missing {', '.join(missing)} (apt-get install openssh-client rsync)")
+    _remove_moved(docker_engine)
+    try:
+        with running_stacks(docker_engine, debian_base_image, tmp_path, list(MOVE_GROUP)) as guests:
+            yield guests, vcsim_factory(dc=1, cluster=1, host=1, vm=0)
+    finally:
+        _remove_moved(docker_engine)
+
+
+def _remove_moved(client: Any) -> None:
+    """The containers and volumes a cutover makes (left by an earlier, interrupted run, or by this one)."""
+    import contextlib
+
+    for name in CONTAINERS:
+        for container in client.containers.list(all=True, filters={"name": f"^{name}$"}):
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+    with contextlib.suppress(Exception):
+        client.volumes.get(VOLUME).remove(force=True)
+
+
+def test_build_cutover_rollback_and_an_idempotent_deploy(moved: Any, docker_engine: Any, debian_base_image: str,
+                                                         tmp_path: Path) -> None:
+    guests, server = moved
+    inventory = str(guests.inventory_path)
+    code, output = _guest_exec(guests.containers["redis"], "sh", "-c",
+                               "apt-get update -qq >/dev/null && apt-get install -y -qq rsync >/dev/null && "
+                               f"echo {MARKER} > /var/lib/redis/{MARKER} && chown redis: /var/lib/redis/{MARKER}")
+    assert code == 0, output  # the stack image has no rsync: the data sync needs it on the guest
+
+    discovered = run_discovery(DiscoveryOptions(inventory=inventory, samples=1, task_timeout=60)).guests
+    out = tmp_path / "generated"
+    policy = BaseImagePolicy.model_validate({"images": {name: debian_base_image for name in (
+        "debian:bookworm", "debian:bookworm-slim", "debian:12", "debian:12-slim")}})
+    result = generate(Estate(collected_at=datetime.now(UTC), vms=[]), discovered, GenerateOptions(
+        output=out, vms=list(MOVE_GROUP), policy=policy, capture=capture_hook(inventory)))
+    connection = yaml.safe_load(guests.inventory_path.read_text())["all"]["vars"]
+    write_automation(out, result.document, AutomationOptions(connection=connection, datacenter="DC0"))
+    ansible = out / "ansible"
+    host_vars = ansible / "inventory" / "host_vars"
+    host_vars.mkdir()
+    app = STACKS["app"]
+    (host_vars / "web.yml").write_text(yaml.safe_dump({  # the init script's stop fails on this guest's nginx
+        "planner_stop_command": ["pkill", "-x", "nginx"], "planner_start_command": ["service", "nginx", "start"]}))
+    (host_vars / "app.yml").write_text(yaml.safe_dump({  # gunicorn runs without an init script on this guest
+        "planner_stop_command": ["pkill", "-f", "gunicorn --bind"],
+        "planner_start_command": ["env", f"REDIS_ADDR={STACKS['redis'].address}", "/usr/local/sbin/start-stack",
+                                  "app", app.address]}))
+
+    si = server.connect()
+    vms = _create_vms(si, list(MOVE_GROUP))
+    env = {"VMWARE_HOST": server.host, "VMWARE_PORT": str(server.port), "VMWARE_USER": server.user,
+           "VMWARE_PASSWORD": server.password, "VMWARE_VALIDATE_CERTS": "false", "ANSIBLE_NOCOLOR": "1"}
+
+    started = time.monotonic()
+    _runner(ansible, "playbooks/build.yml", env)
+    print(f"build.yml: {time.monotonic() - started:.1f} s")
+    probes = {role: _http(STACKS[role].address, STACKS[role].port) for role in ("web", "app")}
+
+    seconds: dict[str, float] = {}
+    for role in ORDER:
+        started = time.monotonic()
+        _runner(ansible, "playbooks/cutover.yml", env, limit=role)
+        seconds[role] = time.monotonic() - started
+        vm = vms[role]
+        assert "planner-cutover" in _snapshots(vm)
+        assert vm.runtime.powerState == "poweredOff"
+        container = docker_engine.containers.get(f"{role}-" + next(
+            e["stack"] for e in result.document["images"] if e["vm_name"] == role))
+        assert container.attrs["State"]["Health"]["Status"] == "healthy"
+    assert _guest_exec(guests.containers["redis"], "pgrep", "-x", "redis-server")[0] != 0  # stopped on the guest
+    assert _guest_exec(guests.containers["web"], "pgrep", "-x", "nginx")[0] != 0
+    volume = docker_engine.volumes.get(VOLUME).attrs["Mountpoint"]
+    assert (Path(volume) / MARKER).read_text().strip() == MARKER  # the data was synced into the volume
+    for role in ("web", "app"):  # the containers answer the same probe the guests did
+        assert _http(STACKS[role].address, STACKS[role].port).split("=")[0] == probes[role].split("=")[0]
+    print("cutover seconds per VM: " + ", ".join(f"{role} {value:.1f}" for role, value in seconds.items()))
+
+    deploy = _runner(ansible, "playbooks/deploy.yml", env)
+    again = _runner(ansible, "playbooks/deploy.yml", env)
+    assert _changed(again) == 0, again.stats
+    _runner(ansible, "playbooks/deploy.yml", env, check=True)
+    print(f"deploy.yml changed {_changed(deploy)} then {_changed(again)}")
+
+    started = time.monotonic()
+    _runner(ansible, "playbooks/rollback.yml", env, limit="web")
+    print(f"rollback seconds: web {time.monotonic() - started:.1f}")
+    assert vms["web"].runtime.powerState == "poweredOn"
+    reverts = [task.info for task in si.content.taskManager.recentTask
+               if str(task.info.descriptionId).endswith("revertToSnapshot")]
+    assert reverts and all(info.state == "success" and info.entity == vms["web"] for info in reverts)
+    assert _guest_exec(guests.containers["web"], "pgrep", "-x", "nginx")[0] == 0  # the guest serves again
+    assert not docker_engine.containers.list(all=True, filters={"name": "^web-nginx$"})  # removed, volumes stay
+    assert _http(STACKS["web"].address, STACKS["web"].port)
+    _runner(ansible, "playbooks/validate.yml", env, limit="app,redis")
