@@ -93,11 +93,23 @@ def write_recorded(staging: Path, configs: list[ConfigFile], rewiring: Rewiring,
         new = rewiring.text(text)
         unknown += [address for address in rewiring.unknown(new) if address not in unknown]
         data = new.encode("utf-8")
+        reason = _write(target, data)
+        if reason is not None:
+            missing.append(f"{config.path}: cannot be written in the context ({reason}); add it by hand")
+            continue
+        written.append(_record(image_path, data, source, new != text))
+    return written, missing, unknown
+
+
+def _write(target: Path, data: bytes) -> str | None:
+    """Write one config file; the reason when a captured link (dangling, or to a file) makes its folder no folder."""
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         target.chmod(0o644)
-        written.append(_record(image_path, data, source, new != text))
-    return written, missing, unknown
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def read_text(path: Path) -> str | None:
