@@ -15,7 +15,7 @@ import pytest
 from planner.generate import GenerateOptions, generate
 from planner.generate_files import ROOTFS, write_recorded
 from planner.generate_rewire import Rewiring
-from planner.models.discovery import ConfigFile
+from planner.models.discovery import ConfigFile, Package
 from planner.models.generation import CaptureRequest, CaptureResult, ContextFile
 from tests.unit.generate.conftest import TEST_POLICY, estate_for
 
@@ -159,3 +159,14 @@ def test_a_captured_link_that_makes_a_config_folder_no_folder_is_skipped_with_a_
     assert [f.path for f in written] == ["/etc/tomcat10/web.xml"]
     assert len(missing) == 1 and missing[0].startswith("/var/lib/tomcat10/conf/server.xml: cannot be written")
     assert (root / "etc/tomcat10/context.xml").read_text() == "<Context/>"
+
+
+def test_tomcat_installs_the_vms_default_jre_the_unit_runs(tmp_path, guests):
+    """Debian's tomcat10 unit runs /usr/lib/jvm/default-java/bin/java: only default-jre-headless makes that path."""
+    intranet = guests["intranet"]
+    packages = [*intranet.packages, Package(name="default-jre-headless", version="2:1.17-74", arch="amd64")]
+    guest = intranet.model_copy(update={"packages": packages})
+    generate(estate_for({"intranet": guest}), [guest], GenerateOptions(output=tmp_path))
+    dockerfile = (tmp_path / "images" / "intranet-tomcat" / "Dockerfile").read_text()
+    assert "default-jre-headless=2:1.17-74" in dockerfile
+    assert "openjdk-17-jre-headless=17.0.10+7-1~22.04.1" in dockerfile and "tomcat10=10.1.16-1" in dockerfile
