@@ -32,7 +32,7 @@ def staging_dir(images: Path, name: str) -> Path:
         raise InputError(f"cannot write into {images}: {exc.strerror or exc}; nothing was written.") from exc
 
 
-def _inside(root: Path, path: str) -> tuple[Path, str] | None:
+def inside_context(root: Path, path: str) -> tuple[Path, str] | None:
     """Where ``path`` of the image lives in the context, following captured links that stay inside it (Debian's
     ``sites-enabled/default -> ../sites-available/default``), and that file's own image path; None for anything
     that would lead outside the context."""
@@ -72,7 +72,7 @@ def write_recorded(staging: Path, configs: list[ConfigFile], rewiring: Rewiring,
     unknown: list[str] = []
     root.mkdir(parents=True, exist_ok=True)
     for config in configs:
-        found = _inside(root, config.path)
+        found = inside_context(root, config.path)
         if found is None:
             missing.append(f"{config.path!r}: not a plain absolute path inside the context")
             continue
