@@ -28,6 +28,7 @@ from planner.generate_files import (
     write_recorded,
     write_rendered,
 )
+from planner.generate_fixups import fix_postgres_ssl
 from planner.generate_policy import BaseImagePolicy
 from planner.generate_rewire import Rewiring, peer_names
 from planner.generate_spec import ImageInput, build_spec, safe_path
@@ -219,9 +220,11 @@ def _write_image(item: _Planned, staging: Path, rewiring: Rewiring, options: Gen
     configs = list(chosen.values())
     written, missing, unknown = write_recorded(staging, configs, rewiring, captured_files)
     files = [*written, *(f for path, f in captured_files.items() if path not in {w.path for w in written})]
+    files, ssl_todos = fix_postgres_ssl(staging / ROOTFS, files)
     if captured is None or captured.status != "captured":
         missing += [f"{path}: application files (capture them with --capture)"
                     for path in (detection.app_paths if detection else [])]
+    todos += ssl_todos
     todos += [f"{address} in the configuration is neither this VM nor a discovered peer: it stays; check it"
               for address in unknown]
     spec = build_spec(ImageInput(

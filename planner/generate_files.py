@@ -32,7 +32,7 @@ def staging_dir(images: Path, name: str) -> Path:
         raise InputError(f"cannot write into {images}: {exc.strerror or exc}; nothing was written.") from exc
 
 
-def _inside(root: Path, path: str) -> tuple[Path, str] | None:
+def inside_context(root: Path, path: str) -> tuple[Path, str] | None:
     """Where ``path`` of the image lives in the context, following captured links that stay inside it (Debian's
     ``sites-enabled/default -> ../sites-available/default``), and that file's own image path; None for anything
     that would lead outside the context."""
@@ -72,7 +72,7 @@ def write_recorded(staging: Path, configs: list[ConfigFile], rewiring: Rewiring,
     unknown: list[str] = []
     root.mkdir(parents=True, exist_ok=True)
     for config in configs:
-        found = _inside(root, config.path)
+        found = inside_context(root, config.path)
         if found is None:
             missing.append(f"{config.path!r}: not a plain absolute path inside the context")
             continue
@@ -93,11 +93,23 @@ def write_recorded(staging: Path, configs: list[ConfigFile], rewiring: Rewiring,
         new = rewiring.text(text)
         unknown += [address for address in rewiring.unknown(new) if address not in unknown]
         data = new.encode("utf-8")
+        reason = _write(target, data)
+        if reason is not None:
+            missing.append(f"{config.path}: cannot be written in the context ({reason}); add it by hand")
+            continue
+        written.append(_record(image_path, data, source, new != text))
+    return written, missing, unknown
+
+
+def _write(target: Path, data: bytes) -> str | None:
+    """Write one config file; the reason when a captured link (dangling, or to a file) makes its folder no folder."""
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         target.chmod(0o644)
-        written.append(_record(image_path, data, source, new != text))
-    return written, missing, unknown
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def read_text(path: Path) -> str | None:

@@ -107,6 +107,9 @@ def unpack(archive: Path, rootfs: Path, max_bytes: int, only: list[str] | None =
                 result.skipped.append(Skipped(shown, "its folder is a link in the archive; not written through"))
                 continue
             if member.isdir():
+                if dest.is_symlink():  # the same name came as a link first (Tomcat's conf -> /etc/tomcat10)
+                    result.skipped.append(Skipped(shown, "a folder where the archive has a link: the link is kept"))
+                    continue
                 dest.mkdir(parents=True, exist_ok=True)
                 dest.chmod(_mode(member.mode, directory=True))
                 continue

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from planner.detect.base import Detector
 from planner.detect.facts import Found, GuestView, argv_of, build, major, option_value, program, version_of, vm_id
 from planner.models import Vm
-from planner.models.discovery import GuestDiscovery, Process
+from planner.models.discovery import GuestDiscovery, Package, Process
 from planner.models.generation import Detection
 
 _BOOTSTRAP = "org.apache.catalina.startup.Bootstrap"
@@ -23,6 +23,13 @@ def _java_version(view: GuestView) -> str | None:
     if runtime and runtime.version:
         return runtime.version
     return version_of(view.packages_matching(r"openjdk-\d+-jre(-headless)?"))
+
+
+def _jre(view: GuestView) -> list[Package]:
+    """The VM's JRE packages: its OpenJDK JRE, and Debian's ``default-jre(-headless)`` when it has it (the only
+    package that makes ``/usr/lib/jvm/default-java``, which the ``tomcatN`` unit runs)."""
+    return [*view.packages_matching(r"openjdk-\d+-jre(-headless)?")[:1],
+            *view.packages_matching(r"default-jre(-headless)?")[-1:]]
 
 
 class Tomcat(Detector):
@@ -40,7 +47,7 @@ class Tomcat(Detector):
             packages = view.packages_matching(r"tomcat\d+")[:1]
             java = _java_version(view)
             tomcat_major = major(version_of(packages))
-            jre = view.packages_matching(r"openjdk-\d+-jre(-headless)?")[:1]
+            jre = _jre(view)
             yield build(view, vm_id(guest, vm), Found(
                 stack=self.id, title=self.title, root=root, servers=("tomcat",),
                 evidence=[f"java process running {_BOOTSTRAP} (pid {root.pid})", f"catalina.base {base}",
@@ -68,7 +75,7 @@ class JavaJar(Detector):
             if root.cwd and not jar.startswith("/"):
                 jar = posixpath.normpath(posixpath.join(root.cwd, jar))
             java = _java_version(view)
-            jre = view.packages_matching(r"openjdk-\d+-jre(-headless)?")[:1]
+            jre = _jre(view)
             yield build(view, vm_id(guest, vm), Found(
                 stack=self.id, title=self.title, root=root, servers=("java",),
                 evidence=[f"java -jar {jar} (pid {root.pid})", *(f"package {p.name} {p.version}" for p in jre)],

@@ -117,3 +117,15 @@ def test_a_named_config_link_becomes_the_file_it_points_to(tmp_path: Path) -> No
     assert after["rootfs/etc/nginx/sites-enabled/default"].size == 23 and \
         after["rootfs/etc/nginx/sites-enabled/default"].link is None
     assert (rootfs / "etc/nginx/modules-enabled/x.conf").is_symlink()  # a link to nothing captured stays a link
+
+
+def test_a_folder_member_where_a_link_came_first_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    archive = _archive(tmp_path / "a.tar", [("sym", "var/lib/tomcat10/conf", "/etc/tomcat10"),
+                                            ("dir", "var/lib/tomcat10/conf", ""),
+                                            ("file", "etc/tomcat10/server.xml", "<Server/>")])
+    rootfs = tmp_path / "rootfs"
+    result = unpack(archive, rootfs, max_bytes=10_000)
+    assert [(item.path, item.reason) for item in result.skipped] == [
+        ("/var/lib/tomcat10/conf", "a folder where the archive has a link: the link is kept")]
+    assert (rootfs / "var/lib/tomcat10/conf").readlink() == Path("../../../etc/tomcat10")
+    assert (rootfs / "var/lib/tomcat10/conf/server.xml").read_text() == "<Server/>"

@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from planner.generate import GenerateOptions, generate
+from planner.generate_files import ROOTFS, write_recorded
+from planner.generate_rewire import Rewiring
+from planner.models.discovery import ConfigFile, Package
 from planner.models.generation import CaptureRequest, CaptureResult, ContextFile
 from tests.unit.generate.conftest import TEST_POLICY, estate_for
 
@@ -137,3 +140,33 @@ def test_recorded_text_goes_where_a_captured_link_points_inside_the_context(tmp_
     assert any("nginx.conf" in line and "inside the context" in line for line in manifest["skipped"])
     script = (tmp_path / "images" / "web-nginx" / "planner-entrypoint.sh").read_text()
     assert "rewire /etc/nginx/sites-available/default" in script
+
+
+@pytest.mark.parametrize("link", ["../../../etc/tomcat10/context.xml", "../../../etc/tomcat10/nothing/deeper"])
+def test_a_captured_link_that_makes_a_config_folder_no_folder_is_skipped_with_a_reason(tmp_path, link):
+    """A captured directory link to a file (or through one) would crash the write: skipped and said why."""
+    staging = tmp_path / "staging"
+    root = staging / ROOTFS
+    (root / "etc/tomcat10").mkdir(parents=True)
+    (root / "etc/tomcat10/context.xml").write_text("<Context/>")
+    (root / "etc/tomcat10/nothing").write_text("a file")
+    (root / "var/lib/tomcat10").mkdir(parents=True)
+    (root / "var/lib/tomcat10/conf").symlink_to(link)
+    configs = [ConfigFile(path="/var/lib/tomcat10/conf/server.xml", server="tomcat", content="<Server/>",
+                          readable=True),
+               ConfigFile(path="/etc/tomcat10/web.xml", server="tomcat", content="<web-app/>", readable=True)]
+    written, missing, _ = write_recorded(staging, configs, Rewiring(own=[]), {})
+    assert [f.path for f in written] == ["/etc/tomcat10/web.xml"]
+    assert len(missing) == 1 and missing[0].startswith("/var/lib/tomcat10/conf/server.xml: cannot be written")
+    assert (root / "etc/tomcat10/context.xml").read_text() == "<Context/>"
+
+
+def test_tomcat_installs_the_vms_default_jre_the_unit_runs(tmp_path, guests):
+    """Debian's tomcat10 unit runs /usr/lib/jvm/default-java/bin/java: only default-jre-headless makes that path."""
+    intranet = guests["intranet"]
+    packages = [*intranet.packages, Package(name="default-jre-headless", version="2:1.17-74", arch="amd64")]
+    guest = intranet.model_copy(update={"packages": packages})
+    generate(estate_for({"intranet": guest}), [guest], GenerateOptions(output=tmp_path))
+    dockerfile = (tmp_path / "images" / "intranet-tomcat" / "Dockerfile").read_text()
+    assert "default-jre-headless=2:1.17-74" in dockerfile
+    assert "openjdk-17-jre-headless=17.0.10+7-1~22.04.1" in dockerfile and "tomcat10=10.1.16-1" in dockerfile
