@@ -161,3 +161,15 @@ def emit(text: str, output: Path | None) -> None:
     else:
         fileio.write_text(output, text)
         err_console.print(safe(f"wrote {output}"))
+
+
+def strategy_names(values: list[str], allowed: tuple[str, ...]) -> list[str]:
+    """``--include-strategy`` values (comma-separated, repeatable) checked against ``allowed`` or ``all``."""
+    from planner.errors import UsageError
+
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    choices = [*allowed, "all"]
+    for name in names:
+        if name not in choices:
+            raise UsageError(f"--include-strategy {name}: not one of {', '.join(choices)}.")
+    return names

@@ -20,6 +20,7 @@ from planner.cli.common import (
     open_store,
     safe,
     snapshot_arg_help,
+    strategy_names,
 )
 from planner.cli.generate_automation import Artifact, chosen, write_artifacts
 from planner.cli.progress import activity
@@ -34,12 +35,7 @@ ASSESSMENT_KIND = "assessment"
 
 
 def _strategies(values: list[str]) -> list[str]:
-    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
-    allowed = [*STAY_STRATEGIES, "all"]
-    for name in names:
-        if name not in allowed:
-            raise UsageError(f"--include-strategy {name}: not one of {', '.join(allowed)}.")
-    return names
+    return strategy_names(values, STAY_STRATEGIES)
 
 
 def run_generate(snapshot: str | None, output: Path, *, vms: list[str], include: list[str], base_images: Path | None,

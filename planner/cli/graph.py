@@ -20,6 +20,7 @@ from planner.cli.common import (
     load_snapshot,
     open_store,
     snapshot_arg_help,
+    strategy_names,
 )
 from planner.cli.output import OutputFormats
 from planner.cli.policies import expect_policy
@@ -81,12 +82,7 @@ def _pins(values: list[str]) -> dict[str, int]:
 
 
 def _strategies(values: list[str]) -> list[str]:
-    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
-    allowed = [*STAY_BEHIND_STRATEGIES, "all"]
-    for name in names:
-        if name not in allowed:
-            raise UsageError(f"--include-strategy {name}: not one of {', '.join(allowed)}.")
-    return names
+    return strategy_names(values, STAY_BEHIND_STRATEGIES)
 
 
 def _settings(policy: Path | None, together: list[str] | None, together_tag: list[str] | None,
