@@ -6,13 +6,13 @@ never drift from the code; a test fails when the committed page is stale.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from planner.assess.base import Criterion, Rule
 from planner.assess.registry import builtin_registry
+from planner.docpage import write_or_check
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
@@ -68,22 +68,8 @@ def render_rules_doc(rules: Iterable[type[Rule]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m planner.assess.docs", description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
-    parser.add_argument("--check", action="store_true", help="exit 1 if the page is missing or stale")
-    args = parser.parse_args(argv)
-    text = render_rules_doc(builtin_registry())
-    current = args.path.read_text(encoding="utf-8") if args.path.exists() else None
-    if args.check:
-        if current != text:
-            print(f"{args.path} is stale: run `python -m planner.assess.docs`", file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        args.path.parent.mkdir(parents=True, exist_ok=True)
-        args.path.write_text(text, encoding="utf-8")
-        print(f"wrote {args.path}")
-    return 0
+    return write_or_check(argv, prog="python -m planner.assess.docs", description=__doc__.splitlines()[0],
+                          default_path=DEFAULT_PATH, render=lambda: render_rules_doc(builtin_registry()))
 
 
 if __name__ == "__main__":

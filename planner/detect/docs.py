@@ -6,13 +6,13 @@ from the code; a test fails when the committed page is stale.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from planner.detect.base import Detector
 from planner.detect.registry import builtin_registry
+from planner.docpage import write_or_check
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "stacks.md"
 
@@ -45,22 +45,8 @@ def render_stacks_doc(detectors: Iterable[type[Detector]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m planner.detect.docs", description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
-    parser.add_argument("--check", action="store_true", help="exit 1 if the page is missing or stale")
-    args = parser.parse_args(argv)
-    text = render_stacks_doc(builtin_registry())
-    current = args.path.read_text(encoding="utf-8") if args.path.exists() else None
-    if args.check:
-        if current != text:
-            print(f"{args.path} is stale: run `python -m planner.detect.docs`", file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        args.path.parent.mkdir(parents=True, exist_ok=True)
-        args.path.write_text(text, encoding="utf-8")
-        print(f"wrote {args.path}")
-    return 0
+    return write_or_check(argv, prog="python -m planner.detect.docs", description=__doc__.splitlines()[0],
+                          default_path=DEFAULT_PATH, render=lambda: render_stacks_doc(builtin_registry()))
 
 
 if __name__ == "__main__":
