@@ -42,7 +42,8 @@ from tests.support.guests import (
     running_guests,
 )
 
-pytestmark = [pytest.mark.docker, pytest.mark.ansible]
+# One worker owns the guests (127.0.77.x): the module's tests must not start a second set on another worker.
+pytestmark = [pytest.mark.docker, pytest.mark.ansible, pytest.mark.xdist_group("discovery-guests")]
 
 
 @pytest.fixture(scope="module")

@@ -326,12 +326,10 @@ def running_stacks(client: Any, base_image: str, workdir: Path, guests: list[str
     """Start the named guests (in parallel) with their stacks; wait until each stack answers; remove them after."""
     image = ensure_stack_image(client, base_image)
     stacks = [stack for stack in STACKS.values() if stack.guest in guests]
-    busy = sorted({f"{s.address}:{port}" for s in stacks for port in (SSH_PORT, s.port) if _port_open(s.address, port)})
-    if busy:
-        raise RuntimeError(f"something already answers on {', '.join(busy)}: the stack guests need these")
     for stale in client.containers.list(all=True, filters={"label": LABEL}):
         with contextlib.suppress(Exception):
             stale.remove(force=True)
+    _wait_until_free(stacks)
     key = make_ssh_key(workdir)
     env = {"AUTHORIZED_KEY": key.with_suffix(".pub").read_text().strip(), "SSH_PORT": str(SSH_PORT),
            "APP_ADDR": GUESTS["app"], "REDIS_ADDR": GUESTS["redis"]}
@@ -347,7 +345,8 @@ def running_stacks(client: Any, base_image: str, workdir: Path, guests: list[str
             code, output = container.exec_run(["/usr/local/sbin/start-stack", stack.role, stack.address],
                                               environment=env)
             if code != 0:
-                raise RuntimeError(f"starting {stack.role} failed ({code}): {output.decode(errors='replace')}")
+                raise RuntimeError(f"starting {stack.role} failed ({code}): {output.decode(errors='replace')}\n"
+                                   f"listeners on port {stack.port}: {_listeners(container, stack.port)}")
         code, output = container.exec_run(["/usr/local/sbin/start-stack", "sshd", GUESTS[guest]], environment=env)
         if code != 0:
             raise RuntimeError(f"starting sshd on {guest} failed ({code}): {output.decode(errors='replace')}")
@@ -366,4 +365,24 @@ def running_stacks(client: Any, base_image: str, workdir: Path, guests: list[str
     finally:
         for container in started.containers.values():
             with contextlib.suppress(Exception):
-                container.remove(force=True)
+                container.remove(force=True, v=True)
+        _wait_until_free(stacks)
+
+
+def _wait_until_free(stacks: list[Stack], timeout: float = 60.0) -> None:
+    """Every guest address:port the stacks need is free (a removed guest's daemons can take a moment to die)."""
+    def busy() -> list[str]:
+        return sorted({f"{s.address}:{port}" for s in stacks for port in (SSH_PORT, s.port)
+                       if _port_open(s.address, port)})
+
+    deadline = time.monotonic() + timeout
+    while (taken := busy()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if taken:
+        raise RuntimeError(f"something still answers on {', '.join(taken)}: the stack guests need these addresses")
+
+
+def _listeners(container: Any, port: int) -> str:
+    """Who listens on ``port`` on the host network (for a start failure's message)."""
+    code, output = container.exec_run(["ss", "-Hltnp", f"sport = :{port}"])
+    return output.decode(errors="replace").strip() or f"none (ss exited {code})"
