@@ -14,7 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from planner.assess import ASSESSMENT_DOCUMENT_KIND, AssessOutput, ReportFormat, run_assessment
+from planner.assess import (
+    ASSESSMENT_DOCUMENT_KIND,
+    AssessOutput,
+    ReportFormat,
+    assess_estate,
+    load_policy,
+    run_assessment,
+    summary_document,
+)
 from planner.assess.facts import GuestFacts, facts_from_discovery
 from planner.discovery.storage import latest_flows, latest_guests
 from planner.graph import Analysis, analyse, graph_from_sources, is_external
@@ -164,6 +172,13 @@ def assess_snapshot(estate: Estate, *, policy: Path | None, fmt: ReportFormat | 
     return AssessedSnapshot(output, evidence.notes())
 
 
+def _assessed_in_memory(estate: Estate, evidence: Evidence) -> dict[str, str]:
+    """The summary document the default policy's assessment would store (nothing is stored)."""
+    with bulk_objects():
+        assessment = assess_estate(estate, load_policy(None), evidence.facts)
+    return {"latest": summary_document(assessment)}
+
+
 @dataclass
 class SnapshotAnalysis:
     """Everything `planner graph` and `planner waves` show about one snapshot."""
@@ -197,13 +212,14 @@ def analyse_snapshot(estate: Estate, *, label: str, store: Store | None = None, 
     if assessment is None:
         assessment = store.documents(snapshot_id, ASSESSMENT_DOCUMENT_KIND) \
             if store is not None and snapshot_id is not None else {}
-    strategies = strategies_by_node(graph, assessment)
     merged = settings.merged
     notes = evidence.notes()
-    if not strategies and merged.stay_behind_strategies():
-        where = f"snapshot {label}" if snapshot_id is not None else "a snapshot file (import it to assess it)"
-        notes.append(f"no stored assessment for {where}: every VM is planned; run `planner assess` first to keep "
-                     "keep-vm/retire VMs out of the waves")
+    if not assessment and merged.stay_behind_strategies():
+        assessment = _assessed_in_memory(estate, evidence)
+        where = f"snapshot {label}" if snapshot_id is not None else "a snapshot file"
+        notes.append(f"no stored assessment for {where}: assessed it with the default policy to keep keep-vm/retire "
+                     "VMs out of the waves (`planner assess --policy FILE` stores your own)")
+    strategies = strategies_by_node(graph, assessment)
     result = analyse(graph, together=merged.together, together_tag=merged.categories(),
                      options=merged.wave_options(strategies))
     _mark_discovery(result, evidence)

@@ -211,4 +211,5 @@ def test_flows_and_discovery_stored_before_the_index_carry_forward(tmp_path):
 def test_a_snapshot_file_has_no_stored_discovery(tmp_path):
     outcome = analyse_snapshot(Estate(collected_at=datetime.now(UTC), vms=list(ESTATE)), label="estate.json")
     assert outcome.evidence.document() == {"vms": 0, "carried": 0, "guests": [], "flows": []}
-    assert any("no stored assessment for a snapshot file" in note for note in outcome.notes)
+    assert any("no stored assessment for a snapshot file: assessed it with the default policy" in note
+               for note in outcome.notes)

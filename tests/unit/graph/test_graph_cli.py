@@ -11,12 +11,13 @@ import pytest
 from graph_helpers import flow, make_estate, make_vm
 
 from planner.graph import NO_DEPENDENCY_DATA, WaveOptions, analyse, build_graph
+from planner.store import Store
 from tests.support.cli import run_planner
 
 ROOT = Path(__file__).resolve().parents[3]
 ESTATE = ROOT / "inventories" / "example" / "estate.json"
 FLOWS = ROOT / "examples" / "flows.csv"
-NO_ASSESSMENT = "run `planner assess` first to keep keep-vm/retire VMs out of the waves"
+NO_ASSESSMENT = "assessed it with the default policy to keep keep-vm/retire VMs out of the waves"
 
 
 @pytest.fixture
@@ -74,11 +75,21 @@ def test_include_strategy_plans_them_anyway_and_exclude_says_why(store, capsys):
     assert run_planner(["--db", store, "waves", "--include-strategy", "keepvm"]) == 2
 
 
-def test_without_an_assessment_all_vms_are_planned_with_one_note(store, capsys):
+def test_without_a_stored_assessment_waves_assess_what_they_plan_and_say_so(store, capsys):
+    """Nothing stored: the default policy's assessment keeps keep-vm/retire VMs behind (issue 12, item 8), said once;
+    nothing is stored by it, and a stored assessment is used when there is one."""
     document, err = waves(capsys, store)
     assert err.count(NO_ASSESSMENT) == 1 and "no stored assessment for snapshot #1" in err
-    assert "db-oracle-rac-01" in planned(document) and not document["staying_behind"]
-    assert document["summary"]["assessment"] is False
+    assert "db-oracle-rac-01" not in planned(document)
+    assert {"vm": "db-oracle-rac-01", "reason": "strategy", "strategy": "keep-vm", "move_group": None} in document[
+        "staying_behind"]
+    assert document["summary"]["assessment"] is True
+    with Store.open(Path(store)) as opened:
+        assert not opened.documents(1, "assessment")
+    assert run_planner(["--db", store, "assess"]) == 0
+    capsys.readouterr()
+    _, err = waves(capsys, store)
+    assert NO_ASSESSMENT not in err
 
 
 def test_a_strategy_held_vm_does_not_hold_back_its_cycle():
