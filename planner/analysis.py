@@ -193,6 +193,8 @@ class SnapshotAnalysis:
     """Graph node -> assessed strategy (decides which VMs stay behind)."""
     warnings: list[str]
     notes: list[str]
+    snapshot_id: int | None = None
+    """Its id in the store (None for a snapshot file or the example)."""
 
     @property
     def assessed(self) -> bool:
@@ -225,7 +227,7 @@ def analyse_snapshot(estate: Estate, *, label: str, store: Store | None = None, 
     _mark_discovery(result, evidence)
     warnings = [*graph.graph.get("warnings", []), *result.plan.warnings]
     return SnapshotAnalysis(label, result, evidence, settings, fits_by_node(graph, assessment), strategies,
-                            warnings, notes)
+                            warnings, notes, snapshot_id)
 
 
 def _mark_discovery(result: Analysis, evidence: Evidence) -> None:

@@ -177,7 +177,8 @@ def waves_command(
     with activity("analysing dependencies"):
         outcome = _analysis(snapshot, flows or [], settings)
     result, label = outcome.analysis, outcome.label
-    document = waves_document(result, snapshot=label, options=settings.describe(), assessment=outcome.assessed,
+    document = waves_document(result, snapshot=label, snapshot_id=outcome.snapshot_id, options=settings.describe(),
+                              assessment=outcome.assessed,
                               discovery=outcome.evidence.document())
     if chosen is TableOrJson.json:
         emit(dump_json(document), output)

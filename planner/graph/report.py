@@ -14,7 +14,7 @@ from planner.graph.build import is_external
 from planner.graph.waves import WAVES_FORMAT_VERSION
 
 
-def waves_document(analysis: Analysis, *, snapshot: str, options: Mapping[str, Any],
+def waves_document(analysis: Analysis, *, snapshot: str, snapshot_id: int | None = None, options: Mapping[str, Any],
                    assessment: bool, discovery: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Waves, move groups, VMs staying behind (and why), cutover risks and warnings (contract in docs/graph.md).
     ``options`` is the merged settings (``WaveSettings.describe`` plus the policy path); ``assessment`` says whether
@@ -31,6 +31,7 @@ def waves_document(analysis: Analysis, *, snapshot: str, options: Mapping[str, A
     return {
         "format_version": WAVES_FORMAT_VERSION,
         "snapshot": snapshot,
+        "snapshot_id": snapshot_id,
         "options": dict(options),
         "summary": {
             "vms": vms, "edges": graph.number_of_edges(), "waves": len(plan.waves),

@@ -84,6 +84,7 @@ def test_without_a_stored_assessment_waves_assess_what_they_plan_and_say_so(stor
     assert {"vm": "db-oracle-rac-01", "reason": "strategy", "strategy": "keep-vm", "move_group": None} in document[
         "staying_behind"]
     assert document["summary"]["assessment"] is True
+    assert (document["snapshot"], document["snapshot_id"]) == ("#1", 1)  # the label beside the integer id
     with Store.open(Path(store)) as opened:
         assert not opened.documents(1, "assessment")
     assert run_planner(["--db", store, "assess"]) == 0
