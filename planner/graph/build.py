@@ -90,7 +90,7 @@ def _vm_attributes(vm: Vm) -> dict[str, object]:
         "memory_mib": vm.memory_mib or 0,
         "power_state": vm.power_state.value if vm.power_state else "",
         "os_family": vm.guest.family.value,
-        "tags": sorted(f"{tag.category}:{tag.name}" for tag in vm.tags),
+        "tags": sorted(f"{tag.category}/{tag.name}" for tag in vm.tags),
     }
 
 

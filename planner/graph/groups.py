@@ -64,8 +64,8 @@ class _UnionFind:
 
 
 def together_from_tags(graph: nx.DiGraph, category: str = TOGETHER_TAG_CATEGORY) -> list[list[str]]:
-    """VMs sharing a tag of ``category`` (e.g. ``move-group:erp``) move together."""
-    prefix = category + ":"
+    """VMs sharing a tag of ``category`` (``move-group/erp``: category/name, as everywhere) move together."""
+    prefix = category + "/"
     by_tag: dict[str, list[str]] = {}
     for node, tags in graph.nodes(data="tags", default=()):
         for tag in tags or ():

@@ -53,6 +53,15 @@ def test_together_from_tags():
     assert result.groups.group_of["x"] == result.groups.group_of["y"] != result.groups.group_of["z"]
 
 
+def test_tags_read_category_slash_name_in_the_graph_as_in_the_audit_tables():
+    """One notation for a tag across outputs (issue 12, item 9): the graph's node tags equal the audit CSV's."""
+    from planner.audit.tables import vm_row
+
+    vm = make_vm("x", tags={"env": "prod"})
+    graph = build_graph(make_estate(vm), [])
+    assert graph.nodes["x"]["tags"] == ["env/prod"] == [vm_row(vm)["tags"]]
+
+
 def test_caps_by_vms_and_vcpu():
     estate = make_estate(*(make_vm(f"vm{i}", cpu=4) for i in range(7)))
     graph = build_graph(estate, [])
