@@ -126,7 +126,12 @@ def write_workbook(estate: Estate, path: Path) -> None:
     workbook = Workbook(write_only=True)
     for name, rows in collection_tables(estate).items():
         _write_sheet(workbook, name, rows)
-    workbook.save(path)
+    # Built in memory, then written in one go: a full disk fails that one write cleanly, where a failing save
+    # leaves openpyxl's row streams and zip archive to print "Exception ignored" tracebacks when collected.
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with open(path, "wb") as file:
+        file.write(buffer.getbuffer())
 
 
 def export_estate(estate: Estate, fmt: ExportFormat, output: Path) -> None:

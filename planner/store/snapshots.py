@@ -76,6 +76,30 @@ _INFO_SQL = ("SELECT id, created_at, collected_at, label, origin, sources, vm_co
              "FROM snapshots WHERE id = ?")
 
 
+FULL_BELOW_BYTES = 1 << 20
+"""Below this much free space on the store's device, a SQLite I/O error is reported as a full disk."""
+
+
+def store_failure(action: str, path: Path, exc: BaseException, *, hint: str | None = None) -> StoreError:
+    """The error for a failed store operation; a full device is named as the cause (SQLite says only "disk I/O
+    error" when it cannot create its journal)."""
+    free = _free_bytes(path)
+    if "full" in str(exc) or (free is not None and free < FULL_BELOW_BYTES):
+        where = f"{free:,} bytes free" if free is not None else "the device is full"
+        return StoreError(f"cannot {action} the snapshot store {path}: no space left on the device holding it "
+                          f"({where}); nothing was changed.", hint="Free some space there and run the command again.")
+    return StoreError(f"cannot {action} the snapshot store {path}: {exc}.", hint=hint)
+
+
+def _free_bytes(path: Path) -> int | None:
+    folder = next((p for p in (path, *path.parents) if p.exists()), None)
+    try:
+        stats = os.statvfs(folder if folder is not None else ".")
+    except OSError:
+        return None
+    return stats.f_bavail * stats.f_frsize
+
+
 class Store:
     """Open with `Store.open(path)`; use as a context manager to close it."""
 
@@ -101,9 +125,8 @@ class Store:
             migrate(conn)
         except (sqlite3.Error, OSError, RuntimeError) as exc:
             newer = isinstance(exc, RuntimeError)
-            raise StoreError(f"cannot open the snapshot store {path}: {exc}.",
-                             hint="Upgrade planner to read it." if newer else
-                             "Check the path given by --db or PLANNER_DB.") from exc
+            raise store_failure("open", path, exc, hint="Upgrade planner to read it." if newer else
+                                "Check the path given by --db or PLANNER_DB.") from exc
         return cls(path, conn)
 
     def __enter__(self) -> Store:
@@ -120,7 +143,7 @@ class Store:
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
+            raise store_failure("write to", self.path, exc) from exc
         try:
             yield self._conn
         except BaseException:
@@ -131,7 +154,7 @@ class Store:
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._conn.execute("ROLLBACK")
-                raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
+                raise store_failure("write to", self.path, exc) from exc
 
     def save(self, estate: Estate, *, origin: str, label: str | None = None) -> SnapshotInfo:
         """Store one snapshot atomically (its listing row and its parts, ``planner.store.parts``) and return its
@@ -151,7 +174,7 @@ class Store:
                 conn.executemany("INSERT INTO snapshot_parts (snapshot_id, part, body) VALUES (?, ?, ?)",
                                  [(snapshot_id, name, body) for name, body in parts])
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
+                raise store_failure("write to", self.path, exc) from exc
         assert snapshot_id is not None
         return self.info(snapshot_id)
 
@@ -243,7 +266,7 @@ class Store:
                 conn.executemany("INSERT OR REPLACE INTO documents (snapshot_id, kind, name, created_at, body) "
                                  "VALUES (?, ?, ?, ?, ?)", rows)
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
+                raise store_failure("write to", self.path, exc) from exc
 
     def delete_documents(self, snapshot_id: int, kind: str, names: builtins.list[str]) -> None:
         """Remove documents of a snapshot by name, in one transaction (names not stored are ignored)."""
@@ -252,7 +275,7 @@ class Store:
                 conn.executemany("DELETE FROM documents WHERE snapshot_id = ? AND kind = ? AND name = ?",
                                  [(snapshot_id, kind, name) for name in names])
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot write to the snapshot store {self.path}: {exc}.") from exc
+                raise store_failure("write to", self.path, exc) from exc
 
     def documents(self, snapshot_id: int, kind: str) -> dict[str, str]:
         rows = self._query("SELECT name, body FROM documents WHERE snapshot_id = ? AND kind = ? ORDER BY name",
@@ -278,4 +301,4 @@ class Store:
         try:
             return self._conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot read the snapshot store {self.path}: {exc}.") from exc
+            raise store_failure("read", self.path, exc) from exc
