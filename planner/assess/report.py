@@ -37,15 +37,34 @@ FIT_ORDER = (Fit.EXCELLENT, Fit.GOOD, Fit.MODERATE, Fit.POOR, Fit.NONE, Fit.UNKN
 _SEVERITY_DESC = sorted(Severity, key=lambda s: -s.rank)
 
 
+DOCUMENT_VERSION = 2
+"""Version of the `planner assess --format json` document (1 was a bare list of the VM objects)."""
+
+
+def json_summary(assessment: Assessment) -> dict[str, Any]:
+    """The totals a reader of the JSON document needs without walking every VM."""
+    workloads = [a for a in assessment.vms if not a.template]
+    return {
+        "vms": len(workloads), "template_count": len(assessment.vms) - len(workloads),
+        "by_fit": {fit.value: count for fit, count in assessment.by_fit().items()},
+        "by_strategy": {strategy.value: count for strategy, count in assessment.by_strategy().items()},
+        "reclaimable": assessment.reclaimable(),
+        "vsphere_only": assessment.vsphere_only(),
+        "rules": len(assessment.rules),
+    }
+
+
 def to_json(assessment: Assessment) -> str:
-    """The documented contract: a JSON list, one object per VM (each carries ``format_version``).
+    """The documented contract: ``{"format_version": 2, "summary": {...}, "vms": [...]}``, one VM object per line
+    (each carries its own ``format_version``).
 
     One VM per line: readable, diff-friendly, and fast (the C encoder; ``indent`` would force the slow one).
     """
-    if not assessment.vms:
-        return "[]\n"
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    return escape_invisible("[\n" + ",\n".join(encode(a.as_dict()) for a in assessment.vms) + "\n]\n")
+    head = f'{{"format_version": {DOCUMENT_VERSION}, "summary": {encode(json_summary(assessment))}, "vms": ['
+    if not assessment.vms:
+        return escape_invisible(head + "]}\n")
+    return escape_invisible(head + "\n" + ",\n".join(encode(a.as_dict()) for a in assessment.vms) + "\n]}\n")
 
 
 def severity_counts(result: VmAssessment) -> dict[str, int]:
@@ -242,5 +261,5 @@ def render(assessment: Assessment, fmt: ReportFormat | str, width: int | None = 
             return to_table(assessment, width or _NATURAL)
 
 
-__all__ = ["FORMAT_VERSION", "FitGroup", "ReportFormat", "TableRow", "csv_cell", "md_cell", "plain_cell", "render",
+__all__ = ["DOCUMENT_VERSION", "FORMAT_VERSION", "FitGroup", "ReportFormat", "TableRow", "csv_cell", "md_cell", "plain_cell", "render",
            "table_view", "to_csv", "to_json", "to_markdown", "to_table"]

@@ -98,7 +98,7 @@ def test_collect_then_assess_gives_the_expected_verdicts(
     policy = tmp_path / "policy.yaml"
     policy.write_text("rules:\n" + "".join(f"  {rule}: {{enabled: false}}\n" for rule in HOST_DEPENDENT))
     run(["--db", str(db), "assess", "latest", "--format", "json", "--policy", str(policy)])
-    verdicts: dict[str, dict[str, Any]] = {item["vm"]: item for item in json.loads(capsys.readouterr().out)}
+    verdicts: dict[str, dict[str, Any]] = {item["vm"]: item for item in json.loads(capsys.readouterr().out)["vms"]}
 
     assert {vm.name for vm in expected.vms} <= set(verdicts)
     problems: list[str] = []

@@ -71,7 +71,7 @@ def two_vcenters(tmp_path: Path) -> tuple[Path, int]:
 
 def test_duplicate_names_get_their_own_facts_and_verdicts(two_vcenters, capsys):
     db, _ = two_vcenters
-    assessed, _ = cli_json(capsys, "--db", str(db), "assess", "-f", "json")
+    assessed = cli_json(capsys, "--db", str(db), "assess", "-f", "json")[0]["vms"]
     by_key = {item["vm_key"]: item for item in assessed}
     assert [item["vm"] for item in assessed] == ["web", "web"]
     linux, windows = by_key["vc-a:vm-1"], by_key["vc-b:vm-1"]
@@ -145,7 +145,8 @@ def test_a_later_snapshot_keeps_the_edges_and_guest_findings_with_their_age(tmp_
         ("web-renamed", "web", "#1"), ("app", "app", "#1"), ("redis", "redis", "#1")}
     assert all(g["age_days"] is not None and g["last_seen"] for g in discovery["guests"])
 
-    assessed, err = cli_json(capsys, "--db", str(db), "assess", str(second), "-f", "json")
+    document, err = cli_json(capsys, "--db", str(db), "assess", str(second), "-f", "json")
+    assessed = document["vms"]
     assert {item["vm"]: item["sizing"]["basis"]["memory"] for item in assessed} == dict.fromkeys(
         ("web-renamed", "app", "redis"), "discovery")
     assert "discovery of 3 VMs is carried from earlier snapshots" in err

@@ -22,7 +22,7 @@ def snapshot(tmp_path: Path) -> Path:
 
 def test_json_to_stdout(snapshot: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["assess", str(snapshot), "--format", "json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)["vms"]
     assert [(d["vm"], d["strategy"]) for d in data] == [("app01", "containerize"), ("win", "keep-vm")]
 
 
@@ -60,7 +60,7 @@ def test_unknown_format_is_a_usage_error(snapshot: Path, capsys: pytest.CaptureF
 def test_format_follows_the_output_extension(snapshot: Path, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["assess", str(snapshot), "-o", str(tmp_path / "a.json")]) == 0
-    assert isinstance(json.loads((tmp_path / "a.json").read_text()), list)
+    assert json.loads((tmp_path / "a.json").read_text())["format_version"] == 2
     assert run(["assess", str(snapshot), "-o", str(tmp_path / "a.md")]) == 0
     assert (tmp_path / "a.md").read_text().startswith("# Containerization assessment")
     assert run(["assess", str(snapshot), "-f", "csv", "-o", str(tmp_path / "b.json")]) == 2

@@ -96,7 +96,7 @@ def test_stored_snapshot_uses_discovery_and_keeps_a_summary(tmp_path: Path, caps
     with pytest.raises(SystemExit) as exit_info:
         main(["--db", str(db), "assess", str(info.id), "--format", "json"])
     assert exit_info.value.code == 0
-    data = {item["vm"]: item for item in json.loads(capsys.readouterr().out)}
+    data = {item["vm"]: item for item in json.loads(capsys.readouterr().out)["vms"]}
     assert "GST001" in {f["rule"] for f in data["app01"]["findings"]}
     assert data["app01"]["sizing"]["basis"] == {"cpu": "discovery", "memory": "discovery"}
     assert not any(f["rule"].startswith("GST") for f in data["db02"]["findings"])

@@ -7,7 +7,7 @@ import io
 import json
 
 from planner.assess import FORMAT_VERSION, assess_estate, render
-from planner.assess.report import csv_cell, md_cell, plain_cell, rule_summary, table_view, to_table
+from planner.assess.report import DOCUMENT_VERSION, csv_cell, md_cell, plain_cell, rule_summary, table_view, to_table
 from planner.models import Estate
 from tests.unit.assess.conftest import key_of, make_estate, make_facts, make_vm
 
@@ -24,8 +24,14 @@ def _estate() -> Estate:
     ])
 
 
-def test_json_is_a_list_with_the_contract() -> None:
-    data = json.loads(render(assess_estate(_estate()), "json"))
+def test_json_is_a_versioned_document_with_a_summary_and_the_vms() -> None:
+    document = json.loads(render(assess_estate(_estate()), "json"))
+    assert document["format_version"] == DOCUMENT_VERSION == 2
+    summary = document["summary"]
+    assert (summary["vms"], summary["template_count"]) == (4, 1)
+    assert summary["by_strategy"]["keep-vm"] == 1 and summary["by_strategy"]["exclude"] == 1
+    assert sum(summary["by_fit"].values()) == 5 and set(summary["reclaimable"]) == {"vms", "vcpu", "memory_gib"}
+    data = document["vms"]
     assert isinstance(data, list) and len(data) == 5
     assert [item["vm"] for item in data] == ["app01", "db01", HOSTILE, "tpl", "off"], "exact names, estate order"
     for item in data:
@@ -42,7 +48,8 @@ def test_json_is_a_list_with_the_contract() -> None:
 
 
 def test_empty_estate_json() -> None:
-    assert json.loads(render(assess_estate(make_estate([])), "json")) == []
+    document = json.loads(render(assess_estate(make_estate([])), "json"))
+    assert document["vms"] == [] and document["summary"]["vms"] == 0
 
 
 def test_csv_rows_and_formula_injection() -> None:

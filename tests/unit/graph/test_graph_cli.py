@@ -44,7 +44,7 @@ def planned(document: dict) -> set[str]:
 
 def test_keep_vm_and_retire_stay_behind_after_an_assessment(store, capsys):
     assert run_planner(["--db", store, "assess", "-f", "json"]) == 0
-    strategy = {entry["vm"]: entry["strategy"] for entry in json.loads(capsys.readouterr().out)}
+    strategy = {entry["vm"]: entry["strategy"] for entry in json.loads(capsys.readouterr().out)["vms"]}
     document, err = waves(capsys, store)
     held = {vm for vm, s in strategy.items() if s in {"keep-vm", "retire", "exclude"}}
     assert {"db-oracle-rac-01", "fw-pfsense-01"} <= held and NO_ASSESSMENT not in err
