@@ -261,5 +261,5 @@ def render(assessment: Assessment, fmt: ReportFormat | str, width: int | None = 
             return to_table(assessment, width or _NATURAL)
 
 
-__all__ = ["DOCUMENT_VERSION", "FORMAT_VERSION", "FitGroup", "ReportFormat", "TableRow", "csv_cell", "md_cell", "plain_cell", "render",
-           "table_view", "to_csv", "to_json", "to_markdown", "to_table"]
+__all__ = ["DOCUMENT_VERSION", "FORMAT_VERSION", "FitGroup", "ReportFormat", "TableRow", "csv_cell", "json_summary",
+           "md_cell", "plain_cell", "render", "table_view", "to_csv", "to_json", "to_markdown", "to_table"]
