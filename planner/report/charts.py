@@ -63,7 +63,8 @@ def donut(counts: Mapping[str, float], colours: Mapping[str, str], *, size: int 
         angle = end
     legend = [{"label": label, "value": value, "colour": colours.get(label, OTHER_COLOUR),
                "share": percent(value, total)} for label, value in counts.items()]
-    return {"size": size, "centre": num(centre), "segments": segments, "legend": legend, "total": total}
+    return {"size": size, "centre": num(centre), "segments": segments, "legend": legend, "total": total,
+            "total_shown": f"{round(total):,}"}
 
 
 def bars(counts: Mapping[str, float], colours: Mapping[str, str], *, width: int = 420, row: int = 24,
