@@ -14,7 +14,7 @@ from planner.report.safety import long_text, relative_href, text
 
 ROW_FIELDS = ("display", "key", "name", "cluster", "folder", "power", "os", "fit", "score", "strategy", "wave",
               "group", "cpu", "memory_mib", "disk_gib", "sizing", "stacks", "findings", "artifacts", "annotation",
-              "tags", "worst")
+              "tags", "worst", "effort")
 """Positions in a row; the script (templates/report/report.js) reads the same order from the data's ``fields``."""
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "blocker": 4}
 
@@ -89,7 +89,8 @@ def row(vm: Mapping[str, Any], texts: Texts) -> list[Any]:
             texts.ref(vm.get("strategy")), _number(vm.get("wave")), texts.ref(vm.get("move_group")),
             _number(vm.get("num_cpu")), _number(vm.get("memory_mib")), _number(vm.get("disk_gib")),
             _sizing(vm.get("sizing"), texts), stacks, _findings(findings, texts), artifacts,
-            long_text(vm.get("annotation")) or None, _tags(vm.get("tags")), _worst(findings)]
+            long_text(vm.get("annotation")) or None, _tags(vm.get("tags")), _worst(findings),
+            _number(vm.get("effort_person_days"))]
 
 
 def table_data(vms: list[Mapping[str, Any]]) -> dict[str, Any]:

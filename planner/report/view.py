@@ -69,7 +69,7 @@ def _kpis(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         ("reclaimable.memory_gib", "reclaimable GiB", reclaimable.get("memory_gib"), "memory, from the VMs that move"),
         ("waves", "waves", summary.get("waves"), f"{number(summary.get('move_groups'))} move groups"),
         ("images", "images", summary.get("images"), "container images to build"),
-        ("effort.person_days", "person-days", effort.get("person_days"), text(effort.get("basis"))),
+        ("effort.person_days", "person-days", effort.get("person_days"), "estimated effort (basis below)"),
     ]
     return [{"id": key, "label": label, "value": json.dumps(value), "shown": number(value), "note": note}
             for key, label, value, note in items]
@@ -144,7 +144,7 @@ def build_view(plan: Mapping[str, Any], graph_svg: str | None) -> dict[str, Any]
         "source": {"label": text(source.get("label")), "kind": text(source.get("kind")),
                    "snapshot": text(source.get("snapshot")), "collected_at": text(source.get("collected_at"))},
         "generated_at": text(plan.get("generated_at")), "planner_version": text(plan.get("planner_version")),
-        "kpis": _kpis(summary),
+        "kpis": _kpis(summary), "effort_basis": long_text((summary.get("effort") or {}).get("basis")),
         "dependencies": {"known": bool(deps.get("known")), "basis": [text(b) for b in deps.get("basis") or []],
                          "note": long_text(deps.get("note"))},
         "charts_data": _charts(summary), "graph": _graph(plan, graph_svg), "timeline": timeline_rows,

@@ -111,6 +111,7 @@
     [["cluster", F.cluster], ["folder", F.folder], ["power", F.power], ["guest OS", F.os], ["move group", F.group]]
       .forEach(function (p) { if (t(r[p[1]])) where.push(p[0] + ": " + t(r[p[1]])); });
     if (r[F.disk_gib] !== null) where.push("disk: " + fmt(r[F.disk_gib]) + " GiB");
+    if (r[F.effort] !== null) where.push("effort: " + fmt(r[F.effort]) + " person-days");
     list(box, "VM", where);
     if (r[F.annotation]) { box.appendChild(el("h4", "annotation")); box.appendChild(el("div", r[F.annotation], "pre")); }
     list(box, "tags", r[F.tags]);

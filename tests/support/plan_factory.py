@@ -50,7 +50,7 @@ def _vm(rng: random.Random, index: int, hostile: bool) -> dict[str, Any]:
     cpu = rng.choice((1, 2, 2, 4, 8))
     memory_mib = rng.choice((1024, 2048, 4096, 8192))
     strategy = rng.choices(STRATEGIES, weights=(50, 15, 15, 8, 8, 4))[0]
-    stacks = [{"stack": stack, "image": f"{name}-{stack}", "confidence": rng.choice(("high", "medium", "low"))}
+    stacks = [{"stack": stack, "image": f"{name}-{stack}", "confidence": rng.choice(("high", "low"))}
               for stack in sorted(rng.sample(STACKS, rng.choice((0, 1, 1, 2))))]
     artifacts = [f"artifacts/images/{stack['image']}/Dockerfile" for stack in stacks]
     if hostile:
@@ -65,7 +65,7 @@ def _vm(rng: random.Random, index: int, hostile: bool) -> dict[str, Any]:
         "move_group": None,
         "sizing": None if strategy == "exclude" else _sizing(rng, cpu, memory_mib, strategy in MOVING),
         "findings": [_finding(rng, index, hostile and number == 0) for number in range(rng.choice((0, 1, 2, 3, 4)))],
-        "stacks": stacks, "artifacts": artifacts,
+        "stacks": stacks, "artifacts": artifacts, "effort_person_days": 0.0,
     }
     if hostile:
         vm["findings"].append(_finding(rng, index, True))
@@ -83,7 +83,7 @@ def _placed(vms: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[
         group = {"id": f"g{len(groups) + 1}", "vms": [vm["key"] for vm in members],
                  "wave": len(groups) // GROUPS_PER_WAVE + 1}
         for vm in members:
-            vm["move_group"], vm["wave"] = group["id"], group["wave"]
+            vm["move_group"], vm["wave"], vm["effort_person_days"] = group["id"], group["wave"], 0.75
         groups.append(group)
     by_key = {vm["key"]: vm for vm in vms}
     waves = []
