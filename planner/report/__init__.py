@@ -14,6 +14,7 @@ import jinja2
 from markupsafe import Markup
 
 from planner.errors import InputError
+from planner.memory import bulk_objects
 from planner.render import environment
 from planner.report.safety import content_security_policy, json_island
 from planner.report.table import table_data
@@ -42,7 +43,8 @@ def render_report(plan: Mapping[str, Any], *, graph_svg: str | None = None) -> s
     view = build_view(plan, graph_svg)
     env = environment()
     style, script = _asset(env, STYLE), _asset(env, SCRIPT)
-    data = json_island(table_data(list(plan["vms"])))
+    with bulk_objects():  # a row list per VM: no cyclic GC passes over them while they are built
+        data = json_island(table_data(list(plan["vms"])))
     template = env.get_template(TEMPLATE)
     return template.render(
         **view, style=Markup(style), script=Markup(script), data=Markup(data),  # noqa: S704 - static / escaped

@@ -24,14 +24,22 @@ _ISLAND_UNSAFE = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
 
 def text(value: Any) -> str:
     """One line of untrusted text: ``None`` is empty, invisible and control characters are shown escaped."""
-    return "" if value is None else printable(value)
+    if value is None:
+        return ""
+    shown = str(value)
+    # str.isprintable() is False for every character planner.text escapes (controls, format marks, separators,
+    # surrogates): the common case costs no regular expression.
+    return shown if shown.isprintable() else printable(shown)
 
 
 def long_text(value: Any) -> str:
     """Untrusted text that may span lines (evidence, remediation): each line as ``text``, newlines kept."""
     if value is None:
         return ""
-    return "\n".join(printable(line) for line in str(value).split("\n"))
+    shown = str(value)
+    if shown.isprintable():
+        return shown
+    return "\n".join(printable(line) for line in shown.split("\n"))
 
 
 def json_island(data: Any) -> str:

@@ -25,21 +25,19 @@ class Texts:
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
         self.values: list[str] = []
+        self._seen: dict[tuple[Any, bool], int] = {}
 
-    def ref(self, value: Any) -> int:
-        shown = text(value)
-        found = self.index.get(shown)
+    def ref(self, value: Any, *, lines: bool = False) -> int:
+        """The index of ``value`` shown as ``text`` (``long_text`` with ``lines``)."""
+        key = (value, lines)
+        found = self._seen.get(key)
         if found is None:
-            found = self.index[shown] = len(self.values)
-            self.values.append(shown)
-        return found
-
-    def long_ref(self, value: Any) -> int:
-        shown = long_text(value)
-        found = self.index.get(shown)
-        if found is None:
-            found = self.index[shown] = len(self.values)
-            self.values.append(shown)
+            shown = long_text(value) if lines else text(value)
+            found = self.index.get(shown)
+            if found is None:
+                found = self.index[shown] = len(self.values)
+                self.values.append(shown)
+            self._seen[key] = found
         return found
 
 
@@ -61,7 +59,7 @@ def _sizing(sizing: Mapping[str, Any] | None, texts: Texts) -> list[Any] | None:
 def _findings(findings: list[Mapping[str, Any]], texts: Texts) -> list[list[Any]]:
     ordered = sorted(findings, key=lambda f: (-SEVERITY_RANK.get(str(f.get("severity")), -1), str(f.get("rule"))))
     return [[texts.ref(f.get("rule")), texts.ref(f.get("criterion")), texts.ref(f.get("severity")),
-             texts.ref(f.get("title")), long_text(f.get("evidence")), texts.long_ref(f.get("remediation"))]
+             texts.ref(f.get("title")), long_text(f.get("evidence")), texts.ref(f.get("remediation"), lines=True)]
             for f in ordered]
 
 
