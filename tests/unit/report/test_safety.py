@@ -52,3 +52,19 @@ def test_text_shows_invisible_characters():
 
 def test_csp_hash_is_the_sha256_of_the_source():
     assert csp_hash("") == "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+
+
+def test_the_printable_fast_path_never_skips_a_character_planner_text_escapes():
+    """``text`` returns str.isprintable() text as is: no character planner.text escapes may be "printable"."""
+    from planner.text import UNPRINTABLE
+
+    leaks = [hex(code) for code in range(0x110000) if chr(code).isprintable() and UNPRINTABLE.match(chr(code))]
+    assert leaks == []
+
+
+@given(st.text())
+def test_text_and_long_text_agree_with_planner_text(value):
+    from planner.text import printable
+
+    assert text(value) == printable(value)
+    assert long_text(value) == "\n".join(printable(line) for line in value.split("\n"))
