@@ -15,17 +15,19 @@ from planner.cli.common import (
     count,
     dump_json,
     err_console,
+    names_a_file,
     open_store,
     options,
     safe,
-    snapshot_arg_help,
 )
 from planner.cli.policies import expect_policy
 from planner.cli.progress import activity
-from planner.errors import UsageError
+from planner.errors import InputError, UsageError
 
 REPORT_FORMAT_VERSION = 1
 HTML_SUFFIXES = (".html", ".htm")
+SNAPSHOT_HELP = ("Snapshot: an id from `inventory list`, `latest` (default), `-1` for the one before, or `example` "
+                 "for the bundled example estate.")
 
 
 class SummaryFormat(StrEnum):
@@ -41,16 +43,27 @@ def _check_output(output: Path) -> None:
 def build_plan(snapshot: str | None, policy: Path | None, waves_policy: Path | None) -> tuple[dict[str, Any],
                                                                                                  str | None]:
     """The plan (and its graph picture) of the snapshot named, built by planner.plan without artifacts."""
+    if snapshot != "example" and names_a_file(snapshot):
+        raise InputError(f"planner report reads stored snapshots, and {snapshot} is a file: import it first "
+                         "(`planner inventory import FILE`), or run `planner plan FILE -o DIR`, whose report.html "
+                         "is the same page.")
+    if snapshot is None and not _has_snapshots():
+        err_console.print(safe("note: no snapshot in the store yet: this is the report of the bundled example "
+                               "estate (`planner inventory collect` or `import` adds yours)."))
+        snapshot = "example"
     from planner.plan import build_plan_for_report
 
     if snapshot == "example":
         return build_plan_for_report(None, "example", policy_path=policy, waves_policy_path=waves_policy)
-    if snapshot is None and not options.db_path.exists():
-        err_console.print(safe(f"note: there is no snapshot store at {options.db_path}; this is the report of the "
-                               "bundled example estate."))
-        return build_plan_for_report(None, None, policy_path=policy, waves_policy_path=waves_policy)
     with open_store() as store:
         return build_plan_for_report(store, snapshot, policy_path=policy, waves_policy_path=waves_policy)
+
+
+def _has_snapshots() -> bool:
+    if not options.db_path.exists():
+        return False
+    with open_store() as store:
+        return bool(store.list())
 
 
 def summary_document(plan: dict[str, Any], output: Path, size: int) -> dict[str, Any]:
@@ -65,7 +78,7 @@ def summary_document(plan: dict[str, Any], output: Path, size: int) -> dict[str,
 
 
 def report_command(
-    snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
+    snapshot: Annotated[str | None, typer.Argument(help=SNAPSHOT_HELP, show_default=False)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write (e.g. report.html).",
                                          show_default=False)] = ...,  # type: ignore[assignment]
     policy: Annotated[Path | None, typer.Option(

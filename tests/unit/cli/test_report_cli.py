@@ -59,5 +59,13 @@ def test_report_of_the_example_estate_end_to_end(run: Run, tmp_path: Path) -> No
     assert values["reclaimable.vcpu"] == summary["reclaimable"]["vcpu"]
     assert len(page.island()["vms"]) == len(plan["vms"])
     assert [attrs.get("data-kind") for _, attrs in page.with_attr("data-kind")] in (["svg"], ["overview"])
-    code, out, _ = run("report", "example", "-o", str(output))
-    assert code == 0 and f"wrote {output}" in out
+    hostile = tmp_path / "r\u202e[bold]\x1b[31m.html"  # the path is printed escaped, never as markup or controls
+    code, out, _ = run("report", "example", "-o", str(hostile))
+    assert code == 0 and hostile.exists() and "r\\u202e[bold]\\x1b[31m.html (" in out
+    assert "\u202e" not in out and "\x1b" not in out
+
+
+def test_report_refuses_a_snapshot_file_saying_what_to_do(run: Run, tmp_path: Path) -> None:
+    code, _, err = run("report", "inventories/example/estate.json", "-o", str(tmp_path / "r.html"))
+    assert code == 3 and "planner report reads stored snapshots" in err and "planner plan FILE -o DIR" in err
+    assert not (tmp_path / "r.html").exists()
