@@ -69,3 +69,25 @@ def test_report_refuses_a_snapshot_file_saying_what_to_do(run: Run, tmp_path: Pa
     code, _, err = run("report", "inventories/example/estate.json", "-o", str(tmp_path / "r.html"))
     assert code == 3 and "planner report reads stored snapshots" in err and "planner plan FILE -o DIR" in err
     assert not (tmp_path / "r.html").exists()
+
+
+# AFTER-MERGE (coordinator): as above, delete the skipif once planner/plan/ is merged.
+@pytest.mark.skipif(PLAN_MISSING, reason="AFTER-MERGE: needs planner.plan (branch plan); enable after the merge")
+def test_report_of_a_stored_snapshot_with_hostile_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from planner.report.safety import text
+    from tests.support.cli import run_planner
+    from tests.unit.report.pagehtml import Page
+    from tests.unit.test_cli_untrusted_text import HOSTILE, RAW_CONTROLS, hostile_store
+
+    db, _ = hostile_store(tmp_path)
+    output = tmp_path / "report.html"
+    capsys.readouterr()
+    assert run_planner(["--db", db, "report", "-o", str(output)]) == 0
+    captured = capsys.readouterr()
+    assert not [char for char in RAW_CONTROLS if char in captured.out + captured.err]
+    page = Page(output.read_text(encoding="utf-8"))
+    names = {row[0] for row in page.island()["vms"]}
+    assert {text(f"web{HOSTILE}"), text(f"db{HOSTILE}")} <= names
+    assert [tag for tag, _ in page.tags if tag in {"img", "iframe"}] == []
+    assert not [char for char in RAW_CONTROLS if char in page.text + "".join(names)]
+    assert "gnp.exe" in page.text or any("gnp.exe" in name for name in names)
