@@ -67,7 +67,7 @@ def donut(counts: Mapping[str, float], colours: Mapping[str, str], *, size: int 
             "total_shown": f"{round(total):,}"}
 
 
-def bars(counts: Mapping[str, float], colours: Mapping[str, str], *, width: int = 420, row: int = 24,
+def bars(counts: Mapping[str, float], colours: Mapping[str, str], *, width: int = 380, row: int = 24,
          label_width: int = 120) -> dict[str, Any]:
     """One horizontal bar per label, scaled to the largest value."""
     top = max([*counts.values(), 0]) or 1
