@@ -17,6 +17,11 @@ MAX_LINES = 400
 COLUMN, BOX_W, BOX_H, GAP, TOP = 150, 124, 34, 10, 40
 
 
+def _natural(value: object) -> tuple[int, str]:
+    """``g2`` before ``g10``: shorter ids first, then by text."""
+    return len(str(value)), str(value)
+
+
 def _dominant_fit(keys: Sequence[str], fit_of: Mapping[str, str]) -> str:
     counts = Counter(fit_of.get(key, "unknown") for key in keys)
     return min(counts, key=lambda fit: (-counts[fit], fit)) if counts else "unknown"
@@ -25,7 +30,7 @@ def _dominant_fit(keys: Sequence[str], fit_of: Mapping[str, str]) -> str:
 def _column(index: int, wave: Mapping[str, Any], groups: Mapping[str, Sequence[str]],
             fit_of: Mapping[str, str], box_of: dict[str, int], boxes: list[dict[str, Any]]) -> None:
     """The boxes of one wave: its largest groups, then one box for the rest."""
-    ids = sorted(wave.get("move_groups") or [], key=lambda gid: (-len(groups.get(gid, ())), str(gid)))
+    ids = sorted(wave.get("move_groups") or [], key=lambda gid: (-len(groups.get(gid, ())), *_natural(gid)))
     x = 10 + index * COLUMN
     shown, rest = ids[:MAX_GROUPS_PER_WAVE], ids[MAX_GROUPS_PER_WAVE:]
     for row, gid in enumerate([*shown, *([None] if rest else [])]):
@@ -81,4 +86,5 @@ def overview(plan: Mapping[str, Any]) -> dict[str, Any]:
     placed = sum(len(wave.get("vms") or []) for wave in waves)
     return {"width": num(20 + max(1, len(shown)) * COLUMN), "height": num(TOP + rows * (BOX_H + GAP) + 10),
             "columns": columns, "boxes": boxes, "lines": _lines(plan.get("risks") or [], group_of, box_of, boxes),
-            "hidden_waves": len(waves) - len(shown), "unplaced": len(plan.get("vms") or []) - placed}
+            "hidden_waves": f"{len(waves) - len(shown):,}" if len(waves) > len(shown) else None,
+            "unplaced": f"{len(plan.get('vms') or []) - placed:,}" if len(plan.get("vms") or []) > placed else None}

@@ -91,7 +91,7 @@ def _charts(summary: Mapping[str, Any]) -> dict[str, Any]:
             "stacks": bars({text(k): v for k, v in stacks[:MAX_STACKS]}, {}) if stacks else None,
             "stacks_hidden": max(0, len(stacks) - MAX_STACKS),
             "findings": stacked(rows, SEVERITIES, SEVERITY_COLOURS),
-            "findings_total": sum(sum(values.values()) for values in rows.values())}
+            "findings_total": number(sum(sum(values.values()) for values in rows.values()))}
 
 
 def _graph(plan: Mapping[str, Any], graph_svg: str | None) -> dict[str, Any]:
@@ -121,8 +121,9 @@ def _risks(plan: Mapping[str, Any], display_of: Mapping[str, str]) -> dict[str, 
     counts: dict[str, int] = {}
     for risk in risks:
         counts[text(risk.get("severity"))] = counts.get(text(risk.get("severity")), 0) + 1
-    return {"rows": shown, "total": len(risks), "hidden": max(0, len(risks) - MAX_RISKS),
-            "counts": sorted(counts.items(), key=lambda item: RISK_RANK.get(item[0], 9))}
+    return {"rows": shown, "total": number(len(risks)), "hidden": max(0, len(risks) - MAX_RISKS),
+            "counts": [(severity, number(n)) for severity, n in sorted(counts.items(),
+                                                                      key=lambda item: RISK_RANK.get(item[0], 9))]}
 
 
 def _waves(waves: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -139,6 +140,7 @@ def build_view(plan: Mapping[str, Any], graph_svg: str | None) -> dict[str, Any]
     waves = sorted(plan["waves"], key=lambda wave: wave["number"])
     display_of = {vm["key"]: text(vm.get("display") or vm.get("name") or vm["key"]) for vm in plan["vms"]}
     timeline_rows = timeline(waves)
+    timeline_rows["total_shown"] = number(sum(float(wave.get("effort_person_days") or 0) for wave in waves))
     return {
         "title": f"Migration plan: {text(source.get('label'))}",
         "source": {"label": text(source.get("label")), "kind": text(source.get("kind")),
@@ -148,7 +150,8 @@ def build_view(plan: Mapping[str, Any], graph_svg: str | None) -> dict[str, Any]
         "dependencies": {"known": bool(deps.get("known")), "basis": [text(b) for b in deps.get("basis") or []],
                          "note": long_text(deps.get("note"))},
         "charts_data": _charts(summary), "graph": _graph(plan, graph_svg), "timeline": timeline_rows,
-        "waves": _waves(waves), "risks": _risks(plan, display_of), "vm_count": number(len(plan["vms"])),
+        "waves": _waves(waves), "wave_count": number(len(waves)), "risks": _risks(plan, display_of),
+        "vm_count": number(len(plan["vms"])),
         "wave_numbers": [int(wave["number"]) for wave in waves],
         "fits": list(FIT_COLOURS), "strategies": list(STRATEGY_COLOURS),
     }

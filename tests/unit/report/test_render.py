@@ -164,6 +164,6 @@ def test_risks_and_waves_are_capped_with_counts():
     plan = make_plan(6000, hostile=False)
     page = Page(render_report(plan))
     assert len(plan["risks"]) > 200
-    assert f"{len(plan['risks'])} risks" in page.text and "the first 200 are listed" in page.text
+    assert f"{len(plan['risks']):,} risks" in page.text and "the first 200 are listed" in page.text
     rows = [attrs for tag, attrs in page.tags if tag == "tr" and (attrs.get("class") or "").startswith("sev-")]
     assert len(rows) == 200
