@@ -142,3 +142,30 @@ def test_artifact_links_are_relative(open_page: Any, tmp_path: Path) -> None:
     resolved = page.locator("#vm-rows > tr.detail a").first.evaluate("a => a.href")
     assert resolved == (tmp_path / vm["artifacts"][0]).as_uri()
     assert_self_contained(opened)
+
+
+def test_a_graphviz_picture_with_hostile_names_is_drawn_as_text(open_page: Any, tmp_path: Path) -> None:
+    import shutil
+
+    import networkx as nx
+
+    from planner.graph.export import annotate, render_svg, to_dot
+    from tests.support.components import require
+
+    if shutil.which("dot") is None:
+        require("graphviz", "`dot` is not on PATH (apt-get install graphviz)")
+    plan = make_plan(20)
+    graph = nx.DiGraph()
+    for vm in plan["vms"]:
+        graph.add_node(vm["key"], kind="vm", name=vm["display"], num_cpu=vm["num_cpu"])
+    first, second = plan["vms"][0]["key"], plan["vms"][1]["key"]
+    graph.add_edge(first, second, ports=["tcp/443"], client_processes=[HOSTILE])
+    svg = render_svg(to_dot(annotate(graph, fits={vm["key"]: vm["fit"] for vm in plan["vms"]})))
+    path = tmp_path / "report.html"
+    path.write_text(render_report(plan, graph_svg=svg), encoding="utf-8")
+    opened = open_page(path)
+    picture = opened.page.locator('#graph-picture[data-kind="svg"] svg')
+    assert picture.count() == 1 and picture.locator("g.node").count() >= 20 and picture.locator("g.edge").count() == 1
+    assert any("<script>window.__pwned=1</script>" in t for t in picture.locator("text").all_text_contents())
+    assert picture.bounding_box()["width"] > 100
+    assert_self_contained(opened)
