@@ -121,6 +121,7 @@ def test_hostile_text_shows_as_text_and_nothing_runs(open_page: Any, plan: dict[
     evidence = detail.locator("table td.text").all_text_contents()
     assert text(HOSTILE) in evidence
     assert text(HOSTILE) in detail.locator(".pre").inner_text()  # the annotation
+    assert text(f"app:{HOSTILE}") in detail.locator("li").all_text_contents()  # a tag
     assert page.locator("#vm-rows img, #vm-rows script, #vm-rows iframe").count() == 0
     links = detail.locator("a")
     assert links.count() == len([path for path in hostile["artifacts"] if "<" not in path and ":" not in path])

@@ -65,6 +65,7 @@ def test_json_island_is_escaped_and_reads_back(plan, html):
     row = rows[hostile["key"]]
     assert row[F["display"]] == text(hostile["display"])
     assert row[F["annotation"]] == text(HOSTILE)
+    assert row[F["tags"]] == [text(f"app:{HOSTILE}"), "env:prod"]
     evidence = [finding[4] for finding in row[F["findings"]]]
     assert text(HOSTILE) in evidence
     assert all(path[1] is None for path in row[F["artifacts"]])  # hostile or javascript: paths are never links
