@@ -8,6 +8,7 @@ APT_PACKAGES=(
   golang-go golang-github-vmware-govmomi-dev   # vCenter simulator (built from Debian's govmomi source)
   docker.io debootstrap                        # Docker engine and local base images
   graphviz                                     # `dot` for SVG graphs
+  chromium                                     # headless browser for the report's browser tests
   openssh-client                               # Ansible over SSH to test guests
   rsync docker-compose patch                   # cutover data sync; compose spec schema; the vcsim patch
   python3-venv ca-certificates openssl         # the .venv, TLS trust store, test certificates

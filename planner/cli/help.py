@@ -41,6 +41,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "planner waves": ("planner waves --max-vms 10", "planner waves --policy examples/waves.yaml -o waves.json"),
     "planner generate": ("planner generate -o out/",
                          "planner generate 3 -o out/ --vm web-01 --base-images corp-images.yaml"),
+    "planner report": ("planner report -o report.html",
+                       "planner report 3 -o q3.html --waves-policy examples/waves.yaml"),
 }
 """Examples shown at the end of each command's --help. A new command adds its own line here."""
 
