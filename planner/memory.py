@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 
 @contextmanager
@@ -24,3 +24,37 @@ def bulk_objects() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+_kept: list[object] = []
+_fast_exit = False
+
+
+def allow_fast_exit() -> None:
+    """A console run (not a caller in the same process): results may be kept until the process ends."""
+    global _fast_exit
+    _fast_exit = True
+
+
+def keep_until_exit(*objects: object) -> None:
+    """Hold large results (a loaded estate, an assessment) until the process ends, which then skips freeing them.
+
+    Freeing 50,000 VMs' objects one by one takes most of a second when a command returns; the operating system
+    takes the whole heap back at once. Only in a console run (``allow_fast_exit``); elsewhere nothing is kept."""
+    if _fast_exit:
+        _kept.extend(objects)
+
+
+def holding() -> bool:
+    return bool(_kept)
+
+
+def exit_now(code: int) -> None:
+    """End the process at once: flush the standard streams, then ``os._exit`` (no teardown of what is kept)."""
+    import os
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from planner import __version__
+from planner import __version__, memory
 from planner.cli import progress
 from planner.cli.common import err_console, options
 from planner.cli.help import prepare
@@ -116,6 +116,8 @@ def build_command() -> typer.core.TyperGroup:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    if argv is None:
+        memory.allow_fast_exit()
     try:
         args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
         progress.state.quiet = progress.quiet_for(args)
@@ -126,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
             if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
                 err_console.print("interrupted; nothing partial was stored.")
             sys.exit(code)
+        if memory.holding():  # a console run kept large results: the process ends without freeing them
+            memory.exit_now(0)
     except PlannerError as exc:
         if options.debug:
             traceback.print_exc()

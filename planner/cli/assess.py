@@ -24,6 +24,7 @@ from planner.cli.output import OutputFormats
 from planner.cli.policies import expect_policy
 from planner.cli.progress import activity
 from planner.cli.tables import available_width
+from planner.memory import keep_until_exit
 from planner.text import printable
 
 ASSESS_OUTPUT = OutputFormats("planner assess", {".json": "json", ".csv": "csv", ".md": "markdown",
@@ -60,6 +61,7 @@ def assess(
     for note in assessed.notes:
         err_console.print(Text.assemble("note: ", printable(note)), soft_wrap=True)
     result = assessed.output
+    keep_until_exit(estate, assessed)
     emit(result.text, output)
     if snapshot_id is not None:
         with open_store() as store:

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from planner import fileio
+from planner.memory import keep_until_exit
 from planner.models import Estate
 from planner.resources import example_estate_path
 from planner.sources import load_estate_file
@@ -115,15 +116,18 @@ def load_snapshot(ref: str | None, parts: Iterable[str] = ALL) -> LoadedSnapshot
     from planner.cli.progress import activity
 
     if ref == "example":
-        return LoadedSnapshot(load_estate_file(example_estate_path()), "example", None)
-    if ref is not None and names_a_file(ref):
+        loaded = LoadedSnapshot(load_estate_file(example_estate_path()), "example", None)
+    elif ref is not None and names_a_file(ref):
         candidate = Path(ref)
         with activity(f"reading {candidate.name}"):
-            return LoadedSnapshot(load_estate_file(candidate, on_warning=warn), candidate.name, None)
-    with open_store() as store:
-        snapshot_id = store.resolve(ref)
-        with activity(f"loading snapshot #{snapshot_id}"):
-            return LoadedSnapshot(store.load(snapshot_id, parts), f"#{snapshot_id}", snapshot_id)
+            loaded = LoadedSnapshot(load_estate_file(candidate, on_warning=warn), candidate.name, None)
+    else:
+        with open_store() as store:
+            snapshot_id = store.resolve(ref)
+            with activity(f"loading snapshot #{snapshot_id}"):
+                loaded = LoadedSnapshot(store.load(snapshot_id, parts), f"#{snapshot_id}", snapshot_id)
+    keep_until_exit(loaded.estate)  # a console run ends without freeing it (planner.memory)
+    return loaded
 
 
 LARGE_JSON_ITEMS = 5000

@@ -35,6 +35,7 @@ from planner.discovery.runner import DiscoveryOptions, resolve_inventory, run_di
 from planner.discovery.storage import FLOWS_KIND, REACHED, SavedGuests, save_flows, save_guests
 from planner.errors import ExecutionError, InputError, NotFoundError
 from planner.graph.matching import match_guests
+from planner.memory import keep_until_exit
 from planner.models import Estate
 from planner.models.discovery import DISCOVERY_FORMAT_VERSION, GuestDiscovery
 from planner.store.parts import GRAPH
@@ -262,6 +263,7 @@ def import_flows(
     """Import flows (NetFlow or network-insight exports) into a stored snapshot (default: latest)."""
     ref = _one_snapshot(snapshot, snapshot_alias)
     result = read_flows(path, skip_bad=skip_bad, edges=True)
+    keep_until_exit(result)
     if not result.records:
         raise InputError(f"{path} holds no usable flow.")
     target = _stored_id(ref)

@@ -32,6 +32,7 @@ from planner.graph import Analysis
 from planner.graph.export import annotate, render_svg, to_dot, to_graphml, to_node_link
 from planner.graph.policy import STAY_BEHIND_STRATEGIES, LayeredSettings, WaveSettings
 from planner.graph.report import waves_document
+from planner.memory import keep_until_exit
 from planner.store.parts import GRAPH
 from planner.text import escape_invisible_xml, markup
 
@@ -141,6 +142,7 @@ def graph_command(
                          include_strategy)
     with activity("analysing dependencies"):
         outcome = _analysis(snapshot, flows or [], settings)
+    keep_until_exit(outcome)
     result = outcome.analysis
     graph = annotate(result.graph, group_of=result.groups.group_of, wave_of=result.plan.wave_of, fits=outcome.fits)
     if chosen is GraphFormat.json:
@@ -176,6 +178,7 @@ def waves_command(
                          include_strategy)
     with activity("analysing dependencies"):
         outcome = _analysis(snapshot, flows or [], settings)
+    keep_until_exit(outcome)
     result, label = outcome.analysis, outcome.label
     document = waves_document(result, snapshot=label, snapshot_id=outcome.snapshot_id, options=settings.describe(),
                               assessment=outcome.assessed,

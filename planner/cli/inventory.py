@@ -31,6 +31,7 @@ from planner.cli.output import OutputFormats
 from planner.cli.progress import activity
 from planner.cli.tables import Column, available_width, fit_table, print_table
 from planner.errors import InputError
+from planner.memory import keep_until_exit
 from planner.sources import load_estate_file
 from planner.store.parts import LISTING
 from planner.text import escape_invisible, printable
@@ -163,6 +164,7 @@ def import_(
 
     with activity(f"reading {path.name}"):
         estate = load_estate_file(path, on_warning=note)
+    keep_until_exit(estate)
     if not estate.vms and not allow_empty:
         raise InputError(f"{path} holds no VM; nothing was stored.",
                          hint="Check that it is the right export, or pass --allow-empty to store it anyway.")
