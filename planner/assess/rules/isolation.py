@@ -35,8 +35,8 @@ class ComplianceTag(Rule):
         pattern = ctx.policy.compliance
         if pattern is None:
             return
-        matched = [f"{t.category}/{t.name}" for t in vm.tags
-                   if not negative(t.name) and (pattern.search(t.name) or pattern.search(t.category))]
+        matched = [f"{t.category}/{t.name}" for t in vm.tags  # the search first: most tags match nothing
+                   if (pattern.search(t.name) or pattern.search(t.category)) and not negative(t.name)]
         if matched:
             yield Hit(f"compliance tag {matched[0]}", {"tags": first(matched)})
 
@@ -54,7 +54,7 @@ class ComplianceAttribute(Rule):
         if pattern is None:
             return
         matched = {key: value for key, value in vm.custom_attributes.items()
-                   if not negative(value) and (pattern.search(key) or pattern.search(value))}
+                   if (pattern.search(key) or pattern.search(value)) and not negative(value)}
         if matched:
             key = next(iter(matched))
             yield Hit(f"compliance attribute {key}={matched[key]}", {"custom_attributes": matched})
