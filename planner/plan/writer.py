@@ -40,7 +40,7 @@ def default_report_writer() -> ReportWriter | None:
         from planner.report import render_report
     except ModuleNotFoundError:
         return None
-    return render_report  # type: ignore[no-any-return]
+    return render_report
 
 
 def _generate(build: PlanBuild, folder: Path, options: WriteOptions) -> GenerateResult:
