@@ -4,7 +4,7 @@ plan.json, plan.yaml, report.html, assessment.csv and assessment.xlsx. Layout in
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,8 @@ def _generate(build: PlanBuild, folder: Path, options: WriteOptions) -> Generate
     snapshot = build.plan["source"]["snapshot"] or build.plan["source"]["label"]
     result = generate(build.estate, evidence.guests, GenerateOptions(
         output=folder, policy=options.policy, policy_origin=options.policy_origin, templates=options.templates),
-        snapshot=snapshot, strategies=build.analysis.strategies, flows=evidence.flows)
+        snapshot=snapshot, strategies=build.analysis.strategies, flows=evidence.flows,
+        analysis=build.analysis.analysis)  # the plan's waves (its wave policy), not generate's default ones
     sizing = {verdict.vm: verdict.sizing.as_dict() for verdict in build.assessment.vms}
     write_automation(folder, result.document, AutomationOptions(
         sizing=sizing, datacenters=datacenters(build.estate.vms), templates=options.templates), ARTIFACTS)
@@ -110,23 +111,45 @@ def _json(plan: Mapping[str, Any]) -> str:
                             + "\n  ]\n}") + "\n"
 
 
+LARGE_YAML_VMS = 2000
+"""Above this many VMs, plan.yaml writes each item of its long lists as one JSON line (valid YAML flow style):
+PyYAML's representer took ~1.5 ms per VM."""
+_LISTS = ("waves", "move_groups", "risks", "vms")
+
+
 def _yaml(plan: Mapping[str, Any]) -> str:
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return str(yaml.dump(dict(plan), Dumper=dumper, sort_keys=False, allow_unicode=False, width=4096))
+    """plan.yaml: block YAML; for a large plan its long lists hold one flow mapping (JSON text) per line. PyYAML's
+    own emitter (not libyaml's, which cannot write a lone surrogate) escapes controls and non-ASCII."""
+
+    def dump(data: Any) -> str:
+        return str(yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=False, width=4096))
+
+    if len(plan["vms"]) <= LARGE_YAML_VMS:
+        return dump(dict(plan))
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    parts = []
+    for key, value in plan.items():
+        if key in _LISTS and value:
+            parts.append(f"{key}:\n" + "".join(f"- {escape_invisible(encode(item))}\n" for item in value))
+        else:
+            parts.append(dump({key: value}))
+    return "".join(parts)
 
 
-def _sheets(build: PlanBuild) -> dict[str, list[dict[str, Any]]]:
-    vms = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in csv_rows(build.assessment)]
-    findings = [{"vm": verdict.vm, "rule": f.rule, "criterion": f.criterion.value, "severity": f.severity.value,
-                 "message": f.message, "remediation": f.remediation}
-                for verdict in build.assessment.vms for f in verdict.findings]
-    return {"vms": vms, "findings": findings}
+FINDING_COLUMNS = ("vm", "vm_key", "rule", "criterion", "severity", "message", "remediation")
+
+
+def _sheets(build: PlanBuild) -> dict[str, tuple[Sequence[str], Iterable[Sequence[Any]]]]:
+    """assessment.xlsx: the CSV's rows (sheet "vms") and one row per finding (sheet "findings")."""
+    findings = ([verdict.vm, verdict.vm_key, f.rule, f.criterion.value, f.severity.value, f.message, f.remediation]
+                for verdict in build.assessment.vms for f in verdict.findings)
+    return {"vms": (CSV_COLUMNS, csv_rows(build.assessment)), "findings": (FINDING_COLUMNS, findings)}
 
 
 def write_plan(build: PlanBuild, root: Path, options: WriteOptions, step: Step = lambda _text: None) -> list[str]:
     """Write the plan folder's contents under ``root``; returns notes (e.g. no report.html without planner.report).
     ``step`` is told each stage as it starts (the CLI's progress display)."""
-    from planner.audit.export import write_sheets
+    from planner.xlsx import write_workbook
 
     notes: list[str] = []
     plan = build.plan
@@ -137,12 +160,14 @@ def write_plan(build: PlanBuild, root: Path, options: WriteOptions, step: Step =
     (root / "plan.json").write_text(_json(plan), encoding="utf-8")
     (root / "plan.yaml").write_text(_yaml(plan), encoding="utf-8")
     step("writing assessment.csv and assessment.xlsx")
-    (root / "assessment.csv").write_text(to_csv(build.assessment), encoding="utf-8")
-    write_sheets(root / "assessment.xlsx", _sheets(build))
+    # a lone surrogate (undecodable bytes in a file name) cannot be UTF-8: written as \udcxx, like JSON's escape
+    (root / "assessment.csv").write_text(to_csv(build.assessment), encoding="utf-8", errors="backslashreplace")
+    write_workbook(root / "assessment.xlsx", _sheets(build))
     writer = options.report_writer or default_report_writer()
     if writer is None:
         notes.append("report.html was not written: this planner has no report renderer (planner.report)")
     else:
         step("writing report.html")
-        (root / "report.html").write_text(writer(plan, graph_svg=options.graph_svg), encoding="utf-8")
+        (root / "report.html").write_text(writer(plan, graph_svg=options.graph_svg), encoding="utf-8",
+                                          errors="backslashreplace")
     return notes
