@@ -61,35 +61,43 @@ def column_letter(index: int) -> str:
     return letters
 
 
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
 def _text(value: str) -> str:
-    value = _XML_INVALID.sub("", value)
+    if not (value.isascii() and value.isprintable()):
+        value = _XML_INVALID.sub("", value)
     if len(value) > EXCEL_CELL_LIMIT:
         value = value[: EXCEL_CELL_LIMIT - 1] + "…"
-    return escape(value)
+    return value.translate(_ESCAPES) if ("&" in value or "<" in value or ">" in value) else value
 
 
-def _cell(ref: str, value: Any, style: str = "") -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"{style}><v>{int(value)}</v></c>'
-    if isinstance(value, int | float):
-        return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
-    space = ' xml:space="preserve"' if str(value) != str(value).strip() else ""
-    return f'<c r="{ref}" t="inlineStr"{style}><is><t{space}>{_text(str(value))}</t></is></c>'
+def _cell(value: Any, style: str = "") -> str:
+    """One cell; cells carry no reference (optional in SpreadsheetML): each row writes all its cells in order."""
+    kind = type(value)
+    if kind is str:
+        if not value:
+            return "<c/>"
+        space = ' xml:space="preserve"' if value[0] in " \t\n" or value[-1] in " \t\n" else ""
+        return f'<c t="inlineStr"{style}><is><t{space}>{_text(value)}</t></is></c>'
+    if value is None:
+        return "<c/>"
+    if kind is bool:
+        return f'<c t="b"{style}><v>{int(value)}</v></c>'
+    if kind is int or kind is float:
+        return f"<c{style}><v>{value!r}</v></c>"
+    return _cell(str(value), style)
 
 
 def _sheet(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[str]:
-    letters = [column_letter(index) for index in range(max(len(header), 1))]
-    last = letters[-1]
+    last = column_letter(max(len(header), 1) - 1)
     yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS} {_REL_NS}>'
            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
            'state="frozen"/></sheetView></sheetViews><sheetData>')
-    yield '<row r="1">' + "".join(_cell(f"{letters[i]}1", name, ' s="1"') for i, name in enumerate(header)) + "</row>"
+    yield '<row r="1">' + "".join(_cell(str(name), ' s="1"') for name in header) + "</row>"
     number = 1
     for number, row in enumerate(rows, start=2):
-        yield f'<row r="{number}">' + "".join(_cell(f"{letters[i]}{number}", value)
-                                               for i, value in enumerate(row)) + "</row>"
+        yield f'<row r="{number}">' + "".join(map(_cell, row)) + "</row>"
     yield f'</sheetData><autoFilter ref="A1:{last}{number}"/></worksheet>'
 
 

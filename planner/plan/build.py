@@ -103,6 +103,12 @@ def build_plan(estate: Estate, source: PlanSource, *, store: Store | None = None
     workloads = estate.workloads()
     nodes = dict(zip(vm_display_ids(workloads), workloads, strict=True))
     dependencies, notes = _dependencies(result, nodes)
+    with bulk_objects():  # 50,000 VM entries and their findings: no cyclic GC rescanning them as they grow
+        return _document(estate, source, now, result, assessment, evidence, nodes, dependencies, notes)
+
+
+def _document(estate: Estate, source: PlanSource, now: datetime, result: SnapshotAnalysis, assessment: Assessment,
+              evidence: Evidence, nodes: dict[str, Vm], dependencies: dict[str, Any], notes: list[str]) -> PlanBuild:
     vms = plan_vms(estate, assessment, result, nodes)
     waves, groups = plan_waves(result, vms, dependencies["known"])
     plan: dict[str, Any] = {

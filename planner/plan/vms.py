@@ -26,8 +26,11 @@ STALE_DAYS = 30
 """Discovery older than this is a stale-facts risk."""
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True).encode
+
+
 def _evidence_text(evidence: Mapping[str, Any]) -> str:
-    return json.dumps(evidence, ensure_ascii=False, default=str, sort_keys=True) if evidence else ""
+    return _encode(evidence) if evidence else ""
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def hostile_build() -> Any:
 def test_plan_yaml_reads_back_as_plan_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, large: bool,
                                            hostile_build: Any) -> None:
     if large:
-        monkeypatch.setattr(plan_writer, "LARGE_YAML_VMS", 0)
+        monkeypatch.setattr(plan_writer, "LARGE_PLAN_VMS", 0)
     write_plan(hostile_build, tmp_path, WriteOptions(report_writer=lambda plan, graph_svg=None: "<html></html>"))
     text = (tmp_path / "plan.yaml").read_text(encoding="utf-8")
     assert ("\n- {" in text) is large
@@ -65,6 +65,7 @@ def test_plan_yaml_reads_back_as_plan_json(tmp_path: Path, monkeypatch: pytest.M
     plan = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
     assert "\x1b" not in (tmp_path / "plan.json").read_text(encoding="utf-8")
     assert yaml.safe_load(text) == plan
+    assert ('\n    {"key": ' in (tmp_path / "plan.json").read_text(encoding="utf-8")) is large
     assert any(vm["name"] == f"web{HOSTILE}" for vm in plan["vms"])  # the same value, read back
 
 
