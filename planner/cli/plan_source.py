@@ -8,10 +8,9 @@ from pathlib import Path
 
 from planner.cli.common import err_console, names_a_file, open_store, options, safe, warn
 from planner.graph.policy import LayeredSettings
-from planner.plan import PlanBuild, PlanSource, build_plan
+from planner.plan import RVTOOLS_SUFFIXES, PlanBuild, PlanSource, build_plan
 from planner.store import Store
 
-RVTOOLS_SUFFIXES = (".xlsx", ".csv", ".zip")
 EMPTY_STORE_NOTE = ("note: no snapshot in the store yet: planning the bundled example estate (`planner inventory "
                     "collect` or `import` adds yours)")
 
@@ -85,7 +84,7 @@ def plan_from_source(ref: str | None, connection: Connection, *, policy: Path | 
     if names_a_file(ref):
         path = Path(str(ref))
         estate = load_estate_file(path, on_warning=warn)
-        kind = "rvtools" if path.suffix.lower() in RVTOOLS_SUFFIXES else "snapshot-json"
+        kind = "rvtools" if path.is_dir() or path.suffix.lower() in RVTOOLS_SUFFIXES else "snapshot-json"
         return build_plan(estate, PlanSource(kind, path.name, None, estate.collected_at), policy_path=policy,
                           settings=settings)
     with open_store() as store:

@@ -7,11 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from planner.errors import NotFoundError
 from planner.graph.policy import LayeredSettings, WaveSettings
 from planner.plan.build import PLAN_KIND, PLAN_VERSION, PlanBuild, PlanSource, build_plan
 from planner.store import Store
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
+RVTOOLS_SUFFIXES = (".xlsx", ".csv", ".zip")
+"""Source files read as RVTools exports (a folder of RVTools CSVs too); other files are snapshot JSON."""
 
 
 def graph_svg(build: PlanBuild) -> str | None:
@@ -33,16 +36,27 @@ def graph_svg(build: PlanBuild) -> str | None:
 
 def build_for_ref(store: Store | None, snapshot_ref: str | None, *, policy_path: Path | None = None,
                   waves_policy_path: Path | None = None) -> PlanBuild:
-    """The plan of a stored snapshot (``latest``, an id, ``-1``) or of ``example`` (the bundled example estate with
-    its recorded discovery)."""
+    """The plan of a stored snapshot (``latest``, an id, ``-1``), of a snapshot or RVTools file, or of ``example``
+    (the bundled example estate with its recorded discovery; also what ``latest`` means without a store or with an
+    empty one)."""
     from planner.plan.example import example_estate, example_guests
+    from planner.sources import load_estate_file
 
     settings = LayeredSettings.load(waves_policy_path, WaveSettings())
-    if snapshot_ref == "example" or store is None:
+    latest = snapshot_ref in (None, "latest")
+    if snapshot_ref == "example" or (latest and (store is None or not store.list())):
         estate = example_estate()
         source = PlanSource("example", "example estate", None, estate.collected_at)
         return build_plan(estate, source, policy_path=policy_path, settings=settings,
                           recorded=example_guests(estate))
+    if snapshot_ref is not None and Path(snapshot_ref).exists():
+        path = Path(snapshot_ref)
+        estate = load_estate_file(path)
+        kind = "rvtools" if path.is_dir() or path.suffix.lower() in RVTOOLS_SUFFIXES else "snapshot-json"
+        return build_plan(estate, PlanSource(kind, path.name, None, estate.collected_at), policy_path=policy_path,
+                          settings=settings)
+    if store is None:
+        raise NotFoundError(f"'{snapshot_ref}' is neither `example` nor an existing file, and there is no store.")
     snapshot_id = store.resolve(snapshot_ref)
     estate = store.load(snapshot_id)
     source = PlanSource("store", f"snapshot #{snapshot_id}", f"#{snapshot_id}", estate.collected_at)
@@ -57,5 +71,5 @@ def build_plan_for_report(store: Store | None, snapshot_ref: str | None, *, poli
     return build.plan, graph_svg(build)
 
 
-__all__ = ["PLAN_KIND", "PLAN_VERSION", "SCHEMA_PATH", "PlanBuild", "PlanSource", "build_for_ref", "build_plan",
-           "build_plan_for_report", "graph_svg"]
+__all__ = ["PLAN_KIND", "PLAN_VERSION", "RVTOOLS_SUFFIXES", "SCHEMA_PATH", "PlanBuild", "PlanSource",
+           "build_for_ref", "build_plan", "build_plan_for_report", "graph_svg"]

@@ -143,3 +143,20 @@ def test_example_discovery_file_is_up_to_date() -> None:
     result = subprocess.run([sys.executable, str(ROOT / "inventories" / "example" / "discovery.py"), "--check"],
                             capture_output=True, text=True, check=False, env={"PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
+
+
+def test_plan_for_report_of_a_file_a_store_and_an_empty_store(tmp_path: Path) -> None:
+    from planner.plan import build_plan_for_report
+    from planner.plan.example import example_estate
+    from planner.resources import example_estate_path
+    from planner.store import Store
+
+    plan, _svg = build_plan_for_report(None, str(example_estate_path()))
+    assert plan["source"]["kind"] == "snapshot-json" and plan["artifacts"]["images"] == 0
+    with Store.open(tmp_path / "s.db") as store:
+        assert build_plan_for_report(store, None)[0]["source"]["kind"] == "example"  # empty store
+        store.save(example_estate(), origin="test")
+        plan, _svg = build_plan_for_report(store, "latest")
+        assert plan["source"] == {"kind": "store", "label": "snapshot #1", "snapshot": "#1",
+                                  "collected_at": "2026-03-02T06:00:00+00:00"}
+        validate(plan)
