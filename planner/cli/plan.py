@@ -24,7 +24,7 @@ class PlanFormat(StrEnum):
 SOURCE_HELP = ("What to plan: a snapshot id from `inventory list`, `latest` (default; the bundled example estate "
                "when the store is empty), `-1`, `example`, a snapshot JSON or RVTools file, or `vcenter` (the "
                "vCenter of the VMWARE_*/GOVC_*/VSPHERE_* environment).")
-STAGES = 6
+STAGES = 7
 
 
 @contextmanager
