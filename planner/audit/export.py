@@ -129,16 +129,6 @@ def write_workbook(estate: Estate, path: Path) -> None:
     workbook.save(path)
 
 
-def write_sheets(path: Path, sheets: dict[str, list[Row]]) -> None:
-    """A workbook of the given sheets (name -> rows), laid out like the audit workbook."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    for name, rows in sheets.items():
-        _write_sheet(workbook, name, rows)
-    workbook.save(path)
-
-
 def export_estate(estate: Estate, fmt: ExportFormat, output: Path) -> None:
     """Write the export atomically to `output`."""
     if fmt is ExportFormat.json:
