@@ -125,13 +125,21 @@ class Evidence:
 
 def gather_evidence(estate: Estate, store: Store | None = None, snapshot_id: int | None = None, *,
                     extra_flows: Sequence[FlowRecord] = (), now: datetime | None = None,
-                    flows: bool = True) -> Evidence:
+                    flows: bool = True, recorded: Mapping[str, GuestDiscovery] | None = None) -> Evidence:
     """Discovery and flows for ``estate`` (stored as ``snapshot_id``): the latest reached facts per VM from this
     snapshot or an earlier one, matched by identity; every flow import up to it (unless ``flows`` is False: the
-    assessment reads none); ``extra_flows`` (flow files)."""
+    assessment reads none); ``extra_flows`` (flow files). ``recorded`` (``Vm.key`` -> guest) adds facts kept
+    outside the store, e.g. the bundled example estate's recorded discovery."""
     evidence = Evidence(now=now or datetime.now(UTC))
     vms = estate.workloads()
     node_of = {vm.key: node for vm, node in zip(vms, vm_display_ids(vms), strict=True)}
+    for vm_key, recorded_guest in (recorded or {}).items():
+        if (node := node_of.get(vm_key)) is None:
+            continue
+        guest = recorded_guest.model_copy(update={"vm": node})
+        evidence.guests.append(guest)
+        if (facts := facts_from_discovery(guest)) is not None:
+            evidence.facts[vm_key] = facts
     if store is not None and snapshot_id is not None:
         for stored in latest_guests(store, snapshot_id, vms):
             node = node_of.get(stored.vm_key) if stored.vm_key else None
@@ -203,12 +211,15 @@ class SnapshotAnalysis:
 
 def analyse_snapshot(estate: Estate, *, label: str, store: Store | None = None, snapshot_id: int | None = None,
                      settings: LayeredSettings | None = None, extra_flows: Sequence[FlowRecord] = (),
-                     assessment: Mapping[str, str] | None = None, now: datetime | None = None) -> SnapshotAnalysis:
+                     assessment: Mapping[str, str] | None = None, now: datetime | None = None,
+                     evidence: Evidence | None = None) -> SnapshotAnalysis:
     """Graph, move groups and waves of a snapshot. ``store``/``snapshot_id`` name where it is stored (None for a
     file: no discovery, no stored assessment); ``assessment`` gives assessment documents (``summary_document``)
-    instead of the stored ones. Raises InputError for VM names in ``settings`` that match no VM."""
+    instead of the stored ones; ``evidence`` the discovery and flows already gathered (``gather_evidence``).
+    Raises InputError for VM names in ``settings`` that match no VM."""
     settings = settings or LayeredSettings()
-    evidence = gather_evidence(estate, store, snapshot_id, extra_flows=extra_flows, now=now)
+    if evidence is None:
+        evidence = gather_evidence(estate, store, snapshot_id, extra_flows=extra_flows, now=now)
     graph = graph_from_sources(estate, evidence.guests, evidence.flows)
     settings.check_names({node for node in graph if not is_external(node)})
     if assessment is None:

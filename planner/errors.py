@@ -75,6 +75,12 @@ class ExecutionError(PlannerError):
     exit_code = 10
 
 
+class OutputConflictError(PlannerError):
+    """An output folder exists and was not made by planner (no manifest): refused without --force."""
+
+    exit_code = 12
+
+
 class VerificationFailed(PlannerError):
     """`planner verify`: at least one image did not build, run or answer like its VM (the report says which)."""
 

@@ -32,10 +32,11 @@ from planner.generate_fixups import fix_postgres_ssl
 from planner.generate_policy import BaseImagePolicy
 from planner.generate_rewire import Rewiring, peer_names
 from planner.generate_spec import ImageInput, build_spec, safe_path
-from planner.graph import analyse, graph_from_sources, vm_node_ids
+from planner.graph import Analysis, analyse, graph_from_sources, vm_node_ids
 from planner.models import Estate, Vm
 from planner.models.discovery import ConfigFile, FlowRecord, GuestDiscovery, GuestStatus
 from planner.models.generation import GENERATE_FORMAT_VERSION, LISTEN_ENV, CaptureRequest, CaptureResult, Detection
+from planner.text import escape_invisible
 
 CaptureHook = Callable[[Sequence[CaptureRequest]], Mapping[str, CaptureResult]]
 """Fetches what each request names into its ``rootfs``; returns a result per image name."""
@@ -163,14 +164,17 @@ def _connections(item: _Planned) -> list[tuple[str, int | None]]:
 
 def generate(estate: Estate, guests: Sequence[GuestDiscovery], options: GenerateOptions, *,
              snapshot: int | str | None = None, strategies: Mapping[str, str] | None = None,
-             flows: Iterable[FlowRecord] = ()) -> GenerateResult:
-    """Write ``images/<name>/`` per detected stack (or OS-level starter) and ``generate.json`` under the output."""
+             flows: Iterable[FlowRecord] = (), analysis: Analysis | None = None) -> GenerateResult:
+    """Write ``images/<name>/`` per detected stack (or OS-level starter) and ``generate.json`` under the output.
+    ``analysis`` is the graph, move groups and waves already made of these guests and flows (`planner plan`'s, with
+    its wave policy); without it they are made here with the default options."""
     if options.output.exists() and not options.output.is_dir():
         raise InputError(f"{options.output} is a file; -o names the output folder.")
     chosen, skipped = _select(estate, guests, strategies or {}, options)
     planned = _plan(chosen)
-    graph = graph_from_sources(estate, list(guests), flows)
-    analysis = analyse(graph)
+    if analysis is None:
+        analysis = analyse(graph_from_sources(estate, list(guests), flows))
+    graph = analysis.graph
     owners = _addresses(estate, guests)
     service_of = {(p.node, port.port): p.name for p in planned if p.detection for port in p.detection.ports}
     images_dir = options.output / "images"
@@ -191,7 +195,9 @@ def generate(estate: Estate, guests: Sequence[GuestDiscovery], options: Generate
         for path in staged.values():
             shutil.rmtree(path, ignore_errors=True)
     document = _document(options.output, snapshot, entries, skipped)
-    fileio.write_text(options.output / "generate.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    # controls, bidi marks and lone surrogates (a file name's undecodable bytes) as \uNNNN escapes: still JSON
+    fileio.write_text(options.output / "generate.json",
+                      escape_invisible(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
     return GenerateResult(document, entries, skipped, options.output / "generate.json")
 
 

@@ -26,3 +26,8 @@ def example_estate_path() -> Path:
 
 def templates_dir() -> Path:
     return data_path("templates")
+
+
+def example_discovery_path() -> Path:
+    """Recorded discovery facts of a dozen of the example estate's VMs (inventories/example/discovery.json)."""
+    return data_path("inventories", "example", "discovery.json")

@@ -13,6 +13,7 @@ import json
 import re
 import textwrap
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -86,20 +87,25 @@ CSV_COLUMNS = ("vm", "source", "cluster", "power_state", "os_family", "template"
                "reclaimable_vcpu", "reclaimable_memory_gib", "blocker", "high", "medium", "low", "info", "rules")
 
 
-def to_csv(assessment: Assessment) -> str:
-    """One row per VM; ``rules`` lists the rule ids that fired, separated by ';'."""
-    buffer = io.StringIO()
-    writer = CsvWriter(buffer)
-    writer.writerow(CSV_COLUMNS)
+def csv_rows(assessment: Assessment) -> Iterator[list[Any]]:
+    """The values of each VM's row under ``CSV_COLUMNS`` (the CSV and the plan's xlsx sheet)."""
     for result in assessment.vms:
         sizing = result.sizing
         counts = severity_counts(result)
-        row = [result.vm, result.source, result.cluster, result.power_state, result.os_family.value,
+        yield [result.vm, result.source, result.cluster, result.power_state, result.os_family.value,
                result.template, result.fit.value, result.score, result.strategy.value,
                sizing.cpu_request_cores, sizing.cpu_limit_cores, sizing.memory_request_mib, sizing.memory_limit_mib,
                sizing.reclaimable_vcpu, sizing.reclaimable_memory_gib,
                *(counts[s] for s in ("blocker", "high", "medium", "low", "info")),
                ";".join(dict.fromkeys(f.rule for f in result.findings))]
+
+
+def to_csv(assessment: Assessment) -> str:
+    """One row per VM; ``rules`` lists the rule ids that fired, separated by ';'."""
+    buffer = io.StringIO()
+    writer = CsvWriter(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in csv_rows(assessment):
         writer.writerow(row)
     return buffer.getvalue()
 

@@ -69,7 +69,8 @@ def _root(
 
 COMMANDS = {"inventory": "planner.cli.inventory", "assess": "planner.cli.assess", "graph": "planner.cli.graph",
             "waves": "planner.cli.graph", "discover": "planner.cli.discover",
-            "generate": "planner.cli.generate", "verify": "planner.cli.verify", "report": "planner.cli.report"}
+            "generate": "planner.cli.generate", "verify": "planner.cli.verify", "plan": "planner.cli.plan",
+            "report": "planner.cli.report"}
 """Top-level command -> the module that registers it (``register(app)``). Only the module of the command being run
 is imported: the others' imports (pyVmomi, networkx, the rules, ...) are most of a command's start-up time."""
 _registered: set[str] = set()

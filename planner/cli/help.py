@@ -39,6 +39,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "planner assess": ("planner assess", "planner assess example --policy examples/policy.yaml -o fit.csv"),
     "planner graph": ("planner graph -o graph.svg", "planner graph example --flows examples/flows.csv -o g.json"),
     "planner waves": ("planner waves --max-vms 10", "planner waves --policy examples/waves.yaml -o waves.json"),
+    "planner plan": ("planner plan -o plan/",
+                     "planner plan RVTools_export.xlsx -o plan/ --waves-policy examples/waves.yaml"),
     "planner generate": ("planner generate -o out/",
                          "planner generate 3 -o out/ --vm web-01 --base-images corp-images.yaml"),
     "planner report": ("planner report -o report.html",

@@ -19,7 +19,11 @@ from planner.errors import UsageError
 from planner.text import markup
 
 if TYPE_CHECKING:
+    from planner.models import Estate
+    from planner.sources.vcenter import ConnectionFlags
     from planner.sources.vcenter.collect import Progress as ProgressCallback
+    from planner.sources.vcenter.settings import ServerSettings
+    from planner.store import SnapshotInfo
 
 
 def _prompt() -> Callable[[str], str] | None:
@@ -46,6 +50,31 @@ def _progress() -> Iterator[ProgressCallback | None]:
                 bar.update(tasks[server], advance=count, description=f"{markup(server)}: {kind}")
 
         yield update
+
+
+def store_collected(servers: list[ServerSettings], *, page_size: int = 1000, parser: str = "auto",
+                    label: str | None = None) -> tuple[SnapshotInfo, Estate, list[str]]:
+    """Collect the vCenters (a live count on a terminal) into a new snapshot; warnings are shown and returned."""
+    from planner.sources.vcenter import collect
+
+    for settings in servers:
+        if not settings.verify_tls:
+            warn(f"TLS certificate verification is off for {settings.address}.")
+    with open_store(create=True) as store:  # opened first: a bad --db fails before a long collect, not after
+        with _progress() as progress:
+            estate, warnings = collect(servers, page_size=page_size, progress=progress, parser=parser)
+        for warning in warnings:
+            warn(warning)
+        info = store.save(estate, origin="vcenter:" + ",".join(s.address for s in servers), label=label)
+        return info, estate, warnings
+
+
+def servers_from_flags(flags: ConnectionFlags) -> list[ServerSettings]:
+    """The vCenters of the connection flags and the environment (a password prompt on a terminal)."""
+    from planner.sources.vcenter import resolve_servers
+    from planner.sources.vcenter.settings import current_env
+
+    return resolve_servers(flags, current_env(), _prompt())
 
 
 class Parser(StrEnum):
@@ -84,7 +113,7 @@ def collect_command(
                                            "only one of them.")] = Parser.auto,
 ) -> None:
     """Collect one or more vCenters into a new snapshot (all or nothing)."""
-    from planner.sources.vcenter import ConnectionFlags, collect, load_config_file, resolve_servers  # pyVmomi: slow
+    from planner.sources.vcenter import ConnectionFlags, load_config_file, resolve_servers  # pyVmomi: slow
     from planner.sources.vcenter.settings import current_env
 
     env = current_env()
@@ -100,15 +129,7 @@ def collect_command(
         flags = ConnectionFlags(servers=server or [], port=port, user=user, password_file=password_file,
                                 insecure=insecure, ca_file=ca_file)
         servers = resolve_servers(flags, env, _prompt())
-    for settings in servers:
-        if not settings.verify_tls:
-            warn(f"TLS certificate verification is off for {settings.address}.")
-    with open_store(create=True) as store:  # opened first: a bad --db fails before a long collect, not after
-        with _progress() as progress:
-            estate, warnings = collect(servers, page_size=page_size, progress=progress, parser=parser.value)
-        for warning in warnings:
-            warn(warning)
-        info = store.save(estate, origin="vcenter:" + ",".join(s.address for s in servers), label=label)
+    info, estate, warnings = store_collected(servers, page_size=page_size, parser=parser.value, label=label)
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": info.as_dict(), "warnings": warnings}), None)
     else:

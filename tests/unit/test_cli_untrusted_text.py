@@ -105,12 +105,14 @@ def hostile_store(tmp_path: Path) -> tuple[str, Path]:
     ["waves"], ["waves", "-f", "json"], ["waves", "FILE"],
     ["waves", "--together", f"web{HOSTILE},db{HOSTILE}", "--exclude", f"web{HOSTILE}"],
     ["assess"], ["assess", "-f", "json"], ["assess", "-f", "markdown"],
+    ["plan", "FILE", "-o", "OUT"], ["plan", "FILE", "-o", "OUT", "-f", "json"],
 ])
 def test_every_command_shows_hostile_text_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                   command: list[str]) -> None:
     db, snapshot = hostile_store(tmp_path)
     capsys.readouterr()
-    argv = [str(snapshot) if part == "FILE" else part for part in command]
+    argv = [str(snapshot) if part == "FILE" else str(tmp_path / "out") if part == "OUT" else part
+            for part in command]
     assert run_planner(["--db", db, *argv]) == 0
     captured = capsys.readouterr()
     assert_no_raw_controls(captured.out + captured.err, "\\[bold\\]" if "markdown" in argv else "[bold]")

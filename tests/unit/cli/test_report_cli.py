@@ -11,8 +11,6 @@ import pytest
 
 from tests.unit.cli.conftest import Run
 
-PLAN_MISSING = importlib.util.find_spec("planner.plan") is None
-
 
 def test_report_writes_only_html(run: Run, tmp_path: Path) -> None:
     code, out, err = run("report", "example", "-o", str(tmp_path / "report.pdf"))
@@ -36,9 +34,6 @@ def test_report_names_a_policy_of_the_other_kind(run: Run, tmp_path: Path, optio
     assert not (tmp_path / "r.html").exists()
 
 
-# AFTER-MERGE (coordinator): this end-to-end test needs planner.plan from the `plan` branch. It skips only while
-# planner/plan/ is absent; once both branches are merged, delete the skipif so it can never skip again.
-@pytest.mark.skipif(PLAN_MISSING, reason="AFTER-MERGE: needs planner.plan (branch plan); enable after the merge")
 def test_report_of_the_example_estate_end_to_end(run: Run, tmp_path: Path) -> None:
     from tests.unit.report.pagehtml import Page
 
@@ -71,8 +66,6 @@ def test_report_refuses_a_snapshot_file_saying_what_to_do(run: Run, tmp_path: Pa
     assert not (tmp_path / "r.html").exists()
 
 
-# AFTER-MERGE (coordinator): as above, delete the skipif once planner/plan/ is merged.
-@pytest.mark.skipif(PLAN_MISSING, reason="AFTER-MERGE: needs planner.plan (branch plan); enable after the merge")
 def test_report_of_a_stored_snapshot_with_hostile_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from planner.report.safety import text
     from tests.support.cli import run_planner

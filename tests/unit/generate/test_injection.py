@@ -110,7 +110,7 @@ def check_dockerfile(text: str, image: dict, vm_name: str, argv: list[str], env:
     assert command[0] == "/opt/svc/bin/svc" and len(command) == len(argv) + 1
     for given_arg, arg in zip(argv, command[1:], strict=True):  # the exact argv; only the VM's address tokenised
         assert _untoken(arg) == _untoken(given_arg)
-    label = dict(re.findall(r'(\S+)=("(?:\\.|[^"\\])*")', values["LABEL"]))
+    label = dict(re.findall(r'([\w.-]+)=("(?:\\.|[^"\\])*")', values["LABEL"]))
     assert docker_unquote(label["planner.vm"]) == one_line(vm_name)
     if "ENV" in values:
         pair = r'([A-Za-z_][A-Za-z0-9_]*)=("(?:\\.|[^"\\])*")'

@@ -10,12 +10,7 @@ import pytest
 
 from tests.support.plan_factory import make_plan
 
-# AFTER-MERGE (coordinator): the schema comes with planner/plan/ from the `plan` branch; once both branches are
-# merged, delete the skipif so the factory can never drift from the schema unnoticed.
-PLAN_MISSING = importlib.util.find_spec("planner.plan") is None
 
-
-@pytest.mark.skipif(PLAN_MISSING, reason="AFTER-MERGE: needs planner/plan/schema.json (branch plan)")
 @pytest.mark.parametrize(("vms", "hostile", "known"), [(1, False, True), (60, True, True), (60, False, False)])
 def test_factory_plans_validate_against_the_plan_schema(vms: int, hostile: bool, known: bool) -> None:
     import jsonschema
