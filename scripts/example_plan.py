@@ -21,7 +21,7 @@ KEEP = ("plan.json", "plan.yaml", "report.html", "assessment.csv", "artifacts/ge
         "artifacts/ansible/playbooks/*.yml", "artifacts/ansible/inventory/hosts.yml")
 """What is committed (globs); the README there says how to get the rest."""
 EPOCH = "1796083200"
-"""The example is made as of 2026-12-01 00:00 UTC (SOURCE_DATE_EPOCH): its facts' ages and the report's date stay put."""
+"""The example is made as of 2026-12-01 00:00 UTC (SOURCE_DATE_EPOCH): its ages and the report's date stay put."""
 _VOLATILE = re.compile(r'("?(?:generated_at|planner_version)"?: )("?)[^",\n]*\2')
 
 
