@@ -14,6 +14,7 @@ from planner.cli.common import SNAPSHOT_COMMAND, console, count, dump_json, err_
 from planner.cli.plan_source import Connection, plan_from_source
 from planner.cli.policies import expect_policy
 from planner.cli.progress import state
+from planner.memory import keep_until_exit
 
 
 class PlanFormat(StrEnum):
@@ -117,6 +118,7 @@ def plan_command(
         step("assessing, mapping dependencies, planning waves")
         build = plan_from_source(None if source == "vcenter" else source, connection, policy=policy,
                                  settings=settings)
+        keep_until_exit(build)  # a console run ends without freeing it (planner.memory)
         step("drawing the dependency graph")
         svg = graph_svg(build)
         with out:
