@@ -27,7 +27,7 @@ from planner.assess.facts import GuestFacts, facts_from_discovery
 from planner.discovery.storage import latest_flows, latest_guests
 from planner.graph import Analysis, analyse, graph_from_sources, is_external
 from planner.graph.policy import LayeredSettings
-from planner.graph.report import fits_by_node, strategies_by_node
+from planner.graph.report import verdicts_by_node
 from planner.memory import bulk_objects
 from planner.models import Estate
 from planner.models.discovery import FlowRecord, GuestDiscovery
@@ -232,12 +232,12 @@ def analyse_snapshot(estate: Estate, *, label: str, store: Store | None = None, 
         where = f"snapshot {label}" if snapshot_id is not None else "a snapshot file"
         notes.append(f"no stored assessment for {where}: assessed it with the default policy to keep keep-vm/retire "
                      "VMs out of the waves (`planner assess --policy FILE` stores your own)")
-    strategies = strategies_by_node(graph, assessment)
+    fits, strategies = verdicts_by_node(graph, assessment)
     result = analyse(graph, together=merged.together, together_tag=merged.categories(),
                      options=merged.wave_options(strategies))
     _mark_discovery(result, evidence)
     warnings = [*graph.graph.get("warnings", []), *result.plan.warnings]
-    return SnapshotAnalysis(label, result, evidence, settings, fits_by_node(graph, assessment), strategies,
+    return SnapshotAnalysis(label, result, evidence, settings, fits, strategies,
                             warnings, notes, snapshot_id)
 
 

@@ -46,7 +46,11 @@ def keep_until_exit(*objects: object) -> None:
 
 
 def holding() -> bool:
-    return bool(_kept)
+    """Whether the process may end at once: results were kept, and no profiler or tracer (cProfile, coverage)
+    waits to write its data at exit."""
+    import sys
+
+    return bool(_kept) and sys.getprofile() is None and sys.gettrace() is None
 
 
 def exit_now(code: int) -> None:

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import networkx as nx
 
+from planner.graph.addresses import is_link_local_text, is_loopback_text
 from planner.graph.observations import Observation, is_loopback, normalize_ip
 from planner.models import Estate, Vm
 from planner.models.identity import EXTERNAL_PREFIX, vm_display_ids
@@ -49,8 +50,8 @@ class AddressIndex:
     ambiguous: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, address: str, node: str) -> None:
-        ip = normalize_ip(address)
-        if not ip or (is_loopback(ip) and not _specific_loopback(ip)) or _link_local(ip):
+        ip = normalize_ip(address)  # canonical text (or unparsable text, which no check below matches)
+        if not ip or (is_loopback_text(ip) and not _specific_loopback(ip)) or is_link_local_text(ip):
             return
         if ip in self.ambiguous:
             self.ambiguous[ip].add(node)
@@ -64,15 +65,6 @@ class AddressIndex:
 
     def get(self, address: str | None) -> str | None:
         return None if address is None else self.owners.get(address)
-
-
-@lru_cache(maxsize=65536)
-def _link_local(ip: str) -> bool:
-    """Link-local addresses (169.254/16, fe80::/10) name nothing beyond one link: never used to resolve."""
-    try:
-        return ipaddress.ip_address(ip).is_link_local
-    except ValueError:
-        return False
 
 
 def _specific_loopback(ip: str) -> bool:

@@ -6,12 +6,12 @@ socket) or only by address (flows); the server side likewise. ``build_graph`` re
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from planner.graph.addresses import canonical_ip, is_loopback_text
 from planner.models.discovery import FlowRecord, GuestDiscovery
 
 EPHEMERAL_MIN = 32768
@@ -44,25 +44,15 @@ class Observation:
 @lru_cache(maxsize=65536)
 def is_loopback(address: str) -> bool:
     """127.0.0.0/8, ::1 and v4-mapped loopback."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
+    canonical = canonical_ip(address.split("%", 1)[0])
+    return canonical is not None and is_loopback_text(canonical)
 
 
 @lru_cache(maxsize=262144)
 def normalize_ip(address: str) -> str:
     """Canonical text of an address (v4-mapped IPv6 becomes IPv4, zone ids dropped); unparsable text unchanged."""
-    try:
-        ip = ipaddress.ip_address(address.strip().strip("[]").split("%", 1)[0])
-    except ValueError:
-        return address.strip()
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return str(ip.ipv4_mapped)
-    return str(ip)
+    canonical = canonical_ip(address.strip().strip("[]").split("%", 1)[0])
+    return address.strip() if canonical is None else canonical
 
 
 def is_ephemeral(port: int | None) -> bool:

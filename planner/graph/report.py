@@ -72,41 +72,50 @@ def _assessed(documents: Mapping[str, str]) -> Iterator[dict[str, Any]]:
                 yield item
 
 
-def _by_node(graph: nx.DiGraph, documents: Mapping[str, str], key: str) -> dict[str, str]:
-    """Graph VM node -> the entries' ``key`` field, matched by VM identity (``vm_key``). An entry without one (an
+def _by_node(graph: nx.DiGraph, documents: Mapping[str, str], *keys: str) -> list[dict[str, str]]:
+    """Per key, graph VM node -> the entries' field, matched by VM identity (``vm_key``). An entry without one (an
     assessment stored before VM keys) matches by name, and only a name that is unique in the graph and in the
-    documents: two VMs of one name from two vCenters never take each other's verdict."""
+    documents: two VMs of one name from two vCenters never take each other's verdict. One pass for all keys."""
     by_key: dict[str, str] = {}
     by_name: dict[str, list[str]] = {}
     for node, data in graph.nodes(data=True):
         if data.get("kind") == "vm":
             by_key[str(data.get("vm_key") or "")] = node
             by_name.setdefault(str(data.get("name", node)), []).append(node)
-    result: dict[str, str] = {}
-    legacy: dict[str, list[str]] = {}
+    results: list[dict[str, str]] = [{} for _ in keys]
+    legacy: list[dict[str, list[str]]] = [{} for _ in keys]
     for item in _assessed(documents):
-        value = item.get(key)
-        if not isinstance(value, str):
-            continue
         vm_key = item.get("vm_key")
-        if isinstance(vm_key, str) and vm_key:
-            if (node := by_key.get(vm_key)) is not None:
-                result[node] = value
-            continue
-        legacy.setdefault(str(item.get("name") or item.get("vm")), []).append(value)
-    for name, values in legacy.items():
-        nodes = by_name.get(name, [])
-        if len(values) == 1 and len(nodes) == 1 and nodes[0] not in result:
-            result[nodes[0]] = values[0]
-    return result
+        node = by_key.get(vm_key) if isinstance(vm_key, str) and vm_key else None
+        for key, result, old in zip(keys, results, legacy, strict=True):
+            value = item.get(key)
+            if not isinstance(value, str):
+                continue
+            if isinstance(vm_key, str) and vm_key:
+                if node is not None:
+                    result[node] = value
+                continue
+            old.setdefault(str(item.get("name") or item.get("vm")), []).append(value)
+    for result, old in zip(results, legacy, strict=True):
+        for name, values in old.items():
+            nodes = by_name.get(name, [])
+            if len(values) == 1 and len(nodes) == 1 and nodes[0] not in result:
+                result[nodes[0]] = values[0]
+    return results
+
+
+def verdicts_by_node(graph: nx.DiGraph, documents: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(fits, strategies) by graph VM node from stored assessment documents, in one pass."""
+    fits, strategies = _by_node(graph, documents, "fit", "strategy")
+    return fits, strategies
 
 
 def fits_by_node(graph: nx.DiGraph, documents: Mapping[str, str]) -> dict[str, str]:
     """Graph VM node -> fit from stored assessment documents."""
-    return _by_node(graph, documents, "fit")
+    return _by_node(graph, documents, "fit")[0]
 
 
 def strategies_by_node(graph: nx.DiGraph, documents: Mapping[str, str]) -> dict[str, str]:
     """Graph VM node -> assessed strategy (``containerize``, ``keep-vm``, ``retire``…) from stored assessment
     documents."""
-    return _by_node(graph, documents, "strategy")
+    return _by_node(graph, documents, "strategy")[0]
