@@ -43,6 +43,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                      "planner plan RVTools_export.xlsx -o plan/ --waves-policy examples/waves.yaml"),
     "planner generate": ("planner generate -o out/",
                          "planner generate 3 -o out/ --vm web-01 --base-images corp-images.yaml"),
+    "planner verify": ("planner verify out/", "planner verify out/ --vm web-01 --compare -f json -o verify.json"),
     "planner report": ("planner report -o report.html",
                        "planner report 3 -o q3.html --waves-policy examples/waves.yaml"),
 }
@@ -72,9 +73,23 @@ def _word(param: Any) -> str:
     return (long_names[0] if long_names else param.name or "value").lstrip("-").split("-")[-1].upper()
 
 
+def _range_words(low: float | None, high: float | None) -> str | None:
+    """A number range in words ("min 1"), not click's ``x>=1``."""
+    if low is None and high is None:
+        return None
+    if high is None:
+        return f"min {low}"
+    if low is None:
+        return f"max {high}"
+    return f"{low} to {high:,}"
+
+
 def _prepare_param(param: Any, is_option: bool) -> None:
     if not hasattr(param, "type_descriptor"):
         return
+    if hasattr(param, "_get_number_range_help_str"):
+        param._get_number_range_help_str = lambda: _range_words(getattr(param, "min", None),
+                                                                getattr(param, "max", None))
     if is_option:
         word = param.metavar or _word(param)
         param.display_type_rich = lambda ctx: word
