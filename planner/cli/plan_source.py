@@ -23,6 +23,7 @@ class Connection:
     user: str | None = None
     password_file: Path | None = None
     insecure: bool | None = None
+    ca_file: Path | None = None
     vcenter: bool = False
 
     @property
@@ -35,7 +36,8 @@ def _collect(connection: Connection) -> int:
     from planner.sources.vcenter import ConnectionFlags
 
     flags = ConnectionFlags(servers=connection.servers, user=connection.user,
-                            password_file=connection.password_file, insecure=connection.insecure)
+                            password_file=connection.password_file, insecure=connection.insecure,
+                            ca_file=connection.ca_file)
     info, _estate, _warnings = store_collected(servers_from_flags(flags))
     err_console.print(safe(f"stored snapshot {info.id} from {', '.join(connection.servers) or 'the environment'}"))
     return info.id
