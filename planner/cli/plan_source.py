@@ -79,8 +79,8 @@ def plan_from_source(ref: str | None, connection: Connection, *, policy: Path | 
         snapshot_id = _collect(connection)
         with open_store() as store:
             return _stored(store, str(snapshot_id), "vcenter", policy, settings)
-    if ref == "example" or (ref is None and not _store_has_snapshots()):
-        if ref is None:
+    if ref == "example" or (ref in (None, "latest") and not _store_has_snapshots()):
+        if ref != "example":
             err_console.print(safe(EMPTY_STORE_NOTE))
         return _example(policy, settings)
     if names_a_file(ref):
