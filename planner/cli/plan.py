@@ -97,6 +97,8 @@ def plan_command(
                                                        show_default=False)] = None,
     insecure: Annotated[bool | None, typer.Option("--insecure/--verify", help="Skip TLS certificate verification "
                                                   "(default: verify).", show_default=False)] = None,
+    ca_file: Annotated[Path | None, typer.Option(help="PEM bundle of CAs to trust for the vCenter certificate.",
+                                                 show_default=False)] = None,
 ) -> None:
     """Plan the migration of an estate: assessment, dependencies, move groups and waves, sizing, effort and risks,
     a report and the starter artifacts (Dockerfiles, compose, Kubernetes, Ansible), written safely into one folder.
@@ -113,7 +115,7 @@ def plan_command(
     settings = LayeredSettings.load(waves_policy, WaveSettings())
     out = SafeOutput(output, force=force)
     out.check()  # a folder planner did not make is refused before any work
-    connection = Connection(list(server or []), user, password_file, insecure, vcenter=source == "vcenter")
+    connection = Connection(list(server or []), user, password_file, insecure, ca_file, vcenter=source == "vcenter")
     with stages() as step:
         step("assessing, mapping dependencies, planning waves")
         build = plan_from_source(None if source == "vcenter" else source, connection, policy=policy,

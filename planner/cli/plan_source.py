@@ -23,6 +23,7 @@ class Connection:
     user: str | None = None
     password_file: Path | None = None
     insecure: bool | None = None
+    ca_file: Path | None = None
     vcenter: bool = False
 
     @property
@@ -35,7 +36,8 @@ def _collect(connection: Connection) -> int:
     from planner.sources.vcenter import ConnectionFlags
 
     flags = ConnectionFlags(servers=connection.servers, user=connection.user,
-                            password_file=connection.password_file, insecure=connection.insecure)
+                            password_file=connection.password_file, insecure=connection.insecure,
+                            ca_file=connection.ca_file)
     info, _estate, _warnings = store_collected(servers_from_flags(flags))
     err_console.print(safe(f"stored snapshot {info.id} from {', '.join(connection.servers) or 'the environment'}"))
     return info.id
@@ -77,8 +79,8 @@ def plan_from_source(ref: str | None, connection: Connection, *, policy: Path | 
         snapshot_id = _collect(connection)
         with open_store() as store:
             return _stored(store, str(snapshot_id), "vcenter", policy, settings)
-    if ref == "example" or (ref is None and not _store_has_snapshots()):
-        if ref is None:
+    if ref == "example" or (ref in (None, "latest") and not _store_has_snapshots()):
+        if ref != "example":
             err_console.print(safe(EMPTY_STORE_NOTE))
         return _example(policy, settings)
     if names_a_file(ref):

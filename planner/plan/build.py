@@ -112,6 +112,7 @@ def build_plan(estate: Estate, source: PlanSource, *, store: Store | None = None
     workloads = estate.workloads()
     nodes = dict(zip(vm_display_ids(workloads), workloads, strict=True))
     dependencies, notes = _dependencies(result, nodes)
+    evidence.flows = []  # in the graph now; 500,000 flow records need not outlive it
     with bulk_objects():  # 50,000 VM entries and their findings: no cyclic GC rescanning them as they grow
         return _document(estate, source, now, result, assessment, evidence, nodes, dependencies, notes)
 

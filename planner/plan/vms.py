@@ -150,7 +150,9 @@ def plan_summary(assessment: Assessment, vms: Sequence[Mapping[str, Any]], waves
         "by_strategy": {strategy.value: strategies[strategy.value] for strategy in Strategy},
         "reclaimable": {"vcpu": reclaim["vcpu"], "memory_gib": reclaim["memory_gib"]},
         "waves": len(waves), "move_groups": len(groups),
-        "images": sum(len(vm["stacks"]) for vm in vms), "stacks": dict(sorted(stacks.items())),
+        # what generation makes by default: an image per stack of each VM to containerize (the plan counts them made)
+        "images": sum(len(vm["stacks"]) for vm in vms if vm["strategy"] == Strategy.CONTAINERIZE.value),
+        "stacks": dict(sorted(stacks.items())),
         "findings_by_criterion": findings,
         "effort": {"person_days": round(effort, 1), "basis": BASIS},
     }

@@ -51,7 +51,7 @@ def _generate(build: PlanBuild, folder: Path, options: WriteOptions) -> Generate
     snapshot = build.plan["source"]["snapshot"] or build.plan["source"]["label"]
     result = generate(build.estate, evidence.guests, GenerateOptions(
         output=folder, policy=options.policy, policy_origin=options.policy_origin, templates=options.templates),
-        snapshot=snapshot, strategies=build.analysis.strategies, flows=evidence.flows,
+        snapshot=snapshot, strategies=build.analysis.strategies,
         analysis=build.analysis.analysis)  # the plan's waves (its wave policy), not generate's default ones
     sizing = {verdict.vm: verdict.sizing.as_dict() for verdict in build.assessment.vms}
     write_automation(folder, result.document, AutomationOptions(
@@ -112,23 +112,32 @@ def _yaml_dump(data: Any) -> str:
     return str(yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=False, width=4096))
 
 
-def _documents(plan: Mapping[str, Any]) -> tuple[str, str]:
-    """plan.json and plan.yaml texts. For a large plan the long lists hold one item per line: compact JSON in
-    plan.json, the same text as a YAML flow mapping in plan.yaml (JSON is YAML's flow style)."""
+def write_documents(plan: Mapping[str, Any], json_path: Path, yaml_path: Path) -> None:
+    """plan.json and plan.yaml. For a large plan the long lists hold one item per line, streamed to both files:
+    compact JSON in plan.json, the same text as a YAML flow mapping in plan.yaml (JSON is YAML's flow style)."""
     if len(plan["vms"]) <= LARGE_PLAN_VMS:
-        return escape_invisible(json.dumps(plan, indent=2, ensure_ascii=False)) + "\n", _yaml_dump(dict(plan))
+        json_path.write_text(escape_invisible(json.dumps(plan, indent=2, ensure_ascii=False)) + "\n",
+                             encoding="utf-8")
+        yaml_path.write_text(_yaml_dump(dict(plan)), encoding="utf-8")
+        return
     encode = json.JSONEncoder(ensure_ascii=False).encode
-    json_parts, yaml_parts = [], []
-    for key, value in plan.items():
-        if key in _LISTS and value:
-            lines = [escape_invisible(encode(item)) for item in value]
-            json_parts.append(f"  {encode(key)}: [\n" + ",\n".join("    " + line for line in lines) + "\n  ]")
-            yaml_parts.append(f"{key}:\n" + "".join(f"- {line}\n" for line in lines))
-        else:
-            text = escape_invisible(json.dumps(value, indent=2, ensure_ascii=False)).replace("\n", "\n  ")
-            json_parts.append(f"  {encode(key)}: {text}")
-            yaml_parts.append(_yaml_dump({key: value}))
-    return "{\n" + ",\n".join(json_parts) + "\n}\n", "".join(yaml_parts)
+    with json_path.open("w", encoding="utf-8") as as_json, yaml_path.open("w", encoding="utf-8") as as_yaml:
+        as_json.write("{")
+        for number, (key, value) in enumerate(plan.items()):
+            as_json.write(",\n  " if number else "\n  ")
+            if key in _LISTS and value:
+                as_json.write(f"{encode(key)}: [")
+                as_yaml.write(f"{key}:\n")
+                for index, item in enumerate(value):
+                    line = escape_invisible(encode(item))
+                    as_json.write((",\n    " if index else "\n    ") + line)
+                    as_yaml.write(f"- {line}\n")
+                as_json.write("\n  ]")
+            else:
+                text = escape_invisible(json.dumps(value, indent=2, ensure_ascii=False)).replace("\n", "\n  ")
+                as_json.write(f"{encode(key)}: {text}")
+                as_yaml.write(_yaml_dump({key: value}))
+        as_json.write("\n}\n")
 
 
 FINDING_COLUMNS = ("vm", "vm_key", "rule", "criterion", "severity", "message", "remediation")
@@ -153,9 +162,7 @@ def write_plan(build: PlanBuild, root: Path, options: WriteOptions, step: Step =
         result = _generate(build, root / ARTIFACTS_DIR, options)
         _attach(build, result, root)
     step("writing plan.json and plan.yaml")
-    plan_json, plan_yaml = _documents(plan)
-    (root / "plan.json").write_text(plan_json, encoding="utf-8")
-    (root / "plan.yaml").write_text(plan_yaml, encoding="utf-8")
+    write_documents(plan, root / "plan.json", root / "plan.yaml")
     step("writing assessment.csv and assessment.xlsx")
     # a lone surrogate (undecodable bytes in a file name) cannot be UTF-8: written as \udcxx, like JSON's escape
     (root / "assessment.csv").write_text(to_csv(build.assessment), encoding="utf-8", errors="backslashreplace")

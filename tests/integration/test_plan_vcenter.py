@@ -56,7 +56,9 @@ def _seed(server: Any, names: tuple[str, ...]) -> None:
 
 
 @pytest.fixture
-def planned(vcsim_factory: Any, docker_engine: Any, debian_base_image: str, tmp_path: Path) -> Path:
+def planned(vcsim_factory: Any, docker_engine: Any, debian_base_image: str, tmp_path: Path) -> tuple[Path, Path]:
+    """The plan of the collected and discovered snapshot, and one `planner plan --server` made after collecting
+    the vCenter again (a second snapshot: the discovery carries forward to it)."""
     missing = [tool for tool in ("ansible-playbook", "ssh") if shutil.which(tool) is None]
     if missing:
         require("ansible", f"missing {', '.join(missing)}")
@@ -71,12 +73,15 @@ def planned(vcsim_factory: Any, docker_engine: Any, debian_base_image: str, tmp_
             _run("--db", str(db), "discover", "run", "-i", str(guests.inventory_path), "--samples", "3",
                  "--interval", "1", "--timeout", "60", "-o", str(tmp_path / "discovery.txt"))
         assert traffic.requests > 5 and traffic.errors == 0
-    out = tmp_path / "plan"
+    out, again = tmp_path / "plan", tmp_path / "again"
     _run("--db", str(db), "plan", "-o", str(out))
-    return out
+    _run("--db", str(db), "plan", "--server", f"127.0.0.1:{server.port}", "--user", server.user, "--password-file",
+         str(password), "--ca-file", str(server.cert_path), "-o", str(again))
+    return out, again
 
 
-def test_plan_of_the_seeded_estate(planned: Path) -> None:
+def test_plan_of_the_seeded_estate(planned: tuple[Path, Path]) -> None:
+    planned, again = planned
     plan = json.loads((planned / "plan.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))).validate(plan)
     assert plan["source"]["kind"] == "store" and plan["summary"]["vms"] == 3
@@ -97,3 +102,6 @@ def test_plan_of_the_seeded_estate(planned: Path) -> None:
                                                      (vms["app"]["key"], vms["redis"]["key"])}
     assert (planned / "artifacts/ansible/playbooks/cutover.yml").is_file()
     assert (planned / ".planner-manifest.json").is_file()
+    collected = json.loads((again / "plan.json").read_text(encoding="utf-8"))
+    assert collected["source"]["kind"] == "vcenter" and collected["source"]["snapshot"] == "#2"
+    assert [(vm["name"], vm["wave"]) for vm in collected["vms"]] == [(vm["name"], vm["wave"]) for vm in plan["vms"]]

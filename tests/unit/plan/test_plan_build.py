@@ -160,3 +160,12 @@ def test_plan_for_report_of_a_file_a_store_and_an_empty_store(tmp_path: Path) ->
         assert plan["source"] == {"kind": "store", "label": "snapshot #1", "snapshot": "#1",
                                   "collected_at": "2026-03-02T06:00:00+00:00"}
         validate(plan)
+
+
+def test_images_before_generation_are_what_generation_makes(plan: dict[str, Any], tmp_path: Path) -> None:
+    from planner.plan.writer import WriteOptions, write_plan
+
+    build = build_for_ref(None, "example")
+    expected = build.plan["summary"]["images"]
+    write_plan(build, tmp_path, WriteOptions(report_writer=lambda plan, graph_svg=None: ""))
+    assert expected == build.plan["summary"]["images"] == 11

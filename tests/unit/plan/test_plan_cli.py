@@ -153,3 +153,11 @@ def test_sigkill_mid_run_leaves_the_previous_dir_byte_identical(tmp_path: Path) 
     assert run_planner(["plan", "-o", str(out)]) == 0  # the next run cleans up after the killed one
     assert not list(tmp_path.glob(f".{out.name}.planner-*"))
     assert marker.read_text().endswith("# edited\n")
+
+
+def test_latest_of_an_empty_store_is_the_example_and_a_missing_id_is_not_found(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert run_planner(["plan", "latest", "-o", str(tmp_path / "a")]) == 0
+    assert "bundled example estate" in capsys.readouterr().err
+    assert run_planner(["--db", str(tmp_path / "none.db"), "plan", "7", "-o", str(tmp_path / "b")]) == 4
+    assert not (tmp_path / "b").exists()
