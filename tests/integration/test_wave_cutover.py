@@ -29,7 +29,9 @@ from planner.discovery.runner import DiscoveryOptions, run_discovery
 from planner.generate import GenerateOptions, generate
 from planner.generate_policy import BaseImagePolicy
 from planner.models import Estate
+from tests.support.cleanup import generated_images, leftovers, remove_generated
 from tests.support.components import require
+from tests.support.guests import TrafficGenerator
 from tests.support.stack_guests import MOVE_GROUP, STACKS, running_stacks
 
 pytestmark = [pytest.mark.vcsim, pytest.mark.docker, pytest.mark.ansible,
@@ -108,27 +110,23 @@ def _http(address: str, port: int) -> str:
 
 @pytest.fixture
 def moved(vcsim_factory: Any, docker_engine: Any, debian_base_image: str, tmp_path: Path) -> Any:
+    """The move group's guests and a vCenter; after the test (pass or fail) the guests, the cutover's containers
+    and volumes and the images built from the generated folder are gone, and nothing else is left."""
     missing = [tool for tool in ("ansible-playbook", "ssh", "rsync") if shutil.which(tool) is None]
     if missing:
         require("ansible", f"missing {', '.join(missing)} (apt-get install openssh-client rsync)")
-    _remove_moved(docker_engine)
+    since = datetime.now(UTC).replace(microsecond=0)
+    stale = [{"name": name, "tag": f"planner/{name}:0.1",
+              "volumes": ["/var/lib/redis"] if name == "redis-redis" else []} for name in CONTAINERS]
+    remove_generated(docker_engine, stale)  # an earlier, interrupted run's cutover
     try:
         with running_stacks(docker_engine, debian_base_image, tmp_path, list(MOVE_GROUP)) as guests:
             yield guests, vcsim_factory(dc=1, cluster=1, host=1, vm=0)
     finally:
-        _remove_moved(docker_engine)
-
-
-def _remove_moved(client: Any) -> None:
-    """The containers and volumes a cutover makes (left by an earlier, interrupted run, or by this one)."""
-    import contextlib
-
-    for name in CONTAINERS:
-        for container in client.containers.list(all=True, filters={"name": f"^{name}$"}):
-            with contextlib.suppress(Exception):
-                container.remove(force=True)
-    with contextlib.suppress(Exception):
-        client.volumes.get(VOLUME).remove(force=True)
+        images = generated_images(tmp_path / "generated")
+        remove_generated(docker_engine, images)
+    left = leftovers(docker_engine, images, since)
+    assert not left, f"the cutover test left {', '.join(left)}"
 
 
 def test_build_cutover_rollback_and_an_idempotent_deploy(moved: Any, docker_engine: Any, debian_base_image: str,
@@ -140,7 +138,11 @@ def test_build_cutover_rollback_and_an_idempotent_deploy(moved: Any, docker_engi
                                f"echo {MARKER} > /var/lib/redis/{MARKER} && chown redis: /var/lib/redis/{MARKER}")
     assert code == 0, output  # the stack image has no rsync: the data sync needs it on the guest
 
-    discovered = run_discovery(DiscoveryOptions(inventory=inventory, samples=1, task_timeout=60)).guests
+    with TrafficGenerator(url=f"http://{STACKS['web'].address}:{STACKS['web'].port}/") as traffic:
+        # connections web -> app -> redis while discovery samples: the generated images name their peers
+        discovered = run_discovery(DiscoveryOptions(inventory=inventory, samples=2, interval=1,
+                                                    task_timeout=60)).guests
+    assert traffic.requests > 5 and traffic.errors == 0
     out = tmp_path / "generated"
     policy = BaseImagePolicy.model_validate({"images": {name: debian_base_image for name in (
         "debian:bookworm", "debian:bookworm-slim", "debian:12", "debian:12-slim")}})
@@ -148,12 +150,15 @@ def test_build_cutover_rollback_and_an_idempotent_deploy(moved: Any, docker_engi
         output=out, vms=list(MOVE_GROUP), policy=policy, capture=capture_hook(inventory)))
     connection = yaml.safe_load(guests.inventory_path.read_text())["all"]["vars"]
     write_automation(out, result.document, AutomationOptions(connection=connection, datacenter="DC0"))
+    images = {image["vm_name"]: image for image in result.document["images"]}
+    assert images["web"]["peers"] == {images["app"]["name"]: STACKS["app"].address}, images["web"]
+    assert images["app"]["peers"] == {images["redis"]["name"]: STACKS["redis"].address}, images["app"]
+    stale = docker_engine.images.get(debian_base_image)  # a tag an older generate run left: build.yml replaces it
+    stale.tag(*images["web"]["tag"].rsplit(":", 1))
     ansible = out / "ansible"
     host_vars = ansible / "inventory" / "host_vars"
     host_vars.mkdir()
     app = STACKS["app"]
-    (host_vars / "web.yml").write_text(yaml.safe_dump({  # the init script's stop fails on this guest's nginx
-        "planner_stop_command": ["pkill", "-x", "nginx"], "planner_start_command": ["service", "nginx", "start"]}))
     (host_vars / "app.yml").write_text(yaml.safe_dump({  # gunicorn runs without an init script on this guest
         "planner_stop_command": ["pkill", "-f", "gunicorn --bind"],
         "planner_start_command": ["env", f"REDIS_ADDR={STACKS['redis'].address}", "/usr/local/sbin/start-stack",
@@ -167,6 +172,7 @@ def test_build_cutover_rollback_and_an_idempotent_deploy(moved: Any, docker_engi
     started = time.monotonic()
     _runner(ansible, "playbooks/build.yml", env)
     print(f"build.yml: {time.monotonic() - started:.1f} s")
+    assert docker_engine.images.get(images["web"]["tag"]).id != stale.id, "build.yml kept the stale tag"
     probes = {role: _http(STACKS[role].address, STACKS[role].port) for role in ("web", "app")}
 
     seconds: dict[str, float] = {}
