@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from planner.store import Store
+if TYPE_CHECKING:
+    from planner.store import Store
 
 RUN_KIND = "discovery-run"
 RUN_NAME = "settings"

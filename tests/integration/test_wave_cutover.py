@@ -12,7 +12,10 @@ rollback.yml for web (snapshot reverted, VM powered on, nginx answering from the
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -24,6 +27,7 @@ import pytest
 import yaml
 
 from planner.automation import AutomationOptions, write_automation
+from planner.automation.yamltext import lint_clean_yaml
 from planner.capture.hook import capture_hook
 from planner.discovery.runner import DiscoveryOptions, run_discovery
 from planner.generate import GenerateOptions, generate
@@ -173,7 +177,7 @@ def test_build_cutover_rollback_and_an_idempotent_deploy(moved: Any, docker_engi
     host_vars = ansible / "inventory" / "host_vars"
     host_vars.mkdir()
     app = STACKS["app"]
-    (host_vars / "app.yml").write_text(yaml.safe_dump({  # gunicorn runs without an init script on this guest
+    (host_vars / "app.yml").write_text(lint_clean_yaml({  # gunicorn runs without an init script on this guest
         "planner_stop_command": ["pkill", "-f", "gunicorn --bind"],
         "planner_start_command": ["env", f"REDIS_ADDR={STACKS['redis'].address}", "/usr/local/sbin/start-stack",
                                   "app", app.address]}))
@@ -223,3 +227,8 @@ def test_build_cutover_rollback_and_an_idempotent_deploy(moved: Any, docker_engi
     assert not docker_engine.containers.list(all=True, filters={"name": "^web-nginx$"})  # removed, volumes stay
     assert _http(STACKS["web"].address, STACKS["web"].port)
     _runner(ansible, "playbooks/validate.yml", env, limit="app,redis")
+    lint = subprocess.run([str(Path(sys.executable).parent / "ansible-lint"), "--profile", "production", "--offline",
+                           "--nocolor"], cwd=ansible, capture_output=True, text=True, check=False,
+                          env={**os.environ, "NO_COLOR": "1"})  # the project as run, with the user's host_vars
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    print("ansible-lint: " + (lint.stdout + lint.stderr).strip().splitlines()[-1])
