@@ -19,6 +19,7 @@ if str(ROOT) not in sys.path:  # so tests can `from tests.support... import ...`
 from tests.support import docker_engine as engine  # noqa: E402
 from tests.support.components import require  # noqa: E402
 from tests.support.vcsim import Vcsim, build_vcsim, missing_toolchain  # noqa: E402
+from tests.support.xdist_groups import pytest_collection_modifyitems  # noqa: E402, F401 (the hook)
 
 
 @pytest.fixture(scope="session")

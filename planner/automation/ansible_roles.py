@@ -181,10 +181,14 @@ def switch() -> list[Task]:
 
 
 def build() -> list[Task]:
-    """Build through the Docker API (community.docker.docker_image): docker_image_build needs the buildx plugin."""
+    """Build through the Docker API (community.docker.docker_image): docker_image_build needs the buildx plugin.
+
+    Every run builds from the generated folder (``force_source``): a tag left by an older generate run is never
+    taken for the new image; an unchanged folder hits the layer cache, gives the same image id and reports no
+    change."""
     return [
         {"name": "Build | images", "community.docker.docker_image": {
-            "name": "{{ item.image }}", "source": "build", "force_source": False,
+            "name": "{{ item.image }}", "source": "build", "force_source": True,
             "build": {"path": "{{ planner_images_dir }}/{{ item.name }}", "network": "host"}},
          "loop": "{{ planner_containers }}", "loop_control": {"label": "{{ item.image }}"}, **DOCKER},
         {"name": "Build | push to the registry", "community.docker.docker_image_push": {

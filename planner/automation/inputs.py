@@ -7,9 +7,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from planner.automation.view import CONNECTION_KEYS
 from planner.errors import InputError, NotFoundError
 from planner.models import Vm
 
@@ -32,21 +29,6 @@ def sizing_from_documents(documents: Mapping[str, str]) -> dict[str, dict[str, A
 def datacenters(vms: Iterable[Vm]) -> dict[str, str]:
     """VM name -> its datacenter, as the snapshot recorded it."""
     return {vm.name: vm.datacenter for vm in vms if vm.datacenter}
-
-
-def connection_from_inventory(path: str | None) -> dict[str, Any]:
-    """The group-wide SSH settings (``all.vars``) of a YAML inventory file, as discovery used them; ``{}`` for
-    other inventories (INI, scripts, plugins): set them in ``inventory/group_vars/vms.yml`` then."""
-    if not path or not Path(path).is_file():
-        return {}
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}
-    variables = data.get("all", {}).get("vars") if isinstance(data, dict) and isinstance(data.get("all"), dict) \
-        else None
-    return {key: value for key, value in (variables or {}).items()
-            if key in CONNECTION_KEYS and isinstance(value, str | int | bool)}
 
 
 def existing_index(output: Path) -> dict[str, Any]:

@@ -11,14 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.discovery.settings import CONNECTION_KEYS
+
 # The Debian service each stack runs as when discovery recorded no unit (users override it in host_vars).
 DEFAULT_SERVICES = {"nginx": "nginx", "redis": "redis-server", "postgresql": "postgresql", "mysql": "mariadb",
                     "apache": "apache2", "php-fpm": "php-fpm", "tomcat": "tomcat10"}
 SNAPSHOT_NAME = "planner-cutover"
 ALL_ADDRESSES = "0.0.0.0"  # noqa: S104 - where a container listens on its own network (compose, Kubernetes)
-CONNECTION_KEYS = ("ansible_user", "ansible_port", "ansible_ssh_private_key_file", "ansible_ssh_common_args",
-                   "ansible_python_interpreter", "ansible_become", "ansible_become_method", "ansible_become_user")
-"""Connection settings copied from discovery's inventory into the generated one; never a password."""
 
 
 @dataclass

@@ -32,6 +32,7 @@ from planner.cli.tables import available_width
 from planner.discovery.flows import read_flows
 from planner.discovery.inventory import build_inventory, inventory_yaml
 from planner.discovery.runner import DiscoveryOptions, resolve_inventory, run_discovery
+from planner.discovery.settings import run_settings
 from planner.discovery.storage import FLOWS_KIND, REACHED, SavedGuests, save_flows, save_guests
 from planner.errors import ExecutionError, InputError, NotFoundError
 from planner.graph.matching import match_guests
@@ -161,7 +162,7 @@ def run(
                           "it had.")
     else:
         with open_store() as store:
-            saved = save_guests(store, target, result.guests)
+            saved = save_guests(store, target, result.guests, run_settings(options.inventory, limit, become))
         err_console.print(f"stored discovery of {_plural(len(saved.stored), 'host')} with snapshot #{target}")
         for host, last_seen in saved.kept_earlier.items():
             when = f" (last seen {last_seen:%Y-%m-%d %H:%M:%S} UTC)" if last_seen else ""

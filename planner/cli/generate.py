@@ -17,6 +17,7 @@ from planner.cli.common import (
     dump_json,
     err_console,
     load_snapshot,
+    names_a_file,
     open_store,
     safe,
     snapshot_arg_help,
@@ -24,7 +25,8 @@ from planner.cli.common import (
 )
 from planner.cli.generate_automation import Artifact, chosen, write_artifacts
 from planner.cli.progress import activity
-from planner.errors import UsageError
+from planner.discovery.settings import RunSettings, remembered_settings
+from planner.errors import NotFoundError, UsageError
 from planner.generate import STAY_STRATEGIES, CaptureHook, GenerateOptions, GenerateResult, generate
 from planner.generate_policy import load_base_image_policy
 from planner.graph import graph_from_sources
@@ -77,13 +79,35 @@ def summary(result: GenerateResult) -> str:
     return text + f"; {count(todos, 'TODO')} in the DECISIONS.md files. Index: {result.path}"
 
 
-def capture_option(capture: bool | None, inventory: str | None) -> CaptureHook | None:
-    """The capture hook for ``--capture/--no-capture -i INVENTORY`` (capture by default when -i is given)."""
-    if capture is False:
+def remembered_run(snapshot: str | None) -> RunSettings | None:
+    """The settings the latest discovery of a stored snapshot ran with (none for a file or the example)."""
+    if snapshot == "example" or (snapshot is not None and names_a_file(snapshot)):
         return None
+    with open_store() as store:
+        return remembered_settings(store, store.resolve(snapshot))
+
+
+def capture_inventory(capture: bool | None, inventory: str | None, snapshot: str | None) -> str | None:
+    """The inventory to capture with: ``-i``, else (with ``--capture``) the one discovery ran with; ``None`` for no
+    capture. Capture is on by default only when ``-i`` is given."""
+    if capture is False or (capture is None and inventory is None):
+        return None
+    if inventory is not None:
+        return inventory
+    remembered = remembered_run(snapshot)
+    if remembered is None:
+        raise UsageError("--capture needs -i INVENTORY: no discovery run with this snapshot (or an earlier one) "
+                         "remembered its inventory; run `planner discover run -i INVENTORY` or give -i.")
+    if "," not in remembered.inventory and not Path(remembered.inventory).exists():
+        raise NotFoundError(f"the inventory discovery ran with (snapshot #{remembered.snapshot_id}), "
+                            f"{remembered.inventory}, does not exist any more.",
+                            hint="Give the inventory to capture with: -i INVENTORY.")
+    return remembered.inventory
+
+
+def capture_option(inventory: str | None, become: bool = False) -> CaptureHook | None:
+    """The capture hook reaching the guests with ``inventory`` (``None``: no capture)."""
     if inventory is None:
-        if capture:
-            raise UsageError("--capture needs -i INVENTORY (the Ansible inventory discovery ran with).")
         return None
     from planner.capture.hook import capture_hook
     from planner.discovery.runner import resolve_inventory
@@ -92,7 +116,7 @@ def capture_option(capture: bool | None, inventory: str | None) -> CaptureHook |
         if status != "ok":
             err_console.print(safe(f"capture {host}: {step} {status}"))
 
-    return capture_hook(resolve_inventory(inventory), progress=progress)
+    return capture_hook(resolve_inventory(inventory), become=become, progress=progress)
 
 
 def generate_command(
@@ -116,9 +140,10 @@ def generate_command(
                    ] = TableOrJson.table,
     capture: Annotated[bool | None, typer.Option(
         "--capture/--no-capture", help="Fetch the configs and application files from the guests through Ansible "
-        "(read-only; default: when -i is given).", show_default=False)] = None,
+        "(read-only; default: when -i is given). Without -i, with the inventory and settings discovery ran with.",
+        show_default=False)] = None,
     inventory: Annotated[str | None, typer.Option(
-        "--inventory", "-i", help="Ansible inventory for the capture (the one discovery ran with).",
+        "--inventory", "-i", help="Ansible inventory for the capture (default: the one discovery ran with).",
         show_default=False)] = None,
     only: Annotated[list[Artifact] | None, typer.Option(
         "--only", help="Write only these artifacts (repeatable): images, ansible, compose, kubernetes; without "
@@ -132,9 +157,12 @@ def generate_command(
             write_artifacts(snapshot, output, existing_index(output), parts, templates, inventory)
         console.print(safe(f"wrote {', '.join(sorted(parts))} in {output}"))
         return
+    chosen_inventory = capture_inventory(capture, inventory, snapshot)  # a bad -i or none fails before any work
+    remembered = remembered_run(snapshot) if chosen_inventory is not None and inventory is None else None
     with activity("generating image folders"):
         result = run_generate(snapshot, output, vms=list(vm or []), include=list(include_strategy or []),
-                              base_images=base_images, templates=templates, capture=capture_option(capture, inventory))
+                              base_images=base_images, templates=templates,
+                              capture=capture_option(chosen_inventory, remembered.become if remembered else False))
         write_artifacts(snapshot, output, result.document, parts, templates, inventory)
     if fmt is TableOrJson.json:
         console.file.write(dump_json(result.document))

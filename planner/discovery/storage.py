@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from planner.discovery.flows import aggregate_flows
+from planner.discovery.settings import RunSettings, settings_document
 from planner.errors import StoreError
 from planner.memory import bulk_objects
 from planner.models import Vm
@@ -43,13 +44,15 @@ class SavedGuests:
     """host -> when its kept facts were last seen (the earlier run)."""
 
 
-def save_guests(store: Store, snapshot_id: int, guests: Sequence[GuestDiscovery]) -> SavedGuests:
+def save_guests(store: Store, snapshot_id: int, guests: Sequence[GuestDiscovery],
+                settings: RunSettings | None = None) -> SavedGuests:
     """One ``discovery`` document per guest, named by its inventory name; all in one transaction.
 
     A reached guest (ok or partial) replaces the host's document. An unreachable or failed guest never replaces an
     earlier reached one: those facts are kept and the failure is recorded as a ``discovery-failure`` document of
     the same name (the latest failure). A failed guest with no earlier good facts is stored as before, so the
-    failure is visible. When no guest was reached at all, nothing is stored.
+    failure is visible. When no guest was reached at all, nothing is stored. ``settings`` (how the run reached the
+    guests, :mod:`planner.discovery.settings`) are stored in the same transaction.
     """
     saved = SavedGuests()
     if not any(guest.status in REACHED for guest in guests):
@@ -74,6 +77,8 @@ def save_guests(store: Store, snapshot_id: int, guests: Sequence[GuestDiscovery]
     sets = {DISCOVERY_KIND: documents, INDEX_KIND: {INDEX_NAME: index}}
     if failures:
         sets[FAILURE_KIND] = failures
+    if settings is not None:
+        sets.update(settings_document(settings))
     store.save_document_sets(snapshot_id, sets)  # facts, index and failures in one transaction
     return saved
 

@@ -139,7 +139,8 @@ def logs_tail(container: Any, lines: int = LOG_TAIL_LINES) -> str:
 
 
 def remove(containers: Iterable[Any]) -> None:
-    """Remove containers (forced); errors are ignored, a container that is already gone is fine."""
+    """Remove containers (forced) with their anonymous volumes (an image's ``VOLUME`` makes one per run, and they
+    would pile up); errors are ignored, a container that is already gone is fine."""
     for container in containers:
         with contextlib.suppress(Exception):
-            container.remove(force=True)
+            container.remove(force=True, v=True)

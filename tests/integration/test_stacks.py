@@ -23,6 +23,7 @@ import yaml
 from planner.cli import main
 from planner.models import Estate, Nic, PowerState, Vm
 from planner.store import Store
+from tests.support.cleanup import generated_images, leftovers, remove_generated
 from tests.support.components import require
 from tests.support.guests import TrafficGenerator
 from tests.support.stack_guests import GUESTS, MOVE_GROUP, STACKS, running_stacks
@@ -55,23 +56,30 @@ def generated(docker_engine: Any, debian_base_image: str, tmp_path_factory: pyte
     if missing:
         require("ansible", f"missing {', '.join(missing)}")
     work = tmp_path_factory.mktemp("stacks")
-    with running_stacks(docker_engine, debian_base_image, work, list(GUESTS)) as guests:
-        db = work / "planner.db"
-        with Store.open(db) as store:
-            store.save(_estate(), origin="test")
-        inventory = str(guests.inventory_path)
-        with TrafficGenerator(url=f"http://{GUESTS['web']}:80/") as traffic:
-            _run("--db", str(db), "discover", "run", "-i", inventory, "--samples", "3", "--interval", "1",
-                 "--timeout", "60", "-o", str(work / "discovery.txt"))
-        assert traffic.requests > 5 and traffic.errors == 0
-        policy = work / "base-images.yaml"
-        policy.write_text(yaml.safe_dump({"images": {
-            name: debian_base_image for name in ("debian:bookworm", "debian:bookworm-slim", "debian:12",
-                                                 "debian:12-slim")}}))
-        out = work / "generated"
-        _run("--db", str(db), "generate", "-o", str(out), "--base-images", str(policy), "--capture", "-i", inventory,
-             *[arg for name in GUESTS for arg in ("--vm", name)])
-        yield out
+    out = work / "generated"
+    since = datetime.now(UTC).replace(microsecond=0)
+    try:
+        with running_stacks(docker_engine, debian_base_image, work, list(GUESTS)) as guests:
+            db = work / "planner.db"
+            with Store.open(db) as store:
+                store.save(_estate(), origin="test")
+            inventory = str(guests.inventory_path)
+            with TrafficGenerator(url=f"http://{GUESTS['web']}:80/") as traffic:
+                _run("--db", str(db), "discover", "run", "-i", inventory, "--samples", "3", "--interval", "1",
+                     "--timeout", "60", "-o", str(work / "discovery.txt"))
+            assert traffic.requests > 5 and traffic.errors == 0
+            policy = work / "base-images.yaml"
+            policy.write_text(yaml.safe_dump({"images": {
+                name: debian_base_image for name in ("debian:bookworm", "debian:bookworm-slim", "debian:12",
+                                                     "debian:12-slim")}}))
+            _run("--db", str(db), "generate", "-o", str(out), "--base-images", str(policy), "--capture", "-i",
+                 inventory, *[arg for name in GUESTS for arg in ("--vm", name)])
+            yield out
+    finally:  # pass or fail: the guests are gone (running_stacks), so are the images generated from them
+        images = generated_images(out)
+        remove_generated(docker_engine, images)
+    left = leftovers(docker_engine, images, since)
+    assert not left, f"the stack tests left {', '.join(left)}"
 
 
 def _verify(generated: Path, vms: list[str], name: str) -> dict[str, Any]:

@@ -4,7 +4,9 @@ Every guest is a container with host networking, its own sshd on ``127.0.78.N:22
 address, started the way the Debian package starts it without systemd (init scripts, ``service X start``, or the
 unit's ExecStart line), as the package's own service user, with its configs in their usual ``/etc`` places (the
 start script is copied in at start, so changing it never rebuilds the image).
-PID 1 is ``sleep infinity``; sshd and the services are daemons under it. The nginx -> Python (gunicorn) -> Redis
+PID 1 is Docker's init (tini) running ``sleep infinity``: it reaps orphaned daemons as a VM's init does, so an
+init script's ``stop`` sees its daemon gone (with ``sleep`` as PID 1, nginx's master stayed a zombie and
+``service nginx stop`` failed). sshd and the services are daemons under it. The nginx -> Python (gunicorn) -> Redis
 guests form one move group. The image is built once per content (a label holds the content hash).
 """
 
@@ -186,7 +188,7 @@ func main() {
 
 START_SH = r"""#!/bin/sh
 # start-stack ROLE ADDRESS: configure the role's service for this guest's address and start it as its package does
-# without systemd (daemons; PID 1 stays `sleep infinity`). Role sshd: the guest's own sshd.
+# without systemd (daemons; PID 1 is docker-init running `sleep infinity`). Role sshd: the guest's own sshd.
 set -e
 ROLE=$1 ADDR=$2 APP=$APP_ADDR REDIS=$REDIS_ADDR SSHP=$SSH_PORT KEY=$AUTHORIZED_KEY
 unset APP_ADDR REDIS_ADDR SSH_PORT AUTHORIZED_KEY  # the test's settings are no service's environment
@@ -338,7 +340,8 @@ def running_stacks(client: Any, base_image: str, workdir: Path, guests: list[str
     def start(guest: str) -> None:
         container = client.containers.run(
             image, name=f"planner-stack-{guest}-{int(time.time() * 1000) % 100000}", detach=True,
-            network_mode="host", cap_add=["SYS_PTRACE"], hostname=guest, labels={LABEL: guest})
+            network_mode="host", cap_add=["SYS_PTRACE"], hostname=guest, labels={LABEL: guest},
+            init=True)  # a reaping PID 1, as on a VM: stopped daemons must not linger as zombies
         started.containers[guest] = container
         container.put_archive("/usr/local/sbin", _tar({"start-stack": (START_SH.encode(), 0o755)}))
         for stack in (s for s in stacks if s.guest == guest):

@@ -88,6 +88,15 @@ def test_cutover_stops_before_touching_a_vm_when_preflight_fails():
     assert not any(module.startswith("vmware.vmware.vm_") for module in _modules(task_files()["preflight_cutover"]))
 
 
+def test_build_rebuilds_from_the_generated_folder_every_run():
+    """A tag left by an older generate run (same name, other context) must not stand in for the new image: the
+    build task builds every run; the layer cache keeps an unchanged folder's image id, so it reports no change
+    (tests/integration/test_wave_cutover.py tags a stale image and checks build.yml replaces it)."""
+    build = next(task for task in task_files()["build"] if "community.docker.docker_image" in task)
+    assert build["community.docker.docker_image"]["source"] == "build"
+    assert build["community.docker.docker_image"]["force_source"] is True
+
+
 def _tool(name: str) -> str:
     path = BIN / name if (BIN / name).exists() else shutil.which(name)
     if path is None:

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from planner.automation import write_automation
-from planner.automation.inputs import connection_from_inventory, existing_index, sizing_from_documents
+from planner.automation.inputs import existing_index, sizing_from_documents
+from planner.discovery.settings import connection_from_inventory
 from planner.errors import InputError, NotFoundError
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from planner.cli import main
 from planner.errors import InputError, NotFoundError
-from planner.execute.docker_ops import free_address, port_free
+from planner.execute.docker_ops import free_address, port_free, remove
 from planner.execute.probe import probe_http, probe_mysql, probe_postgresql, probe_redis, probe_tcp, run_probe
 from planner.execute.verify import _groups, load_index
 
@@ -139,3 +139,20 @@ def test_mysql_error_packet_is_an_answer() -> None:
     body = b"\xff" + (1130).to_bytes(2, "little") + b"Host '127.0.0.1' is not allowed to connect"
     answer = probe_mysql(ADDR, _one_shot(len(body).to_bytes(3, "little") + b"\x00" + body, greet=True))
     assert answer.ok and answer.answer == "mysql error 1130" and "not allowed" in answer.detail
+
+
+def test_remove_takes_the_anonymous_volumes_along() -> None:
+    """An image's VOLUME gives every verify run an anonymous volume: removing the container must remove it too
+    (``docker rm -f`` without ``-v`` left them to fill the disk)."""
+    calls: list[dict[str, object]] = []
+
+    class Container:
+        def remove(self, **kwargs: object) -> None:
+            calls.append(kwargs)
+
+    class Gone:
+        def remove(self, **kwargs: object) -> None:
+            raise RuntimeError("No such container")
+
+    remove([Container(), Gone(), Container()])
+    assert calls == [{"force": True, "v": True}] * 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 
 import pytest
 
@@ -112,6 +113,26 @@ def test_dockerfile_uses_the_vm_distribution_pinned_packages_and_the_policy(gene
     assert "FROM mcr.microsoft.com/dotnet/aspnet:8.0" in dotnet and 'CMD ["dotnet", "Billing.dll"]' in dotnet
     ignore = (images / "web-nginx" / ".dockerignore").read_text().splitlines()
     assert "**/.git" in ignore and "**/node_modules" in ignore
+
+
+def _user_step(dockerfile: str) -> str:
+    """The shell of the RUN that gives the service user the VM's ids (continuation lines joined)."""
+    text = dockerfile.replace("\\\n", " ")
+    return next(line for line in text.splitlines() if line.startswith("RUN if getent group"))[len("RUN "):]
+
+
+def test_files_of_a_package_made_user_get_the_vm_ids(generated):
+    """A package creates tomcat before the user step changes its ids: its 0640 root:tomcat configs
+    (jaspic-providers.xml) and tomcat-owned files must follow, or the service cannot read them (HTTP 500)."""
+    images = generated.path.parent / "images"
+    dockerfile = (images / "intranet-tomcat" / "Dockerfile").read_text()
+    uid, gid = dockerfile.split("\nUSER ", 1)[1].split()[0].split(":")
+    step = _user_step(dockerfile)
+    assert f'find / -xdev -gid "$old_gid" -exec chgrp -h {gid} {{}} +' in step
+    assert f'find / -xdev -uid "$old_uid" -exec chown -h {uid} {{}} +' in step
+    assert f'[ "$old_gid" != {gid} ] && [ "$old_gid" != 0 ]' in step  # root's files are never re-owned
+    checked = subprocess.run(["sh", "-n", "-c", step], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_entrypoint_initialises_an_empty_database_volume(generated):
