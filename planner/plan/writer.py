@@ -39,7 +39,9 @@ class WriteOptions:
 def default_report_writer() -> ReportWriter | None:
     try:
         from planner.report import render_report
-    except ModuleNotFoundError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "planner.report":
+            raise  # the renderer is there but something it needs is not: a real error, not "no renderer"
         return None
     return render_report
 

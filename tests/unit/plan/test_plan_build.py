@@ -169,3 +169,28 @@ def test_images_before_generation_are_what_generation_makes(plan: dict[str, Any]
     expected = build.plan["summary"]["images"]
     write_plan(build, tmp_path, WriteOptions(report_writer=lambda plan, graph_svg=None: ""))
     assert expected == build.plan["summary"]["images"] == 11
+
+
+def test_stale_discovery_and_unplaced_movers_are_risks(tmp_path: Path) -> None:
+    from planner.discovery.storage import save_guests
+    from planner.graph.policy import LayeredSettings, WaveSettings
+    from planner.models.identity import vm_display_ids
+    from planner.plan.example import example_guests
+    from planner.store import Store
+
+    estate = example_estate()
+    nodes = dict(zip((vm.key for vm in estate.workloads()), vm_display_ids(estate.workloads()), strict=True))
+    guests = [guest.model_copy(update={"vm": nodes[key]}) for key, guest in example_guests(estate).items()]
+    with Store.open(tmp_path / "s.db") as store:
+        snapshot_id = store.save(estate, origin="test").id
+        save_guests(store, snapshot_id, guests)  # last seen 2026-03-01: months before "now"
+        settings = LayeredSettings.load(None, WaveSettings(exclude=["web-nginx-01"]))
+        plan = build_plan(estate, PlanSource("store", "snapshot #1", "#1"), store=store, snapshot_id=snapshot_id,
+                          settings=settings, now=datetime(2026, 12, 1, tzinfo=UTC)).plan
+    risks = {risk["kind"]: risk for risk in plan["risks"]}
+    assert risks["stale-facts"]["severity"] == "low" and len(risks["stale-facts"]["vms"]) == 12
+    nginx = next(vm for vm in plan["vms"] if vm["name"] == "web-nginx-01")
+    assert nginx["wave"] is None and nginx["key"] in risks["unplaced"]["vms"]
+    fresh = build_plan(estate, PlanSource("example", "example estate"), recorded=example_guests(estate),
+                       now=datetime(2026, 3, 2, tzinfo=UTC)).plan
+    assert "stale-facts" not in {risk["kind"] for risk in fresh["risks"]}  # recorded facts carry no store origin
