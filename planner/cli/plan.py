@@ -99,6 +99,13 @@ def plan_command(
                                                   "(default: verify).", show_default=False)] = None,
     ca_file: Annotated[Path | None, typer.Option(help="PEM bundle of CAs to trust for the vCenter certificate.",
                                                  show_default=False)] = None,
+    capture: Annotated[bool | None, typer.Option(
+        "--capture/--no-capture", help="Fetch the guests' configs and application files into the image folders "
+        "through Ansible (read-only; default: when -i is given). Without -i, with the inventory and settings "
+        "discovery ran with.", show_default=False)] = None,
+    inventory: Annotated[str | None, typer.Option(
+        "--inventory", "-i", help="Ansible inventory for the capture (default: the one discovery ran with).",
+        show_default=False)] = None,
 ) -> None:
     """Plan the migration of an estate: assessment, dependencies, move groups and waves, sizing, effort and risks,
     a report and the starter artifacts (Dockerfiles, compose, Kubernetes, Ansible), written safely into one folder.
@@ -115,6 +122,7 @@ def plan_command(
     settings = LayeredSettings.load(waves_policy, WaveSettings())
     out = SafeOutput(output, force=force)
     out.check()  # a folder planner did not make is refused before any work
+    capture_hook = _capture(capture, inventory, source)  # a bad -i, or nothing to capture with, fails before too
     connection = Connection(list(server or []), user, password_file, insecure, ca_file, vcenter=source == "vcenter")
     with stages() as step:
         step("assessing, mapping dependencies, planning waves")
@@ -126,7 +134,7 @@ def plan_command(
         with out:
             notes = write_plan(build, out.staging, WriteOptions(
                 policy=images_policy, policy_origin=str(base_images) if base_images else "the default base-image "
-                "policy", graph_svg=svg), step)
+                "policy", graph_svg=svg, capture=capture_hook), step)
             step("moving the plan into place")
     for note in [*build.notes, *notes]:
         err_console.print(safe(f"note: {note}"))
@@ -139,6 +147,18 @@ def plan_command(
         return
     for line in summary_lines(build.plan, output, kept, added):
         console.print(safe(line))
+
+
+def _capture(capture: bool | None, inventory: str | None, source: str | None) -> Any:
+    """The capture hook for generation (None: offline), as `planner generate --capture` makes it."""
+    from planner.cli.generate import capture_inventory, capture_option, remembered_run
+
+    if capture is False or (capture is None and inventory is None):
+        return None
+    ref = None if source in (None, "vcenter") else source
+    chosen = capture_inventory(capture, inventory, ref)
+    remembered = remembered_run(ref) if chosen is not None and inventory is None else None
+    return capture_option(chosen, remembered.become if remembered else False)
 
 
 def register(app: typer.Typer) -> None:

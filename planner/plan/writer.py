@@ -14,7 +14,7 @@ import yaml
 from planner.assess.report import CSV_COLUMNS, csv_rows, to_csv
 from planner.automation import ARTIFACTS, AutomationOptions, write_automation
 from planner.automation.inputs import datacenters
-from planner.generate import GenerateOptions, GenerateResult, generate
+from planner.generate import CaptureHook, GenerateOptions, GenerateResult, generate
 from planner.generate_policy import BaseImagePolicy
 from planner.memory import bulk_objects
 from planner.plan.build import PlanBuild
@@ -34,6 +34,8 @@ class WriteOptions:
     graph_svg: str | None = None
     report_writer: ReportWriter | None = None
     """None: planner.report.render_report when it is installed, else no report.html (said in the notes)."""
+    capture: CaptureHook | None = None
+    """Fetch configs and application files from the guests into the image folders (None: offline)."""
 
 
 def default_report_writer() -> ReportWriter | None:
@@ -48,11 +50,13 @@ def default_report_writer() -> ReportWriter | None:
 
 def _generate(build: PlanBuild, folder: Path, options: WriteOptions) -> GenerateResult:
     """Images for the guests with discovery facts whose strategy is containerize, then ansible/compose/kubernetes,
-    as `planner generate` writes them (offline: no capture; each DECISIONS.md says what a capture would add)."""
+    as `planner generate` writes them (offline unless ``options.capture``: each DECISIONS.md then says what a capture
+    would add)."""
     evidence = build.evidence
     snapshot = build.plan["source"]["snapshot"] or build.plan["source"]["label"]
     result = generate(build.estate, evidence.guests, GenerateOptions(
-        output=folder, policy=options.policy, policy_origin=options.policy_origin, templates=options.templates),
+        output=folder, policy=options.policy, policy_origin=options.policy_origin, templates=options.templates,
+        capture=options.capture),
         snapshot=snapshot, strategies=build.analysis.strategies,
         analysis=build.analysis.analysis)  # the plan's waves (its wave policy), not generate's default ones
     sizing = {verdict.vm: verdict.sizing.as_dict() for verdict in build.assessment.vms}

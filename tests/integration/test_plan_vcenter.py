@@ -2,21 +2,25 @@
 vCenter simulator through the vSphere API, collected, the guests (containers with their own sshd on 127.0.78.x)
 discovered over SSH while traffic flows, then `planner plan` runs offline (no capture). plan.json is checked against
 its schema and the seeded truth: 3 VMs, waves in dependency order (redis, then app, then web), stacks nginx,
-python-wsgi and redis, and the generated artifacts on disk."""
+python-wsgi and redis, and the generated artifacts on disk. A second plan captures from the guests (the inventory
+discovery ran with) and `planner verify --compare` builds, runs and probes its images beside the guests."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 
 from planner.cli import main
 from planner.plan import SCHEMA_PATH
+from tests.support.cleanup import generated_images, remove_generated
 from tests.support.components import require
 from tests.support.guests import TrafficGenerator
 from tests.support.stack_guests import GUESTS, MOVE_GROUP, running_stacks
@@ -56,7 +60,8 @@ def _seed(server: Any, names: tuple[str, ...]) -> None:
 
 
 @pytest.fixture
-def planned(vcsim_factory: Any, docker_engine: Any, debian_base_image: str, tmp_path: Path) -> tuple[Path, Path]:
+def planned(vcsim_factory: Any, docker_engine: Any, debian_base_image: str, tmp_path: Path
+            ) -> Iterator[tuple[Path, Path, dict[str, Any]]]:
     """The plan of the collected and discovered snapshot, and one `planner plan --server` made after collecting
     the vCenter again (a second snapshot: the discovery carries forward to it)."""
     missing = [tool for tool in ("ansible-playbook", "ssh") if shutil.which(tool) is None]
@@ -73,15 +78,33 @@ def planned(vcsim_factory: Any, docker_engine: Any, debian_base_image: str, tmp_
             _run("--db", str(db), "discover", "run", "-i", str(guests.inventory_path), "--samples", "3",
                  "--interval", "1", "--timeout", "60", "-o", str(tmp_path / "discovery.txt"))
         assert traffic.requests > 5 and traffic.errors == 0
+        captured = tmp_path / "captured"
+        try:
+            # --base-images: the generated FROM lines resolve to the local Debian base (no registry here)
+            _run("--db", str(db), "plan", "--capture", "-o", str(captured), "--base-images",
+                 str(_base_images(tmp_path, debian_base_image)))
+            report = tmp_path / "verify.json"
+            with pytest.raises(SystemExit):
+                main(["verify", str(captured / "artifacts"), "--compare", "-f", "json", "-o", str(report)])
+            verified = json.loads(report.read_text())
+        finally:
+            remove_generated(docker_engine, generated_images(captured / "artifacts"))
     out, again = tmp_path / "plan", tmp_path / "again"
     _run("--db", str(db), "plan", "-o", str(out))
     _run("--db", str(db), "plan", "--server", f"127.0.0.1:{server.port}", "--user", server.user, "--password-file",
          str(password), "--ca-file", str(server.cert_path), "-o", str(again))
-    return out, again
+    yield out, again, verified
 
 
-def test_plan_of_the_seeded_estate(planned: tuple[Path, Path]) -> None:
-    planned, again = planned
+def _base_images(folder: Path, base: str) -> Path:
+    path = folder / "base-images.yaml"
+    path.write_text(yaml.safe_dump({"images": {name: base for name in (
+        "debian:bookworm", "debian:bookworm-slim", "debian:12", "debian:12-slim")}}))
+    return path
+
+
+def test_plan_of_the_seeded_estate(planned: tuple[Path, Path, dict[str, Any]]) -> None:
+    planned, again, verified = planned
     plan = json.loads((planned / "plan.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))).validate(plan)
     assert plan["source"]["kind"] == "store" and plan["summary"]["vms"] == 3
@@ -105,3 +128,9 @@ def test_plan_of_the_seeded_estate(planned: tuple[Path, Path]) -> None:
     collected = json.loads((again / "plan.json").read_text(encoding="utf-8"))
     assert collected["source"]["kind"] == "vcenter" and collected["source"]["snapshot"] == "#2"
     assert [(vm["name"], vm["wave"]) for vm in collected["vms"]] == [(vm["name"], vm["wave"]) for vm in plan["vms"]]
+    # the issue's end to end: the captured plan's images of the guests answer like the guests (verify --compare)
+    assert {image["vm_name"] for image in verified["images"]} == set(MOVE_GROUP), verified
+    assert verified["failed"] == 0, "\n".join(f"{i['name']}: {i['status']} {i.get('reason')}\n{i.get('log_tail')}"
+                                              for i in verified["images"])
+    web = next(image for image in verified["images"] if image["vm_name"] == "web")
+    assert "redis=PONG" in web["probe"]["answer"]  # nginx -> app -> redis, the three containers together

@@ -161,3 +161,14 @@ def test_latest_of_an_empty_store_is_the_example_and_a_missing_id_is_not_found(
     assert "bundled example estate" in capsys.readouterr().err
     assert run_planner(["--db", str(tmp_path / "none.db"), "plan", "7", "-o", str(tmp_path / "b")]) == 4
     assert not (tmp_path / "b").exists()
+
+
+def test_capture_needs_an_inventory_and_fails_before_writing(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """`--capture` without -i reuses the inventory a discovery ran with; the example has none: exit 2, no DIR."""
+    out = tmp_path / "captured"
+    assert run_planner(["plan", "example", "--capture", "-o", str(out)]) == 2
+    assert "--capture needs -i INVENTORY" in " ".join(capsys.readouterr().err.split())
+    assert not out.exists()
+    code = run_planner(["plan", "example", "-i", str(tmp_path / "missing.yml"), "-o", str(out)])
+    assert code in (2, 3, 4) and "missing.yml" in " ".join(capsys.readouterr().err.split())
+    assert not out.exists()
