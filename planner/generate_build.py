@@ -15,6 +15,23 @@ Pinner = Callable[[list[str]], tuple[list[str], bool]]
 
 _VENV_PYTHON = re.compile(r"^(/.+)/bin/python[\d.]*$")
 _SYSTEM_PREFIXES = ("/usr/", "/bin/", "/sbin/")
+FROZEN_ROOT = "/.planner/requirements"
+"""Where capture puts a left-out virtualenv's package list: FROZEN_ROOT/<venv path, "/" as %2F>.txt."""
+_FROZEN_LINE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?==[A-Za-z0-9][A-Za-z0-9.+!_-]*")
+"""One ``name==version`` line and nothing else: no pip option, URL or path can come from the guest this way."""
+
+
+def frozen_path(venv: str) -> str:
+    return f"{FROZEN_ROOT}/{venv.strip('/').replace('%', '%25').replace('/', '%2F')}.txt"
+
+
+def frozen_list(path: str) -> bool:
+    return path.startswith(FROZEN_ROOT + "/") and path.endswith(".txt")
+
+
+def _frozen_ok(text: str | None) -> bool:
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    return bool(lines) and all(_FROZEN_LINE.fullmatch(line) for line in lines)
 
 
 def _context(path: str) -> str:
@@ -31,6 +48,9 @@ def python_stage(detection: Detection, files: set[str], pin: Pinner | None,
     venv = match.group(1)
     roots = [posixpath.dirname(venv), *([detection.command.cwd] if detection.command and detection.command.cwd else [])]
     requirements = next((f"{root}/requirements.txt" for root in roots if f"{root}/requirements.txt" in files), None)
+    origin = requirements
+    if requirements is None and _frozen_ok(contents.get(frozen := frozen_path(venv))):
+        requirements, origin = frozen, f"the packages installed in it on the VM (capture listed them: {frozen})"
     if requirements is None:
         return None, ""
     packages, unpinned = pin(["python3", "python3-venv"]) if pin else ([], False)
@@ -39,7 +59,7 @@ def python_stage(detection: Detection, files: set[str], pin: Pinner | None,
                        commands=[["python3", "-m", "venv", venv],
                                  [f"{venv}/bin/pip", "install", "--no-cache-dir", "-r", "/build/requirements.txt"]],
                        artifacts=[venv])
-    return stage, f"a build stage recreates the virtualenv {venv} from {requirements} (capture leaves venvs out)"
+    return stage, f"a build stage recreates the virtualenv {venv} from {origin} (capture leaves venvs out)"
 
 
 def dependencies(text: str | None) -> bool:
@@ -85,5 +105,5 @@ def build_stage(detection: Detection | None, context_files: list[ContextFile], p
     if detection is None or detection.stack not in STAGES:
         return None, ""
     files = {f.path for f in context_files}
-    contents = {path: read(path) for path in files if path.endswith("/package.json")}
+    contents = {path: read(path) for path in files if path.endswith("/package.json") or frozen_list(path)}
     return STAGES[detection.stack](detection, files, pin, contents)

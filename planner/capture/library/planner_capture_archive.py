@@ -12,14 +12,25 @@ skipped and why. Kept compatible with Python 3.6 and without third-party modules
 # ruff: noqa: UP031
 
 import fnmatch
+import glob
+import io
 import json
 import os
+import re
 import stat
 import sys
 import tarfile
 import tempfile
+import time
 
 MAX_SKIPPED = 500
+FREEZE_ROOT = ".planner/requirements"
+"""Where a left-out virtualenv's package list goes in the archive: FREEZE_ROOT/<venv path, "/" as %2F>.txt (one
+name: no folder of it is called venv, which the image's .dockerignore leaves out)."""
+NOT_FROZEN = frozenset(["pip", "setuptools", "wheel", "distribute", "pkg-resources"])
+"""Left out of the list, as ``pip freeze`` leaves them out (the new virtualenv brings its own)."""
+_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+!_-]*$")
 
 
 class CapReached(Exception):
@@ -54,12 +65,48 @@ def excluded(path, patterns, data_paths):
     return None
 
 
-def entries(top, skipped, reason_of):
+def distribution(dist_info):
+    """(name, version) from a ``*.dist-info`` folder's METADATA, None when it has none we can trust."""
+    name = version = None
+    try:
+        with open(os.path.join(dist_info, "METADATA"), "rb") as handle:
+            for raw in handle.read(65536).decode("utf-8", "replace").splitlines():
+                if not raw.strip():
+                    break  # the headers end at the first blank line
+                key, _, value = raw.partition(":")
+                if key.lower() == "name" and name is None:
+                    name = value.strip()
+                elif key.lower() == "version" and version is None:
+                    version = value.strip()
+    except OSError:
+        return None
+    if not name or not version or not _NAME.match(name) or not _VERSION.match(version):
+        return None
+    return name, version
+
+
+def freeze(venv):
+    """``name==version`` lines of a virtualenv's installed distributions (what ``pip freeze`` lists), or None
+    when ``venv`` is no virtualenv."""
+    if not os.path.isfile(os.path.join(venv, "pyvenv.cfg")):
+        return None
+    found = {}
+    for site in sorted(glob.glob(os.path.join(venv, "lib", "python*", "site-packages"))):
+        for dist_info in sorted(glob.glob(os.path.join(site, "*.dist-info"))):
+            parsed = distribution(dist_info)
+            if parsed is not None and parsed[0].lower() not in NOT_FROZEN:
+                found.setdefault(parsed[0].lower(), "%s==%s" % parsed)
+    return [found[key] for key in sorted(found)]
+
+
+def entries(top, skipped, reason_of, on_skip=None):
     """Every path under ``top`` (itself first) that is not excluded; excluded folders are not entered, links
-    never followed, unreadable folders recorded."""
+    never followed, unreadable folders recorded (and passed to ``on_skip``)."""
     reason = reason_of(top)
     if reason is not None:
         skipped.append([top, reason])
+        if on_skip is not None:
+            on_skip(top)
         return
     yield top
     if not os.path.isdir(top) or os.path.islink(top):
@@ -75,6 +122,8 @@ def entries(top, skipped, reason_of):
             reason = reason_of(path)
             if reason is not None:
                 skipped.append([path, reason])
+                if on_skip is not None:
+                    on_skip(path)
             elif name in dirs and not os.path.islink(path):
                 kept.append(name)
                 yield path
@@ -139,6 +188,20 @@ class Archive:
             self.done.add(path)
             self.files += add(self.tar, path, self.skipped)
 
+    def left_out(self, path):
+        """A virtualenv left out of the archive: its package list goes in instead (the build recreates it)."""
+        if os.path.islink(path) or not os.path.isdir(path):
+            return
+        lines = freeze(path)
+        if not lines:
+            return
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        encoded = path.strip("/").replace("%", "%25").replace("/", "%2F")
+        info = tarfile.TarInfo("%s/%s.txt" % (FREEZE_ROOT, encoded))
+        info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
+        self.tar.addfile(info, io.BytesIO(data))
+        self.files += 1
+
     def top(self, top, queue):
         """Archive one requested path: links among its parents as links, the real path's tree, and queue the
         targets of links found inside (so /var/lib/tomcat10/conf -> /etc/tomcat10 brings /etc/tomcat10)."""
@@ -151,7 +214,7 @@ class Archive:
                 self.put(link)
             queue.append(os.path.realpath(top))
             return
-        for path in entries(top, self.skipped, self.reason):
+        for path in entries(top, self.skipped, self.reason, self.left_out):
             self.put(path)
             if os.path.islink(path) and self.follow > 0:
                 target = os.path.realpath(path)

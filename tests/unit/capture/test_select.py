@@ -92,3 +92,31 @@ def test_untrusted_paths_reach_ansible_as_unsafe_strings() -> None:
     block = PLAYBOOK[0]["tasks"][1]
     assert [task["name"] for task in block["block"]] == ["Planner: archive", "Planner: fetch"]
     assert block["always"][0]["ansible.builtin.file"]["state"] == "absent"  # temp files are always removed
+
+
+def test_guest_module_lists_a_left_out_virtualenvs_packages(tmp_path: Path) -> None:
+    """The virtualenv is left out (the build recreates it); its distributions, as `pip freeze` would list them,
+    come instead as .planner/requirements/<venv path, / as %2F>.txt. Untrusted METADATA that is not a plain name and
+    version (an option, a URL) is dropped on the guest already."""
+    (tmp_path / "tmp").mkdir()
+    app = tmp_path / "app"
+    site = app / "venv" / "lib" / "python3.11" / "site-packages"
+    (app / "venv" / "pyvenv.cfg").parent.mkdir(parents=True)
+    (app / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    for folder, name, version in [("Flask-3.0.0.dist-info", "Flask", "3.0.0"),
+                                  ("pip-23.0.1.dist-info", "pip", "23.0.1"),
+                                  ("redis-4.3.4.dist-info", "redis", "4.3.4"),
+                                  ("evil-1.dist-info", "--index-url http://198.51.100.7/", "1"),
+                                  ("odd-1.dist-info", "odd", "1 ; sys_platform")]:
+        (site / folder).mkdir(parents=True)
+        (site / folder / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nbody\n")
+    (app / "app.py").write_text("print('hi')\n")
+    spec = {"paths": [str(app)], "data_paths": [], "excludes": [list(item) for item in EXCLUDES], "cap": 10 ** 7}
+    result = _guest_module(tmp_path, spec)
+    with tarfile.open(str(result["tmp"])) as tar:
+        names = tar.getnames()
+        listed = tar.extractfile(".planner/requirements/" + str(app / "venv").strip("/").replace("/", "%2F") + ".txt")
+        assert listed is not None
+        assert listed.read().decode() == "Flask==3.0.0\nredis==4.3.4\n"
+    assert not any("/venv/lib" in name for name in names) and any(name.endswith("app.py") for name in names)
+    assert [str(app / "venv"), "virtualenv (the build recreates it)"] in result["left_out"]

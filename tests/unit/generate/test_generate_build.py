@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
@@ -170,3 +171,38 @@ def test_tomcat_installs_the_vms_default_jre_the_unit_runs(tmp_path, guests):
     dockerfile = (tmp_path / "images" / "intranet-tomcat" / "Dockerfile").read_text()
     assert "default-jre-headless=2:1.17-74" in dockerfile
     assert "openjdk-17-jre-headless=17.0.10+7-1~22.04.1" in dockerfile and "tomcat10=10.1.16-1" in dockerfile
+
+
+FROZEN = "/.planner/requirements/srv%2Fapp%2Fvenv.txt"
+
+
+def test_without_a_requirements_file_the_venv_is_rebuilt_from_what_capture_listed(tmp_path, guests):
+    """No requirements.txt on the VM: capture lists the left-out virtualenv's packages (its dist-info folders) and
+    the build stage installs those (issue 9: Python dependencies without a requirements file)."""
+    files = {"/srv/app/app.py": APP_FILES["/srv/app/app.py"], FROZEN: "gunicorn==20.1.0\nredis==4.3.4\n"}
+    result = generate(estate_for(guests), [guests["app"]], GenerateOptions(
+        output=tmp_path, policy=TEST_POLICY, capture=RecordingCapture(files)))
+    dockerfile = (tmp_path / "images" / "app-python-wsgi" / "Dockerfile").read_text()
+    source = "context/rootfs/.planner/requirements/srv%2Fapp%2Fvenv.txt"
+    assert f'COPY ["{source}", "/build/requirements.txt"]' in dockerfile
+    ignored = (tmp_path / "images" / "app-python-wsgi" / ".dockerignore").read_text().split()
+    assert not any(fnmatch.fnmatch(part, pattern.removeprefix("**/")) for part in source.split("/")
+                   for pattern in ignored if pattern.startswith("**/")), "the build context would leave it out"
+    assert 'RUN ["/srv/app/venv/bin/pip", "install", "--no-cache-dir", "-r", "/build/requirements.txt"]' in dockerfile
+    [entry] = result.images
+    assert not any("Python packages the application imports" in todo for todo in entry["todos"])
+    decisions = (tmp_path / "images" / "app-python-wsgi" / "DECISIONS.md").read_text()
+    assert "the packages installed in it on the VM" in decisions
+
+
+@pytest.mark.parametrize("hostile", ["--index-url http://198.51.100.7/simple\n", "flask\n",
+                                     "-e git+https://example.invalid/x.git#egg=x\n", "x==1.0 ; os_name=='nt'\n",
+                                     "../../etc/passwd==1\n", "x==1 --hash=sha256:00\n"])
+def test_a_listed_package_set_that_is_not_plain_name_version_is_not_used(tmp_path, guests, hostile):
+    files = {"/srv/app/app.py": APP_FILES["/srv/app/app.py"], FROZEN: "gunicorn==20.1.0\n" + hostile}
+    result = generate(estate_for(guests), [guests["app"]], GenerateOptions(
+        output=tmp_path, policy=TEST_POLICY, capture=RecordingCapture(files)))
+    dockerfile = (tmp_path / "images" / "app-python-wsgi" / "Dockerfile").read_text()
+    assert "pip\", \"install" not in dockerfile and "AS build" not in dockerfile
+    [entry] = result.images
+    assert any("Python packages the application imports" in todo for todo in entry["todos"])
