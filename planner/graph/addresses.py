@@ -23,7 +23,7 @@ def canonical_ip(text: str) -> str | None:
     """The canonical text of an IPv4 or IPv6 address (v4-mapped IPv6 as IPv4), None when ``text`` is none."""
     if _QUAD.fullmatch(text):
         return text
-    if ":" not in text or "." in text:
+    if ":" not in text or "." in text or "%" in text:  # no colon, an embedded IPv4 part or a scope id
         return _reference(text)
     try:
         packed = socket.inet_pton(socket.AF_INET6, text)

@@ -51,6 +51,11 @@ def test_any_text_is_parsed_or_refused_as_ipaddress_does(text):
     assert canonical_ip(text) == _reference(text), repr(text)
 
 
+def test_scope_ids_as_ipaddress_keeps_them():
+    for text in ["::%0", "fe80::1%eth0", "fe80::1%", "1.2.3.4%x"]:
+        assert canonical_ip(text) == _reference(text), text
+
+
 def test_loopback_and_link_local_on_canonical_text_agree_with_ipaddress():
     for text in ["127.0.0.1", "127.9.9.9", "::1", "10.0.0.1", "169.254.3.4", "169.25.3.4", "fe80::1",
                  "febf:ffff::1", "fec0::1", "fe8::1", "fe80:0:0:1::", "2001:db8::1", "::"]:
