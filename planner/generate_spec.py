@@ -209,6 +209,19 @@ def _healthcheck(port: int | None, distro: Distro, use_runtime: bool) -> list[st
     return ["bash", "-c", f"exec 3<>/dev/tcp/{address}/{port}"]
 
 
+def _config_tree(item: ImageInput, rewired: list[str]) -> list[str]:
+    """The context files of the stack's configuration: those the detection names and every other file in their
+    folders (Tomcat reads all of /etc/tomcat10, 0640 root:tomcat on the VM, not only the server.xml it is known
+    by), found through the rewired files too (a config reached through a link is captured at its real path)."""
+    detection = item.detection
+    if detection is None:
+        return []
+    folders = {posixpath.dirname(path) for path in [*detection.config_files, *rewired]}
+    return [f.path for f in item.context_files if f.path not in rewired and safe_path(f.path)
+            and (f.path in detection.config_files or any(f.path.startswith(folder.rstrip("/") + "/")
+                                                         for folder in folders if folder not in ("", "/")))]
+
+
 def build_spec(item: ImageInput) -> ImageSpec:
     """The view data of one image (a detection's, or an OS-level starter's when ``detection`` is None)."""
     notes = _Notes()
@@ -242,8 +255,7 @@ def build_spec(item: ImageInput) -> ImageSpec:
     if files:
         setup += [["mkdir", "-p", *sorted({posixpath.dirname(f) for f in files})], ["touch", *files],
                   ["chown", owned, *files]]
-    configs = [f.path for f in item.context_files if detection and f.path in detection.config_files
-               and f.path not in rewired and safe_path(f.path)]
+    configs = _config_tree(item, rewired)
     if configs:  # readable by the service's group, whatever mode the capture kept (redis.conf is 0640 redis)
         setup += [["chgrp", str(gid), *configs], ["chmod", "g+r", *configs]]
     if rewired:

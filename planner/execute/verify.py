@@ -18,7 +18,7 @@ from typing import Any
 
 from planner.errors import InputError, NotFoundError
 from planner.execute import docker_ops
-from planner.execute.probe import ProbeAnswer, run_probe, sql_select_one
+from planner.execute.probe import ProbeAnswer, comparable, run_probe, sql_select_one
 
 VERIFY_FORMAT_VERSION = 1
 READY_TIMEOUT = 120.0
@@ -208,7 +208,7 @@ def _check(image: dict[str, Any], result: ImageResult, container: Any, compare: 
             return
         theirs = run_probe(spec, guest)
         result.guest_probe = theirs.as_dict()
-        if theirs.answer != answer.answer:
+        if comparable(theirs.answer) != comparable(answer.answer):
             _fail(result, f"answers differ from the guest {guest}", container, say)
             return
     result.status, result.reason = "pass", result.reason

@@ -203,3 +203,26 @@ def test_user_templates_override_the_packaged_ones(tmp_path, guests):
 ])
 def test_image_names_are_safe(vm, stack, expected):
     assert image_name(vm, stack) == expected
+
+
+def test_the_whole_captured_config_folder_is_readable_by_the_service(guests):
+    """Tomcat reads every file of /etc/tomcat10 (0640 root:tomcat on the VM), not only the server.xml it is known by;
+    the capture brings the folder at its real path (through conf -> /etc/tomcat10), where server.xml is rewired.
+    Files outside the config folders (the web application) are left as they came."""
+    from planner.detect import detect_stacks
+    from planner.generate_rewire import Rewiring
+    from planner.generate_spec import ImageInput, build_spec
+    from planner.models.generation import ContextFile
+
+    [detection] = detect_stacks(guests["intranet"])
+    files = [ContextFile(path=path, source="capture", sha256="0" * 64, size=1, rewired=path.endswith("server.xml"))
+             for path in ("/etc/tomcat10/server.xml", "/etc/tomcat10/jaspic-providers.xml",
+                          "/etc/tomcat10/policy.d/01system.policy", "/var/lib/tomcat10/webapps/ROOT/index.html")]
+    spec = build_spec(ImageInput(name="intranet-tomcat", vm="intranet", vm_name="intranet", detection=detection,
+                                 guest=guests["intranet"], vm_model=None, policy=TEST_POLICY, policy_origin="test",
+                                 rewiring=Rewiring(own=[]), context_files=files))
+    gid = str(spec.gid)
+    readable = ["/etc/tomcat10/jaspic-providers.xml", "/etc/tomcat10/policy.d/01system.policy"]
+    assert ["chgrp", gid, *readable] in spec.setup_commands and ["chmod", "g+r", *readable] in spec.setup_commands
+    assert ["chown", f"{spec.uid}:{gid}", "/etc/tomcat10/server.xml"] in spec.setup_commands  # rewired: its own
+    assert not any("/var/lib/tomcat10/webapps/ROOT/index.html" in command for command in spec.setup_commands)
