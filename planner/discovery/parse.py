@@ -5,10 +5,10 @@ Guest output is untrusted: it is only parsed here, never templated by Ansible or
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 
+from planner.addresses import canonical_ip
 from planner.discovery.redact import redact_args
 from planner.models.discovery import CronEntry, HostsEntry, Mount, OsRelease, Package, Process, SystemdUnit
 
@@ -272,13 +272,8 @@ def normalize_address(text: str) -> str:
     """Canonical address text: zone id dropped, v4-mapped IPv6 (``::ffff:192.0.2.1``, what a dual-stack socket
     shows for an IPv4 peer) as IPv4; wildcards and unparsable text unchanged."""
     address = text.strip("[]").split("%", 1)[0]
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return str(ip.ipv4_mapped)
-    return str(ip)
+    canonical = canonical_ip(address)
+    return address if canonical is None else canonical
 
 
 def _split_endpoint(text: str) -> tuple[str, int | None]:

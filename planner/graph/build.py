@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import networkx as nx
 
-from planner.graph.addresses import is_link_local_text, is_loopback_text
+from planner.addresses import is_link_local_text, is_loopback_text
 from planner.graph.observations import Observation, is_loopback, normalize_ip
 from planner.models import Estate, Vm
 from planner.models.identity import EXTERNAL_PREFIX, vm_display_ids

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from planner.graph.addresses import canonical_ip, is_loopback_text
+from planner.addresses import canonical_ip, is_loopback_text
 from planner.models.discovery import FlowRecord, GuestDiscovery
 
 EPHEMERAL_MIN = 32768

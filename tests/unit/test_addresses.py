@@ -8,7 +8,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.graph.addresses import _reference, canonical_ip, is_link_local_text, is_loopback_text
+from planner.addresses import _reference, canonical_ip, is_link_local_text, is_loopback_text
 
 
 def _spellings(value: int, rng: random.Random) -> list[str]:
