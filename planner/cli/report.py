@@ -22,12 +22,12 @@ from planner.cli.common import (
 )
 from planner.cli.policies import expect_policy
 from planner.cli.progress import activity
-from planner.errors import InputError, UsageError
+from planner.errors import NotFoundError, UsageError
 
 REPORT_FORMAT_VERSION = 1
 HTML_SUFFIXES = (".html", ".htm")
-SNAPSHOT_HELP = ("Snapshot: an id from `inventory list`, `latest` (default), `-1` for the one before, or `example` "
-                 "for the bundled example estate.")
+SNAPSHOT_HELP = ("Snapshot: an id from `inventory list`, `latest` (default), `-1` for the one before, `example` "
+                 "for the bundled example estate, or a snapshot JSON or RVTools file.")
 
 
 class SummaryFormat(StrEnum):
@@ -43,16 +43,16 @@ def _check_output(output: Path) -> None:
 def build_plan(snapshot: str | None, policy: Path | None, waves_policy: Path | None) -> tuple[dict[str, Any],
                                                                                                  str | None]:
     """The plan (and its graph picture) of the snapshot named, built by planner.plan without artifacts."""
+    from planner.plan import build_plan_for_report
+
     if snapshot != "example" and names_a_file(snapshot):
-        raise InputError(f"planner report reads stored snapshots, and {snapshot} is a file: import it first "
-                         "(`planner inventory import FILE`), or run `planner plan FILE -o DIR`, whose report.html "
-                         "is the same page.")
+        if not Path(str(snapshot)).exists():
+            raise NotFoundError(f"{snapshot} does not exist.", hint="Name a stored snapshot or an existing file.")
+        return build_plan_for_report(None, snapshot, policy_path=policy, waves_policy_path=waves_policy)
     if snapshot is None and not _has_snapshots():
         err_console.print(safe("note: no snapshot in the store yet: this is the report of the bundled example "
                                "estate (`planner inventory collect` or `import` adds yours)."))
         snapshot = "example"
-    from planner.plan import build_plan_for_report
-
     if snapshot == "example":
         return build_plan_for_report(None, "example", policy_path=policy, waves_policy_path=waves_policy)
     with open_store() as store:

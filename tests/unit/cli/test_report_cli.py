@@ -60,10 +60,13 @@ def test_report_of_the_example_estate_end_to_end(run: Run, tmp_path: Path) -> No
     assert "\u202e" not in out and "\x1b" not in out
 
 
-def test_report_refuses_a_snapshot_file_saying_what_to_do(run: Run, tmp_path: Path) -> None:
+def test_report_of_a_snapshot_file_as_planner_plan_reads_it(run: Run, tmp_path: Path) -> None:
     code, _, err = run("report", "inventories/example/estate.json", "-o", str(tmp_path / "r.html"))
-    assert code == 3 and "planner report reads stored snapshots" in err and "planner plan FILE -o DIR" in err
-    assert not (tmp_path / "r.html").exists()
+    assert code == 0, err
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "estate.json" in page and "web-nginx-01" in page
+    code, _, err = run("report", str(tmp_path / "missing.json"), "-o", str(tmp_path / "m.html"))
+    assert code == 4 and "missing.json does not exist" in err and not (tmp_path / "m.html").exists()
 
 
 def test_report_of_a_stored_snapshot_with_hostile_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
