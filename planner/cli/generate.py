@@ -119,6 +119,16 @@ def capture_option(inventory: str | None, become: bool = False) -> CaptureHook |
     return capture_hook(resolve_inventory(inventory), become=become, progress=progress)
 
 
+def capture_hook_for(capture: bool | None, inventory: str | None, snapshot: str | None) -> CaptureHook | None:
+    """The capture hook `--capture`/`-i` ask for (None: offline), with the become setting discovery ran with when
+    its inventory is reused; a bad -i, or nothing to capture with, fails here, before any work."""
+    chosen = capture_inventory(capture, inventory, snapshot)
+    if chosen is None:
+        return None
+    remembered = remembered_run(snapshot) if inventory is None else None
+    return capture_option(chosen, remembered.become if remembered else False)
+
+
 def generate_command(
     snapshot: Annotated[str | None, typer.Argument(help=snapshot_arg_help(), show_default=False)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR",
@@ -157,12 +167,11 @@ def generate_command(
             write_artifacts(snapshot, output, existing_index(output), parts, templates, inventory)
         console.print(safe(f"wrote {', '.join(sorted(parts))} in {output}"))
         return
-    chosen_inventory = capture_inventory(capture, inventory, snapshot)  # a bad -i or none fails before any work
-    remembered = remembered_run(snapshot) if chosen_inventory is not None and inventory is None else None
+    hook = capture_hook_for(capture, inventory, snapshot)
     with activity("generating image folders"):
         result = run_generate(snapshot, output, vms=list(vm or []), include=list(include_strategy or []),
                               base_images=base_images, templates=templates,
-                              capture=capture_option(chosen_inventory, remembered.become if remembered else False))
+                              capture=hook)
         write_artifacts(snapshot, output, result.document, parts, templates, inventory)
     if fmt is TableOrJson.json:
         console.file.write(dump_json(result.document))

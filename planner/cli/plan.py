@@ -110,6 +110,7 @@ def plan_command(
     """Plan the migration of an estate: assessment, dependencies, move groups and waves, sizing, effort and risks,
     a report and the starter artifacts (Dockerfiles, compose, Kubernetes, Ansible), written safely into one folder.
     """
+    from planner.cli.generate import capture_hook_for
     from planner.generate_policy import load_base_image_policy
     from planner.graph.policy import LayeredSettings, WaveSettings
     from planner.plan import graph_svg
@@ -122,7 +123,7 @@ def plan_command(
     settings = LayeredSettings.load(waves_policy, WaveSettings())
     out = SafeOutput(output, force=force)
     out.check()  # a folder planner did not make is refused before any work
-    capture_hook = _capture(capture, inventory, source)  # a bad -i, or nothing to capture with, fails before too
+    capture_hook = capture_hook_for(capture, inventory, None if source in (None, "vcenter") else source)
     connection = Connection(list(server or []), user, password_file, insecure, ca_file, vcenter=source == "vcenter")
     with stages() as step:
         step("assessing, mapping dependencies, planning waves")
@@ -147,18 +148,6 @@ def plan_command(
         return
     for line in summary_lines(build.plan, output, kept, added):
         console.print(safe(line))
-
-
-def _capture(capture: bool | None, inventory: str | None, source: str | None) -> Any:
-    """The capture hook for generation (None: offline), as `planner generate --capture` makes it."""
-    from planner.cli.generate import capture_inventory, capture_option, remembered_run
-
-    if capture is False or (capture is None and inventory is None):
-        return None
-    ref = None if source in (None, "vcenter") else source
-    chosen = capture_inventory(capture, inventory, ref)
-    remembered = remembered_run(ref) if chosen is not None and inventory is None else None
-    return capture_option(chosen, remembered.become if remembered else False)
 
 
 def register(app: typer.Typer) -> None:
