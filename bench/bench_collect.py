@@ -181,7 +181,7 @@ def _row(size: int, delay: int, rounds: list[dict[str, tuple[float, float, float
         values = [r[slow][index] / r[fast][index] for r in rounds if slow in r and fast in r]
         return statistics.median(values) if values else float("nan")
 
-    naive_s = statistics.median(n[0] for n in naive)
+    naive_s = statistics.median(n[0] for n in naive) if naive else float("nan")
     return (f"{size:>5} {delay:>4}ms {naive_s:>8.2f} {median('raw'):>6.2f} {median('pyvmomi'):>9.2f} "
             f"{median('stream'):>8.2f} {median('ansible'):>9.2f} {ratio('pyvmomi', 'stream'):>13.2f}x "
             f"{ratio('pyvmomi', 'stream', 1):>17.2f}x {ratio('ansible', 'stream'):>13.1f}x "

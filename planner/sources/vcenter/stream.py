@@ -1,32 +1,42 @@
 """The fast path: post pyVmomi's serialized PropertyCollector requests and parse the answer as it streams in.
 
 pyVmomi still logs in, keeps the session and TLS, and serializes each request; the response body is fed in
-chunks to an ElementTree pull parser and each `ObjectContent` is converted (`wire_types`) and dropped from the
-tree as soon as it is complete, so memory holds one page's objects, never the whole body. A SOAP fault is
-deserialized by pyVmomi and raised as the same fault the pyVmomi path raises. Documents with a DOCTYPE are
-refused before they reach the parser (no entity can be declared, so none is expanded or fetched).
+chunks, as it arrives, to ElementTree's C tree builder (no Python call per element, which was most of the parse),
+and each `ObjectContent` of the page is converted (`wire_types`) and dropped from the tree, so memory holds one
+page, never the whole estate. A SOAP fault is deserialized by pyVmomi and raised as the same fault the pyVmomi
+path raises. Documents with a DOCTYPE are refused before they reach the parser (no entity can be declared, so
+none is expanded or fetched).
 """
 
 from __future__ import annotations
 
 import gc
 import http.client
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from xml.etree.ElementTree import Element, XMLPullParser
+from xml.etree.ElementTree import Element, TreeBuilder, XMLParser
 
 from pyVmomi import SoapAdapter, vmodl
 
 from planner.sources.vcenter.retrieve import ObjectProps, Page
-from planner.sources.vcenter.wire_types import Converter, MalformedResponse, WireObject, WireRef, resolve
+from planner.sources.vcenter.wire_types import (
+    Converter,
+    MalformedResponse,
+    UnknownContent,
+    WireObject,
+    WireRef,
+    resolve,
+)
 
 CHUNK = 256 * 1024
 FAULT_LIMIT = 4 * 1024 * 1024
 """Bytes of a SOAP fault body read at most; faults are small."""
 
 _NS = "{urn:vim25}"
+_SOAP_BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
 _OBJECTS, _TOKEN, _RETURNVAL = _NS + "objects", _NS + "token", _NS + "returnval"
 _OBJ, _PROPSET, _MISSINGSET = _NS + "obj", _NS + "propSet", _NS + "missingSet"
 _NAME, _VAL, _PATH, _FAULT = _NS + "name", _NS + "val", _NS + "path", _NS + "fault"
@@ -56,12 +66,24 @@ def _object(element: Element, convert: Converter) -> ObjectProps:
     return ObjectProps(ref.text or "", props, missing, kind)
 
 
-def _guard_prologue(seen: bytes, chunk: bytes) -> bytes:
-    """Refuse a DOCTYPE (and with it every entity declaration) before the parser sees it."""
-    window = seen[-16:] + chunk
+_DECLARATION = re.compile(rb'xmlns(?::([A-Za-z_][\w.-]*))?="([^"<]*)"')
+_OVERLAP = 1024
+"""Bytes of the previous chunk scanned again with the next, so nothing that straddles a boundary is missed."""
+
+
+def _scan(window: bytes, prefixes: dict[str, str]) -> None:
+    """Refuse a DOCTYPE (and with it every entity declaration); note the namespace declarations.
+
+    A literal `<!` can only be markup in an answer (text escapes `<`), so the whole body is checked, not only its
+    prologue. ElementTree resolves namespaces in tags but not in `xsi:type` values, so the declarations are read
+    from the bytes: the same prefix declared for two namespaces is content the stream parser does not read.
+    """
     if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
         raise MalformedResponse("a DOCTYPE declaration, which a vSphere API answer never has")
-    return window
+    for prefix_bytes, uri_bytes in set(_DECLARATION.findall(window)):
+        prefix, uri = prefix_bytes.decode("ascii"), uri_bytes.decode("utf-8", "replace")
+        if prefixes.setdefault(prefix, uri) != uri:
+            raise UnknownContent(f"the namespace prefix {prefix or '(default)'} declared for two namespaces")
 
 
 _gc_lock = threading.Lock()
@@ -97,35 +119,27 @@ def parse_result(chunks: Iterator[bytes]) -> Page:
 
 
 def _parse_result(chunks: Iterator[bytes]) -> Page:
-    parser: Any = XMLPullParser(events=("start-ns", "end"))
+    parser = XMLParser(target=TreeBuilder())  # noqa: S314 -- _scan refuses DOCTYPEs (entities) before feed
+    prefixes: dict[str, str] = {}
+    tail = b""
+    for chunk in chunks:
+        window = tail + chunk
+        _scan(window, prefixes)
+        tail = window[-_OVERLAP:]
+        parser.feed(chunk)
+    root = parser.close()  # raises ParseError on a truncated document
+    response = root.find(f"{_SOAP_BODY}/*")
+    if response is None or not response.tag.endswith("RetrievePropertiesExResponse"):
+        raise MalformedResponse("no PropertyCollector result in the answer")
     convert = Converter()
+    convert.prefixes.update(prefixes)
     objects: list[ObjectProps] = []
     token: str | None = None
-    seen = b""
-    in_prologue = True
-    got_result = False
-    for chunk in chunks:
-        if in_prologue:
-            seen = _guard_prologue(seen, chunk)
-        parser.feed(chunk)
-        for event, item in parser.read_events():
-            if event == "start-ns":
-                prefix, uri = item
-                convert.prefixes[prefix] = uri
-                continue
-            in_prologue = False
-            tag = item.tag
-            if tag == _OBJECTS:
-                objects.append(_object(item, convert))
-                item.clear()
-            elif tag == _TOKEN:
-                token = item.text or None
-            elif tag == _RETURNVAL or tag.endswith("RetrievePropertiesExResponse"):
-                got_result = True
-                item.clear()
-    parser.close()  # raises ParseError on a truncated document
-    if not got_result:
-        raise MalformedResponse("no PropertyCollector result in the answer")
+    for result in response.iterfind(_RETURNVAL):
+        token = result.findtext(_TOKEN) or token
+        for element in result.iterfind(_OBJECTS):
+            objects.append(_object(element, convert))
+            element.clear()  # the page's tree shrinks as it is converted
     return Page(objects, token)
 
 

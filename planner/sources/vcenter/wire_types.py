@@ -202,7 +202,9 @@ class Converter:
         found = self._types.get(xsi)
         if found is None:
             prefix, _, name = xsi.rpartition(":")
-            found = self._types[xsi] = resolve(self.prefixes.get(prefix, VIM_NS), name)
+            if prefix not in self.prefixes:
+                raise UnknownContent(f"the type {xsi} with an undeclared namespace prefix")
+            found = self._types[xsi] = resolve(self.prefixes[prefix], name)
         return found
 
     def value(self, element: Element, kind: type) -> Any:
