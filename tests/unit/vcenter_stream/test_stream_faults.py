@@ -102,3 +102,35 @@ def test_the_garbage_collector_is_restored_even_after_a_failure() -> None:
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_a_doctype_after_the_prologue_is_refused_too() -> None:
+    data = one_vm_answer()
+    middle = data.index(b"<objects>")
+    with pytest.raises(MalformedResponse, match="DOCTYPE"):
+        parse_result(chunks(data[:middle] + b'<!DOCTYPE x [<!ENTITY a "b">]>' + data[middle:], 64))
+
+
+def test_a_type_prefix_declared_on_an_inner_element_is_resolved() -> None:
+    """vcsim declares the instance namespace on every value under its own prefix, as XML allows."""
+    data = one_vm_answer(**{"config.hardware.numCPU": 2})
+    inner = data.replace(b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">', b">", 1)
+    inner = inner.replace(b"<val xsi:type=", b'<val xmlns:inst="http://www.w3.org/2001/XMLSchema-instance" '
+                                             b'xmlns:x2="http://www.w3.org/2001/XMLSchema" inst:type=')
+    inner = inner.replace(b'inst:type="xsd:', b'inst:type="x2:')
+    assert b"inst:type=\"x2:int\"" in inner
+    assert parse_result(chunks(inner, 7)).objects[0].props == through_pyvmomi(data)[0].props
+
+
+def test_a_prefix_declared_for_two_namespaces_falls_back() -> None:
+    data = one_vm_answer(**{"config.hardware.numCPU": 2})
+    clash = data.replace(b"<val ", b'<val xmlns:xsd="urn:not-schema" ', 1)
+    with pytest.raises(UnknownContent, match="two namespaces"):
+        parse_result(chunks(clash, 1 << 20))
+
+
+def test_a_type_with_an_undeclared_prefix_falls_back() -> None:
+    data = one_vm_answer(**{"config.hardware.numCPU": 2}).replace(b'type="xsd:int"', b'type="nowhere:int"')
+    assert b"nowhere:int" in data
+    with pytest.raises(UnknownContent, match="undeclared namespace prefix"):
+        parse_result(chunks(data, 1 << 20))
