@@ -10,7 +10,8 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import partial
 from typing import Any
 
 from planner.assess.base import Criterion, Finding, Rule, Severity
@@ -21,6 +22,7 @@ from planner.assess.policy import CompiledPolicy, Policy, compile_policy
 from planner.assess.registry import RuleRegistry, default_registry
 from planner.assess.sizing import Sizing, size_vm
 from planner.models import Estate, OsFamily, Vm, os_family
+from planner.workers import forked_map
 
 log = logging.getLogger(__name__)
 
@@ -161,14 +163,42 @@ def assess_estate(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        results = [_assess_vm(vm, compiled, index, facts.get(vm.key), config_rules, active, guest_rules)
-                   for vm in estate.vms]
+        results = forked_map(partial(_assess_one, compiled, index, facts, config_rules, active, guest_rules),
+                             estate.vms, pack=_pack, unpack=_unpack)
         for result in results:
             result.discovery = (facts_origin or {}).get(result.vm_key)
     finally:
         if collecting:
             gc.enable()
     return Assessment(vms=results, policy=policy, rules=list(registry))
+
+
+def _assess_one(compiled: CompiledPolicy, index: EstateIndex, facts: Mapping[str, GuestFacts],
+                config_rules: list[_Active], all_rules: list[_Active], guest_rules: tuple[str, ...], vm: Vm
+                ) -> VmAssessment:
+    return _assess_vm(vm, compiled, index, facts.get(vm.key), config_rules, all_rules, guest_rules)
+
+
+_OS_FAMILIES = {member.value: member for member in OsFamily}
+_FITS = {member.value: member for member in Fit}
+_STRATEGIES = {member.value: member for member in Strategy}
+_CRITERIA = {member.value: member for member in Criterion}
+_SEVERITIES = {member.value: member for member in Severity}
+_SIZING_FIELDS = tuple(item.name for item in fields(Sizing))
+
+
+def _pack(a: VmAssessment) -> tuple[Any, ...]:
+    """A verdict as plain values, for a worker process to send (`planner.workers`); `_unpack` rebuilds it."""
+    return (a.vm, a.vm_key, a.source, a.cluster, a.power_state, a.os_family.value, a.template, a.fit.value, a.score,
+            a.strategy.value, tuple(getattr(a.sizing, name) for name in _SIZING_FIELDS),
+            [(f.rule, f.criterion.value, f.severity.value, f.message, f.evidence, f.remediation, f.internal)
+             for f in a.findings], a.discovery, a.guest_data)
+
+
+def _unpack(t: tuple[Any, ...]) -> VmAssessment:
+    return VmAssessment(
+        t[0], t[1], t[2], t[3], t[4], _OS_FAMILIES[t[5]], t[6], _FITS[t[7]], t[8], _STRATEGIES[t[9]], Sizing(*t[10]),
+        [Finding(f[0], _CRITERIA[f[1]], _SEVERITIES[f[2]], *f[3:]) for f in t[11]], t[12], t[13])
 
 
 def _assess_vm(vm: Vm, compiled: CompiledPolicy, index: EstateIndex, vm_facts: GuestFacts | None,
