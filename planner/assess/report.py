@@ -202,8 +202,13 @@ _TABLE_COLUMNS = (("VM", "<"), ("score", ">"), ("strategy", "<"), ("findings", "
                   ("mem req MiB", ">"))
 
 
+def _cells(text: str) -> int:
+    """Terminal cells of a sanitised cell: its length when ASCII (nearly always, and far cheaper to know)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
 def _pad(text: str, width: int, align: str) -> str:
-    gap = " " * max(0, width - cell_len(text))
+    gap = " " * max(0, width - _cells(text))
     return gap + text if align == ">" else text + gap
 
 
@@ -211,7 +216,7 @@ def _pack(items: list[str], width: int) -> list[str]:
     """``items`` joined with ", " into lines of at most ``width`` cells, never splitting an item."""
     lines: list[str] = []
     for item in items:
-        if lines and cell_len(lines[-1]) + 2 + cell_len(item) <= width:
+        if lines and _cells(lines[-1]) + 2 + _cells(item) <= width:
             lines[-1] += ", " + item
         else:
             if lines:
@@ -231,7 +236,7 @@ def to_table(assessment: Assessment, width: int = 140) -> str:
     for group in table_view(assessment):
         rows = [(plain_cell(r.vm), str(r.score), r.strategy, r.findings or "-", f"{r.cpu_request:g}",
                  str(r.memory_request_mib)) for r in group.rows]
-        widths = [max([cell_len(header)] + [cell_len(row[i]) for row in rows])
+        widths = [max([_cells(header)] + [_cells(row[i]) for row in rows])
                   for i, (header, _) in enumerate(_TABLE_COLUMNS)]
         others = sum(w for i, w in enumerate(widths) if i != 3) + 2 * (len(widths) - 1)
         widths[3] = max(len("findings"), min(widths[3], width - others))
