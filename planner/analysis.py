@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from planner.models import Estate
 from planner.models.discovery import FlowRecord, GuestDiscovery
 from planner.models.identity import vm_display_ids
 from planner.store import Store
+from planner.store.snapshots import StoredParts
 
 MAX_NAMED = 10
 """VMs named in one carried-forward note before the rest are counted."""
@@ -170,13 +172,16 @@ class AssessedSnapshot:
 
 def assess_snapshot(estate: Estate, *, policy: Path | None, fmt: ReportFormat | str, store: Store | None = None,
                     snapshot_id: int | None = None, now: datetime | None = None,
-                    width: int | None = None) -> AssessedSnapshot:
+                    width: int | None = None, stored_parts: StoredParts | None = None) -> AssessedSnapshot:
     """The assessment of a snapshot with the guest facts that apply to it (its own or carried forward, each VM's
-    origin and age in its ``discovery`` key). Storing the summary is the caller's choice."""
+    origin and age in its ``discovery`` key). Storing the summary is the caller's choice. With ``stored_parts``,
+    ``estate`` is its ``base`` alone and each assessing worker reads its own VMs' parts (only that first share of
+    ``estate`` is complete afterwards)."""
     evidence = gather_evidence(estate, store, snapshot_id, now=now, flows=False)
     origins = {key: origin.as_dict(evidence.now) for key, origin in evidence.origins.items() if key in evidence.facts}
+    prepare = partial(stored_parts.fill, estate.vms) if stored_parts is not None else None
     with bulk_objects():  # findings of every VM: no cyclic GC rescanning the estate while they are built
-        output = run_assessment(estate, policy, fmt, evidence.facts, origins, width)
+        output = run_assessment(estate, policy, fmt, evidence.facts, origins, width, prepare)
     return AssessedSnapshot(output, evidence.notes())
 
 

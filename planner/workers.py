@@ -37,10 +37,31 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _nothing(_start: int, _stop: int) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class _Codec:
     pack: Callable[[Any], Any]
     unpack: Callable[[Any], Any]
+    prepare: Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class _Share:
+    """``items[start:stop]``: what one process computes."""
+
+    items: Sequence[Any]
+    start: int
+    stop: int
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def compute(self, function: Callable[[Any], Any], codec: _Codec) -> list[Any]:
+        codec.prepare(self.start, self.stop)
+        return [function(item) for item in self.items[self.start:self.stop]]
 
 
 def worker_count(items: int, min_per_worker: int | None = None) -> int:
@@ -56,33 +77,36 @@ def worker_count(items: int, min_per_worker: int | None = None) -> int:
 
 
 def forked_map(function: Callable[[T], R], items: Sequence[T], *, min_per_worker: int | None = None,
-               pack: Callable[[R], Any] = _same, unpack: Callable[[Any], R] = _same) -> list[R]:
+               pack: Callable[[R], Any] = _same, unpack: Callable[[Any], R] = _same,
+               prepare: Callable[[int, int], None] = _nothing) -> list[R]:
     """``[function(item) for item in items]``, in order, computed by up to `worker_count` processes.
 
     `function` must be pure (what a child changes is lost with it). A child sends ``pack(result)`` for each
     result, and the parent rebuilds it with ``unpack``: plain tuples pickle several times faster than objects.
+    ``prepare(start, stop)`` runs first in whichever process computes ``items[start:stop]`` (e.g. to read only
+    that share's data).
     """
-    codec = _Codec(pack, unpack)
+    codec = _Codec(pack, unpack, prepare)
     workers = worker_count(len(items), min_per_worker)
-    if workers == 1:
-        return [function(item) for item in items]
     bounds = [len(items) * index // workers for index in range(workers + 1)]
-    slices = [items[bounds[i]:bounds[i + 1]] for i in range(workers)]
+    shares = [_Share(items, bounds[i], bounds[i + 1]) for i in range(workers)]
+    if workers == 1:
+        return shares[0].compute(function, codec)
     with ExitStack() as files:
-        outputs = [files.enter_context(tempfile.TemporaryFile()) for _ in slices[1:]]
-        children = [_fork(function, part, codec, output) for part, output in zip(slices[1:], outputs, strict=True)]
+        outputs = [files.enter_context(tempfile.TemporaryFile()) for _ in shares[1:]]
+        children = [_fork(function, share, codec, output) for share, output in zip(shares[1:], outputs, strict=True)]
         try:
-            results = [function(item) for item in slices[0]]
-            for pid, output, part in zip(children, outputs, slices[1:], strict=True):
-                results.extend(_collect(pid, output, function, part, codec))
+            results = shares[0].compute(function, codec)
+            for pid, output, share in zip(children, outputs, shares[1:], strict=True):
+                results.extend(_collect(pid, output, function, share, codec))
         finally:
             for pid in children:
                 _reap(pid)
     return results
 
 
-def _fork(function: Callable[[T], R], part: Sequence[T], codec: _Codec, output: IO[bytes]) -> int:
-    """Start a child computing `part` into `output`; its pid, or 0 when it could not be forked."""
+def _fork(function: Callable[[T], R], share: _Share, codec: _Codec, output: IO[bytes]) -> int:
+    """Start a child computing `share` into `output`; its pid, or 0 when it could not be forked."""
     try:
         with warnings.catch_warnings():
             # Python 3.12+ warns about forking with threads (a progress spinner): the child only computes,
@@ -96,7 +120,8 @@ def _fork(function: Callable[[T], R], part: Sequence[T], codec: _Codec, output: 
         status = 1
         try:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            pickle.dump([codec.pack(function(item)) for item in part], output, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump([codec.pack(result) for result in share.compute(function, codec)], output,
+                        protocol=pickle.HIGHEST_PROTOCOL)
             output.flush()
             status = 0
         finally:
@@ -104,21 +129,21 @@ def _fork(function: Callable[[T], R], part: Sequence[T], codec: _Codec, output: 
     return pid
 
 
-def _collect(pid: int, output: IO[bytes], function: Callable[[T], R], part: Sequence[T], codec: _Codec
+def _collect(pid: int, output: IO[bytes], function: Callable[[T], R], share: _Share, codec: _Codec
              ) -> list[R]:
-    """The child's results, or `part` computed here when the child did not deliver them."""
+    """The child's results, or `share` computed here when the child did not deliver them."""
     if pid:
         _pid, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) == 0:
             output.seek(0)
             try:
                 packed = pickle.load(output)  # noqa: S301 -- our own child wrote it, just now
-                if len(packed) == len(part):
+                if len(packed) == len(share):
                     return [codec.unpack(value) for value in packed]
             except (pickle.UnpicklingError, EOFError, ValueError) as exc:
                 log.debug("a worker's results were unreadable (%s)", exc)
         log.debug("worker %d ended with status %s; computing its share here", pid, status)
-    return [function(item) for item in part]
+    return share.compute(function, codec)
 
 
 def _reap(pid: int) -> None:

@@ -7,7 +7,7 @@ See docs/assessment.md for how verdicts are derived and docs/rules.md for the ca
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,13 +46,14 @@ class AssessOutput:
 def run_assessment(estate: Estate, policy_path: Path | None, fmt: ReportFormat | str,
                    facts: Mapping[str, GuestFacts] | None = None,
                    facts_origin: Mapping[str, Mapping[str, Any]] | None = None,
-                   width: int | None = None) -> AssessOutput:
-    """The whole of `planner assess`: load the policy, assess (``facts`` keyed by ``Vm.key``), render
-    (a table within ``width`` columns when it can; None: its natural width)."""
+                   width: int | None = None, prepare: Callable[[int, int], None] | None = None) -> AssessOutput:
+    """The whole of `planner assess`: load the policy, assess (``facts`` keyed by ``Vm.key``; ``prepare`` as
+    `assess_estate` has it), render (a table within ``width`` columns when it can; None: its natural width)."""
     registry = default_registry()
     policy = load_policy(policy_path)
     check_rule_ids(policy, registry.ids(), str(policy_path or "policy"))
-    assessment = assess_estate(estate, policy, facts, registry=registry, facts_origin=facts_origin)
+    assessment = assess_estate(estate, policy, facts, registry=registry, facts_origin=facts_origin,
+                               prepare=prepare)
     return AssessOutput(render(assessment, fmt, width), summary_document(assessment))
 
 

@@ -9,7 +9,7 @@ import gc
 import logging
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import partial
 from typing import Any
@@ -145,10 +145,15 @@ def assess_estate(
     *,
     registry: RuleRegistry | None = None,
     facts_origin: Mapping[str, Mapping[str, Any]] | None = None,
+    prepare: Callable[[int, int], None] | None = None,
 ) -> Assessment:
     """Assess every VM (templates included, as ``exclude``). ``facts`` are keyed by VM identity (``Vm.key``:
     source and moid), so two VMs of the same name from two vCenters each get their own; ``facts_origin`` (same
-    keys) says where each VM's facts come from and how old they are (the ``discovery`` key of its JSON)."""
+    keys) says where each VM's facts come from and how old they are (the ``discovery`` key of its JSON).
+
+    Large estates are shared between forked workers (``planner.workers``). ``prepare(start, stop)`` runs in the
+    process assessing ``estate.vms[start:stop]`` before it does (``StoredParts.fill``: each worker reads only its
+    VMs' stored details); the estate is then complete only for the first share in this process."""
     policy = policy or Policy()
     registry = registry if registry is not None else default_registry()
     compiled = compile_policy(policy, {rule.id: rule.severity for rule in registry})
@@ -164,7 +169,7 @@ def assess_estate(
     gc.disable()
     try:
         results = forked_map(partial(_assess_one, compiled, index, facts, config_rules, active, guest_rules),
-                             estate.vms, pack=_pack, unpack=_unpack)
+                             estate.vms, pack=_pack, unpack=_unpack, prepare=prepare or _nothing)
         for result in results:
             result.discovery = (facts_origin or {}).get(result.vm_key)
     finally:
@@ -177,6 +182,10 @@ def _assess_one(compiled: CompiledPolicy, index: EstateIndex, facts: Mapping[str
                 config_rules: list[_Active], all_rules: list[_Active], guest_rules: tuple[str, ...], vm: Vm
                 ) -> VmAssessment:
     return _assess_vm(vm, compiled, index, facts.get(vm.key), config_rules, all_rules, guest_rules)
+
+
+def _nothing(_start: int, _stop: int) -> None:
+    return None
 
 
 _OS_FAMILIES = {member.value: member for member in OsFamily}

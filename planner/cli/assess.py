@@ -25,6 +25,7 @@ from planner.cli.policies import expect_policy
 from planner.cli.progress import activity
 from planner.cli.tables import available_width
 from planner.memory import keep_until_exit
+from planner.store.parts import NONE
 from planner.text import printable
 
 ASSESS_OUTPUT = OutputFormats("planner assess", {".json": "json", ".csv": "csv", ".md": "markdown",
@@ -49,7 +50,8 @@ def assess(
     """
     chosen = ReportFormat(ASSESS_OUTPUT.choose(fmt, output))
     expect_policy(policy, "assessment", "assess")  # a format/extension clash or wrong policy fails before any work
-    estate, _label, snapshot_id = load_snapshot(snapshot)
+    # from the store, the base alone: each assessing worker reads its own VMs' details (StoredParts.fill)
+    estate, _label, snapshot_id = load_snapshot(snapshot, parts=NONE)
     width = available_width(console) if output is None else None
     with activity(f"assessing {count(len(estate.vms), 'VM')}"):
         if snapshot_id is None:
@@ -57,7 +59,7 @@ def assess(
         else:
             with open_store() as store:
                 assessed = assess_snapshot(estate, policy=policy, fmt=chosen, store=store, snapshot_id=snapshot_id,
-                                           width=width)
+                                           width=width, stored_parts=store.vm_parts(snapshot_id))
     for note in assessed.notes:
         err_console.print(Text.assemble("note: ", printable(note)), soft_wrap=True)
     result = assessed.output

@@ -1,14 +1,17 @@
 """A stored estate in parts, so a command reads only what it needs.
 
 The ``base`` part is the whole estate with each VM's bulky fields left out; each other part holds one group of
-those fields for every VM, in the estate's VM order (``{"vms": [{...}, ...]}``). Every part is written by
-``Store.save`` from a validated ``Estate`` and read back with pydantic's JSON validation (in its compiled core, one
-pass per part): the parts a command does not ask for are never parsed, and their fields keep their defaults.
+those fields for every VM, in the estate's VM order (``{"vms": [{...}, ...]}``), written in chunks of
+``CHUNK_VMS`` VMs: ``disks`` holds the first chunk, ``disks@2500`` the chunk starting at VM 2,500, and so on (a
+part stored before chunking is one chunk). Every part is written by ``Store.save`` from a validated ``Estate`` and
+read back with pydantic's JSON validation (in its compiled core, one pass per chunk): the parts a command does not
+ask for are never parsed, and their fields keep their defaults. `fill_parts` reads them for a range of VMs only, so
+that workers assessing one share of a large estate each parse only their share (``planner.workers``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -36,14 +39,33 @@ GRAPH = frozenset({"nics"})
 NONE: frozenset[str] = frozenset()
 """Identity, placement and state only (``base``)."""
 
+CHUNK_VMS = 2_500
+"""VMs per stored chunk of a part."""
+
 _BULKY = frozenset(field for fields in PARTS.values() for field in fields)
 
 
+def chunk_name(part: str, start: int) -> str:
+    """The stored name of the chunk of ``part`` that starts at VM ``start``."""
+    return part if start == 0 else f"{part}@{start}"
+
+
+def split_name(stored: str) -> tuple[str, int]:
+    """(part, first VM) of a stored name (``ValueError`` for a malformed one)."""
+    part, _, start = stored.partition("@")
+    return part, int(start) if start else 0
+
+
 def dump_parts(estate: Estate) -> Iterator[tuple[str, bytes]]:
-    """The estate as its parts' JSON (UTF-8), ``base`` first, one at a time (the caller compresses each)."""
-    yield BASE, estate.__pydantic_serializer__.to_json(estate, exclude={"vms": {"__all__": set(_BULKY)}})
+    """The estate as its parts' JSON (UTF-8), ``base`` first, then each part chunk by chunk, one at a time (the
+    caller compresses each)."""
+    serialize = estate.__pydantic_serializer__.to_json
+    yield BASE, serialize(estate, exclude={"vms": {"__all__": set(_BULKY)}})
     for name, fields in PARTS.items():
-        yield name, estate.__pydantic_serializer__.to_json(estate, include={"vms": {"__all__": set(fields)}})
+        wanted = set(fields)
+        for start in range(0, max(1, len(estate.vms)), CHUNK_VMS):
+            chunk = range(start, min(start + CHUNK_VMS, len(estate.vms)))
+            yield chunk_name(name, start), serialize(estate, include={"vms": dict.fromkeys(chunk, wanted)})
 
 
 @cache
@@ -56,17 +78,33 @@ def _part_model(name: str) -> type[Model]:
 
 
 def load_parts(texts: dict[str, str], wanted: Iterable[str]) -> Estate:
-    """An estate from the ``base`` text and the texts of the ``wanted`` parts (``ValueError``/``ValidationError``
-    when one does not fit the base: another VM count)."""
+    """An estate from the ``base`` text and the texts of every chunk of the ``wanted`` parts (``ValueError`` /
+    ``ValidationError`` when they do not fit the base: missing chunks, another VM count)."""
     estate = Estate.model_validate_json(texts[BASE])
-    for name in sorted(set(wanted)):
-        items = _part_model(name).model_validate_json(texts[name]).vms  # type: ignore[attr-defined]
-        if len(items) != len(estate.vms):
-            raise ValueError(f"part {name!r} holds {len(items)} VMs, the estate {len(estate.vms)}")
-        for vm, item in zip(estate.vms, items, strict=True):
-            vm.__dict__.update(item.__dict__)
-            vm.__pydantic_fields_set__ |= item.model_fields_set
+    fill_parts(estate.vms, texts, wanted, 0, len(estate.vms))
     return estate
+
+
+def fill_parts(vms: list[Vm], texts: Mapping[str, str | bytes], wanted: Iterable[str], start: int, stop: int
+               ) -> None:
+    """Give ``vms[start:stop]`` their fields of the ``wanted`` parts, in place, parsing only the chunks that hold
+    them. ``texts`` maps stored chunk names to their JSON (it may hold other chunks; missing ones are an error)."""
+    for name in sorted(set(wanted)):
+        chunks = sorted(first for part, first in map(split_name, texts) if part == name)
+        ends = [*chunks[1:], len(vms)]
+        if not chunks or chunks[0] != 0:
+            raise ValueError(f"part {name!r} is missing")
+        for first, end in zip(chunks, ends, strict=True):
+            if end <= start or first >= stop:
+                continue
+            model = _part_model(name)
+            items = model.model_validate_json(texts[chunk_name(name, first)]).vms  # type: ignore[attr-defined]
+            if len(items) != end - first:
+                raise ValueError(f"part {name!r} holds {len(items)} VMs from VM {first}, the estate {end - first}")
+            for vm, item in zip(vms[max(first, start):min(end, stop)], items[max(0, start - first):stop - first],
+                                strict=True):
+                vm.__dict__.update(item.__dict__)
+                vm.__pydantic_fields_set__.update(item.__pydantic_fields_set__)
 
 
 def unknown_parts(wanted: Iterable[str]) -> set[str]:

@@ -20,8 +20,8 @@ import platformdirs
 
 from planner.errors import NotFoundError, StoreError
 from planner.memory import bulk_objects
-from planner.models import Estate
-from planner.store.parts import ALL, BASE, dump_parts, load_parts, unknown_parts
+from planner.models import Estate, Vm
+from planner.store.parts import ALL, BASE, dump_parts, fill_parts, load_parts, split_name, unknown_parts
 from planner.store.schema import migrate
 
 
@@ -68,6 +68,40 @@ def _encode(document: str) -> bytes:
 
 def _decode(blob: bytes) -> str:
     return zlib.decompress(blob).decode("utf-8")
+
+
+@dataclass(frozen=True)
+class StoredParts:
+    """Compressed chunks of a snapshot's VM parts (``Store.vm_parts``), read a range of VMs at a time."""
+
+    path: Path
+    snapshot_id: int
+    bodies: dict[str, bytes]
+    parts: frozenset[str]
+
+    def fill(self, vms: builtins.list[Vm], start: int, stop: int) -> None:
+        """Give ``vms[start:stop]`` (a ``base`` load of the snapshot) their fields of these parts, in place."""
+        try:
+            with bulk_objects():
+                fill_parts(vms, _Decoded(self.bodies), self.parts, start, stop)
+        except (zlib.error, ValueError, UnicodeDecodeError) as exc:  # ValidationError is a ValueError
+            raise StoreError(f"snapshot {self.snapshot_id} in {self.path} is unreadable: {exc}") from exc
+
+
+class _Decoded(Mapping[str, str]):
+    """Stored chunks by name, each decompressed only when read."""
+
+    def __init__(self, bodies: Mapping[str, bytes]) -> None:
+        self._bodies = bodies
+
+    def __getitem__(self, name: str) -> str:
+        return _decode(self._bodies[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._bodies)
+
+    def __len__(self) -> int:
+        return len(self._bodies)
 
 
 _LIST_SQL = ("SELECT id, created_at, collected_at, label, origin, sources, vm_count, schema_version, template_count "
@@ -226,10 +260,23 @@ class Store:
         if unknown := unknown_parts(wanted):
             raise ValueError(f"unknown estate parts {sorted(unknown)}")
         names = [BASE, *sorted(wanted)]
-        rows = [row for row in self._query("SELECT part, body FROM snapshot_parts WHERE snapshot_id = ?",
-                                           (snapshot_id,)) if row[0] in names]
+        rows = self._part_rows(snapshot_id, names)
         with bulk_objects():
             return self._load(snapshot_id, rows, names, wanted)
+
+    def vm_parts(self, snapshot_id: int, parts: Iterable[str] = ALL) -> StoredParts:
+        """The ``parts`` of a stored snapshot, still compressed, for `StoredParts.fill` to read a range of VMs from
+        later: one query now and no store access then, so a forked worker can fill its own share."""
+        wanted = set(parts)
+        if unknown := unknown_parts(wanted):
+            raise ValueError(f"unknown estate parts {sorted(unknown)}")
+        return StoredParts(self.path, snapshot_id, dict(self._part_rows(snapshot_id, wanted)), frozenset(wanted))
+
+    def _part_rows(self, snapshot_id: int, names: Iterable[str]) -> builtins.list[tuple]:
+        """(stored name, compressed body) of every chunk of the parts ``names``."""
+        wanted = set(names)
+        return [row for row in self._query("SELECT part, body FROM snapshot_parts WHERE snapshot_id = ?",
+                                           (snapshot_id,)) if split_name(row[0])[0] in wanted]
 
     def _load(self, snapshot_id: int, rows: builtins.list[tuple], names: builtins.list[str],
               wanted: set[str]) -> Estate:

@@ -13,7 +13,7 @@ from planner.errors import StoreError
 from planner.models import Estate
 from planner.resources import example_estate_path
 from planner.sources import load_estate_file
-from planner.store import Store
+from planner.store import Store, parts
 from planner.store.parts import GRAPH, LISTING, NONE, PARTS
 from planner.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -96,3 +96,61 @@ def test_a_part_of_another_vm_count_is_a_store_error(tmp_path: Path, example: Es
     conn.close()
     with Store.open(tmp_path / "p.db") as store, pytest.raises(StoreError, match="holds 1 VMs"):
         store.load(snapshot_id, LISTING)
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Chunks of 10 VMs, so that the example (45 VMs with its templates) is stored in five."""
+    monkeypatch.setattr(parts, "CHUNK_VMS", 10)
+    return 10
+
+
+def test_parts_are_stored_in_chunks_that_read_back_whole(tmp_path: Path, example: Estate, small_chunks: int) -> None:
+    with Store.open(tmp_path / "p.db") as store:
+        snapshot_id = store.save(example, origin="test").id
+        loaded = store.load(snapshot_id)
+    names = [row[0] for row in sqlite3.connect(tmp_path / "p.db").execute(
+        "SELECT part FROM snapshot_parts WHERE snapshot_id = ? AND part LIKE 'disks%'", (snapshot_id,))]
+    assert sorted(names) == ["disks", "disks@10", "disks@20", "disks@30", "disks@40"]
+    assert loaded == example
+    assert [vm.model_fields_set for vm in loaded.vms] == [vm.model_fields_set for vm in example.vms]
+
+
+@pytest.mark.parametrize(("start", "stop"), [(0, 99), (0, 21), (21, 99), (15, 16), (10, 30)])
+def test_a_range_of_vms_gets_its_parts_and_only_it(tmp_path: Path, example: Estate, small_chunks: int,
+                                                   start: int, stop: int) -> None:
+    with Store.open(tmp_path / "p.db") as store:
+        snapshot_id = store.save(example, origin="test").id
+        base = store.load(snapshot_id, NONE)
+        store.vm_parts(snapshot_id).fill(base.vms, start, stop)
+    for index, (full, filled) in enumerate(zip(example.vms, base.vms, strict=True)):
+        if start <= index < stop:
+            assert filled == full, index
+        elif full.disks or full.nics:
+            assert not filled.disks and not filled.nics, index
+
+
+def test_parts_stored_in_one_piece_still_fill_a_range(tmp_path: Path, example: Estate,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    with Store.open(tmp_path / "p.db") as store:  # as stored before chunking: one row per part
+        snapshot_id = store.save(example, origin="test").id
+    monkeypatch.setattr(parts, "CHUNK_VMS", 10)
+    with Store.open(tmp_path / "p.db") as store:
+        assert store.load(snapshot_id) == example
+        base = store.load(snapshot_id, NONE)
+        store.vm_parts(snapshot_id).fill(base.vms, 30, len(base.vms))
+    assert base.vms[30:] == example.vms[30:]
+    assert not any(vm.disks for vm in base.vms[:30])
+
+
+def test_a_missing_chunk_is_a_store_error(tmp_path: Path, example: Estate, small_chunks: int) -> None:
+    with Store.open(tmp_path / "p.db") as store:
+        snapshot_id = store.save(example, origin="test").id
+    sqlite3.connect(tmp_path / "p.db", isolation_level=None).execute(
+        "DELETE FROM snapshot_parts WHERE part = 'devices@20'")
+    with Store.open(tmp_path / "p.db") as store:
+        with pytest.raises(StoreError, match=r"unreadable.*devices"):
+            store.load(snapshot_id)
+        base = store.load(snapshot_id, NONE)
+        with pytest.raises(StoreError, match=r"unreadable.*devices"):
+            store.vm_parts(snapshot_id).fill(base.vms, 0, len(base.vms))

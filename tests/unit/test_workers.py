@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
 from planner import workers
-from planner.assess import assess_estate
+from planner.assess import ASSESSMENT_DOCUMENT_KIND, assess_estate
 from planner.plan.example import example_estate
+from planner.store import Store, parts
+from tests.support.cli import run_planner
 
 PARENT = os.getpid()
 
@@ -80,3 +84,23 @@ def test_a_forked_assessment_equals_the_serial_one(two_cores: None, monkeypatch:
     assert [vm.as_dict() for vm in forked.vms] == [vm.as_dict() for vm in serial.vms]
     assert [(vm.os_family, vm.fit, vm.strategy, vm.sizing, vm.findings) for vm in forked.vms] == \
         [(vm.os_family, vm.fit, vm.strategy, vm.sizing, vm.findings) for vm in serial.vms]
+
+
+def test_planner_assess_from_the_store_in_shards_equals_one_process(
+        two_cores: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each worker reads only its own VMs' stored parts (chunks of 10 here), and the verdicts are the same."""
+    monkeypatch.setattr(parts, "CHUNK_VMS", 10)
+    db = tmp_path / "store.db"
+    with Store.open(db) as store:
+        store.save(example_estate(), origin="test")
+    outputs = []
+    for workers_env in ("2", "1"):
+        monkeypatch.setenv(workers.WORKERS_ENV, workers_env)
+        assert run_planner(["--db", str(db), "assess", "latest", "--format", "json"]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]["vms"]) == len(example_estate().vms)
+    assert run_planner(["assess", "example", "--format", "json"]) == 0  # read whole, from its file
+    assert outputs[0]["vms"] == json.loads(capsys.readouterr().out)["vms"]
+    with Store.open(db) as store:
+        assert len(store.documents(1, ASSESSMENT_DOCUMENT_KIND)["latest"]) > 100
