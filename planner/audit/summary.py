@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from planner.models import Estate, Vm
+from planner.models import Estate
+from planner.store import parts
+
+if TYPE_CHECKING:
+    from planner.store.snapshots import StoredParts
 
 GIB = 1024**3
 
@@ -33,25 +38,24 @@ class EstateSummary:
         return dict(self.__dict__)
 
 
-def _size_key(vm: Vm) -> tuple[int, int, int]:
-    return (vm.memory_mib or 0, vm.num_cpu or 0, vm.provisioned_bytes)
-
-
-def summarize(estate: Estate, *, top: int = 10) -> EstateSummary:
-    """Single pass over the VMs; templates are counted apart, not as workloads."""
+def summarize(estate: Estate, *, top: int = 10, provisioned: Sequence[int] | None = None) -> EstateSummary:
+    """Single pass over the VMs; templates are counted apart, not as workloads. ``provisioned`` gives each VM's
+    provisioned bytes, in estate order, when the disks were read and dropped (`provisioned_by_chunk`)."""
     power: Counter[str] = Counter()
     family: Counter[str] = Counter()
     cluster: Counter[str] = Counter()
     vcpu = memory = disk = 0
-    workloads = estate.workloads()
-    for vm in workloads:
+    sizes = provisioned if provisioned is not None else [vm.provisioned_bytes for vm in estate.vms]
+    workloads = [(vm, size) for vm, size in zip(estate.vms, sizes, strict=True) if not vm.template]
+    for vm, size in workloads:
         power[vm.power_state.value if vm.power_state else "unknown"] += 1
         family[vm.guest.family.value] += 1
         cluster[vm.cluster or "(standalone)"] += 1
         vcpu += vm.num_cpu or 0
         memory += vm.memory_mib or 0
-        disk += vm.provisioned_bytes
-    largest = sorted(workloads, key=_size_key, reverse=True)[:top]
+        disk += size
+    largest = sorted(workloads, key=lambda pair: (pair[0].memory_mib or 0, pair[0].num_cpu or 0, pair[1]),
+                     reverse=True)[:top]
     return EstateSummary(
         vms=len(workloads),
         templates=len(estate.vms) - len(workloads),
@@ -69,8 +73,21 @@ def summarize(estate: Estate, *, top: int = 10) -> EstateSummary:
         by_cluster=dict(cluster.most_common()),
         largest=[
             {"name": vm.name, "num_cpu": vm.num_cpu, "memory_gib": round((vm.memory_mib or 0) / 1024, 1),
-             "provisioned_gib": round(vm.provisioned_bytes / GIB, 1), "cluster": vm.cluster,
+             "provisioned_gib": round(size / GIB, 1), "cluster": vm.cluster,
              "power_state": vm.power_state.value if vm.power_state else None}
-            for vm in largest
+            for vm, size in largest
         ],
     )
+
+
+def provisioned_by_chunk(estate: Estate, stored: StoredParts) -> list[int]:
+    """Each VM's provisioned bytes, for an estate loaded without its disks: the stored disks are read a chunk at a
+    time and dropped again, so a 50,000-VM summary never holds every disk at once."""
+    sizes: list[int] = []
+    for start in range(0, len(estate.vms), parts.CHUNK_VMS):
+        chunk = estate.vms[start:start + parts.CHUNK_VMS]
+        stored.fill(estate.vms, start, start + len(chunk))
+        sizes.extend(vm.provisioned_bytes for vm in chunk)
+        for vm in chunk:
+            vm.__dict__["disks"] = []
+    return sizes

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.audit.export import ExportFormat, export_estate
-from planner.audit.summary import EstateSummary, summarize
+from planner.audit.summary import EstateSummary, provisioned_by_chunk, summarize
 from planner.cli.common import (
     SNAPSHOT_COMMAND,
     TableOrJson,
@@ -33,7 +33,7 @@ from planner.cli.tables import Column, available_width, fit_table, print_table
 from planner.errors import InputError
 from planner.memory import keep_until_exit
 from planner.sources import load_estate_file
-from planner.store.parts import LISTING
+from planner.store.parts import LISTING, NONE
 from planner.text import escape_invisible, printable
 
 app = typer.Typer(help="Audit: collect, import, list, show, export and diff estate snapshots.", no_args_is_help=True)
@@ -106,8 +106,13 @@ def show(
     top: Annotated[int, typer.Option(help="How many of the largest VMs to list.", min=0)] = 10,
 ) -> None:
     """Summarise a snapshot: counts by power state, OS family and cluster; the largest VMs."""
-    estate, label, snapshot_id = load_snapshot(snapshot, LISTING)
-    summary = summarize(estate, top=top)
+    estate, label, snapshot_id = load_snapshot(snapshot, NONE)  # from the store: the disks follow, chunk by chunk
+    if snapshot_id is None:
+        summary = summarize(estate, top=top)
+    else:
+        with open_store() as store:
+            stored = store.vm_parts(snapshot_id, LISTING)
+        summary = summarize(estate, top=top, provisioned=provisioned_by_chunk(estate, stored))
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": label, "snapshot_id": snapshot_id, **summary.as_dict()}),
              None)

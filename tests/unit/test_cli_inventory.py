@@ -14,6 +14,8 @@ from planner.audit.diff import diff_estates
 from planner.cli import main
 from planner.cli.inventory_diff import render_table
 from planner.models import Estate
+from planner.resources import example_estate_path
+from planner.store import parts
 from tests.unit.rvtools.builders import csv_bytes, export_tables, sample_estate, write_export, write_xlsx
 
 
@@ -213,3 +215,16 @@ def test_bad_input_exits_with_a_clear_message_and_stores_nothing(cli: Cli, tmp_p
     assert err.startswith("error: ") and message in err
     assert "Traceback" not in err and out == ""
     assert cli.stored() == []
+
+
+def test_show_of_a_stored_snapshot_reads_its_disks_chunk_by_chunk_and_sums_them_all(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example's 45 VMs stored in chunks of 10: the summary equals the one of the file, read whole."""
+    monkeypatch.setattr(parts, "CHUNK_VMS", 10)
+    assert cli("inventory", "import", str(example_estate_path()))[0] == 0
+    stored, from_file = (json.loads(cli("inventory", "show", ref, "--top", "50", "-f", "json")[1])
+                         for ref in ("latest", "example"))
+    for summary in (stored, from_file):
+        summary.pop("snapshot"), summary.pop("snapshot_id")
+    assert stored == from_file
+    assert stored["total_provisioned_gib"] > 0 and len(stored["largest"]) == stored["vms"]
