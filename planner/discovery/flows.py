@@ -165,14 +165,22 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str], list[str]]]:
 
 
 def _undecodable(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    """Whether the text holds bytes that were not UTF-8 (decoding with surrogateescape made surrogates of them,
+    and only of them: so the text cannot be encoded back). ASCII, nearly every value, is known at once."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _row(names: list[str], values: list[str]) -> dict[str, str]:
     """The row by column name; ``ValueError`` if it does not line up with the header or is not UTF-8."""
     if len(values) != len(names):
         raise ValueError(f"has {len(values)} fields; the header has {len(names)}")
-    if any(_undecodable(value) for value in values):
+    if _undecodable("".join(values)):
         raise ValueError("is not valid UTF-8")
     return dict(zip(names, values, strict=True))
 
