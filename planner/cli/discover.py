@@ -269,9 +269,10 @@ def import_flows(
         raise InputError(f"{path} holds no usable flow.")
     target = _stored_id(ref)
     with open_store() as store:
-        placed = place_flows(store.documents(target, FLOWS_KIND), path.name, result.records, replace=replace)
+        placed = place_flows(store.documents(target, FLOWS_KIND), path.name, result.records, replace=replace,
+                             aggregated=True)  # read_flows(edges=True): one record per edge already
         if placed.name is not None:
-            save_flows(store, target, placed.name, result.records)
+            save_flows(store, target, placed.name, result.records, aggregated=True)
             store.delete_documents(target, FLOWS_KIND, list(placed.superseded))  # after: a failure loses nothing
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": DISCOVERY_FORMAT_VERSION, "snapshot": f"#{target}", "snapshot_id": target,

@@ -47,8 +47,9 @@ def _same_flows(body: str, edges: list[dict[str, object]]) -> bool:
 
 
 def place_flows(existing: Mapping[str, str], name: str, records: Sequence[FlowRecord], *,
-                replace: bool) -> FlowPlacement:
-    """Decide where the flows of file `name` go, given the snapshot's flow documents (name -> body)."""
+                replace: bool, aggregated: bool = False) -> FlowPlacement:
+    """Decide where the flows of file `name` go, given the snapshot's flow documents (name -> body);
+    ``aggregated``: the records already are one per edge."""
     same_name = {key: body for key, body in existing.items()
                  if key == name or re.fullmatch(re.escape(name) + r" \(\d+\)", key)}
     if not same_name:
@@ -57,7 +58,8 @@ def place_flows(existing: Mapping[str, str], name: str, records: Sequence[FlowRe
         earlier = sum(_flow_count(body) for body in same_name.values())
         return FlowPlacement(name, earlier, f"; replaced {count(earlier, 'flow')} imported earlier from {name}",
                              tuple(key for key in same_name if key != name))
-    edges = [record.model_dump(mode="json", exclude_none=True) for record in aggregate_flows(records)]
+    edges = [record.model_dump(mode="json", exclude_none=True)
+             for record in (records if aggregated else aggregate_flows(records))]
     if any(_same_flows(body, edges) for body in same_name.values()):
         return FlowPlacement(None, 0, f"; the same flows were imported earlier from {name}: nothing changed")
     number = 2

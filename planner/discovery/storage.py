@@ -101,11 +101,13 @@ FLOWS_FORMAT_VERSION = 2
 _EDGES = TypeAdapter(list[FlowRecord])
 
 
-def save_flows(store: Store, snapshot_id: int, name: str, records: Sequence[FlowRecord]) -> None:
+def save_flows(store: Store, snapshot_id: int, name: str, records: Sequence[FlowRecord], *,
+               aggregated: bool = False) -> None:
     """All flows of one import as one document (named by the file; re-importing it replaces it), aggregated into
-    one row per edge (``aggregate_flows``): what the graph reads, a fraction of the rows."""
+    one row per edge (``aggregate_flows``): what the graph reads, a fraction of the rows. ``aggregated``: the
+    records already are one per edge (``read_flows(edges=True)``)."""
     with bulk_objects():
-        edges = aggregate_flows(records)
+        edges = list(records) if aggregated else aggregate_flows(records)
     head = json.dumps({"format_version": FLOWS_FORMAT_VERSION, "source": name,
                        "imported_at": datetime.now(UTC).isoformat(), "rows": sum(record.count for record in records)},
                       separators=(",", ":"))

@@ -112,3 +112,17 @@ def test_bad_rows_are_skipped_the_same_way_when_read_as_edges(tmp_path):
     result = read_flows(path, skip_bad=True, edges=True)
     assert (result.rows, result.skipped, len(result.records), result.records[0].count) == (2, 1, 1, 2)
     assert result.problems == ["line 3: src_ip 'nope' is not an IP address"]
+
+
+def test_edges_read_as_edges_are_stored_as_they_are(tmp_path):
+    """`discover import-flows` reads the file straight into edges and stores them without aggregating again: the
+    document is the one the rows would give."""
+    bodies = []
+    for records, aggregated in ((read_flows(EXAMPLE).records, False), (read_flows(EXAMPLE, edges=True).records, True)):
+        with Store.open(tmp_path / f"{aggregated}.sqlite") as store:
+            snapshot_id = store.save(estate(), origin="test").id
+            save_flows(store, snapshot_id, "f.csv", records, aggregated=aggregated)
+            body = json.loads(store.documents(snapshot_id, FLOWS_KIND)["f.csv"])
+        bodies.append({key: value for key, value in body.items() if key != "imported_at"})
+    assert bodies[0] == bodies[1]
+    assert bodies[0]["rows"] == len(read_flows(EXAMPLE).records) > len(bodies[0]["edges"])
