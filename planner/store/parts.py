@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
-from pydantic import create_model
+from pydantic import TypeAdapter, create_model
 
 from planner.models import Estate, Model, Vm
 
@@ -43,6 +43,7 @@ CHUNK_VMS = 2_500
 """VMs per stored chunk of a part."""
 
 _BULKY = frozenset(field for fields in PARTS.values() for field in fields)
+_VMS = TypeAdapter(list[Vm])
 
 
 def chunk_name(part: str, start: int) -> str:
@@ -59,13 +60,12 @@ def split_name(stored: str) -> tuple[str, int]:
 def dump_parts(estate: Estate) -> Iterator[tuple[str, bytes]]:
     """The estate as its parts' JSON (UTF-8), ``base`` first, then each part chunk by chunk, one at a time (the
     caller compresses each)."""
-    serialize = estate.__pydantic_serializer__.to_json
-    yield BASE, serialize(estate, exclude={"vms": {"__all__": set(_BULKY)}})
+    yield BASE, estate.__pydantic_serializer__.to_json(estate, exclude={"vms": {"__all__": set(_BULKY)}})
     for name, fields in PARTS.items():
-        wanted = set(fields)
+        wanted = {"__all__": set(fields)}
         for start in range(0, max(1, len(estate.vms)), CHUNK_VMS):
-            chunk = range(start, min(start + CHUNK_VMS, len(estate.vms)))
-            yield chunk_name(name, start), serialize(estate, include={"vms": dict.fromkeys(chunk, wanted)})
+            items = _VMS.dump_json(estate.vms[start:start + CHUNK_VMS], include=wanted)
+            yield chunk_name(name, start), b'{"vms":' + items + b"}"
 
 
 @cache
