@@ -33,6 +33,7 @@ from planner.cli.tables import Column, available_width, fit_table, print_table
 from planner.errors import InputError
 from planner.memory import keep_until_exit
 from planner.sources import load_estate_file
+from planner.store.file_import import prepare_snapshot_file
 from planner.store.parts import LISTING, NONE
 from planner.text import escape_invisible, printable
 
@@ -168,13 +169,20 @@ def import_(
         warn(message)
 
     with activity(f"reading {path.name}"):
-        estate = load_estate_file(path, on_warning=note)
-    keep_until_exit(estate)
-    if not estate.vms and not allow_empty:
+        prepared = prepare_snapshot_file(path)  # a snapshot file a chunk of VMs at a time, when it reads plainly
+        estate = prepared.estate if prepared is not None else load_estate_file(path, on_warning=note)
+    keep_until_exit(estate, prepared)
+    vms = prepared.vm_count if prepared is not None else len(estate.vms)
+    if not vms and not allow_empty:
         raise InputError(f"{path} holds no VM; nothing was stored.",
                          hint="Check that it is the right export, or pass --allow-empty to store it anyway.")
-    with open_store(create=True) as store, activity(f"storing {vm_count(len(estate.vms), 0)}"):
-        info = store.save(estate, origin=f"import:{path.name}", label=label)
+    origin = f"import:{path.name}"
+    with open_store(create=True) as store, activity(f"storing {vm_count(vms, 0)}"):
+        if prepared is None:
+            info = store.save(estate, origin=origin, label=label)
+        else:
+            info = store.save_parts(estate, prepared.rows, vm_count=prepared.vm_count,
+                                    template_count=prepared.template_count, origin=origin, label=label)
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": info.as_dict(), "warnings": warnings}), None)
     else:

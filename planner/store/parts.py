@@ -61,11 +61,24 @@ def dump_parts(estate: Estate) -> Iterator[tuple[str, bytes]]:
     """The estate as its parts' JSON (UTF-8), ``base`` first, then each part chunk by chunk, one at a time (the
     caller compresses each)."""
     yield BASE, estate.__pydantic_serializer__.to_json(estate, exclude={"vms": {"__all__": set(_BULKY)}})
+    for start in range(0, max(1, len(estate.vms)), CHUNK_VMS):
+        yield from dump_vm_chunk(estate.vms[start:start + CHUNK_VMS], start)
+
+
+def dump_vm_chunk(vms: list[Vm], start: int) -> Iterator[tuple[str, bytes]]:
+    """(stored name, JSON) of every part of the chunk ``vms`` that starts at VM ``start``."""
     for name, fields in PARTS.items():
-        wanted = {"__all__": set(fields)}
-        for start in range(0, max(1, len(estate.vms)), CHUNK_VMS):
-            items = _VMS.dump_json(estate.vms[start:start + CHUNK_VMS], include=wanted)
-            yield chunk_name(name, start), b'{"vms":' + items + b"}"
+        yield chunk_name(name, start), b'{"vms":' + _VMS.dump_json(vms, include={"__all__": set(fields)}) + b"}"
+
+
+def dump_base_vms(vms: list[Vm]) -> bytes:
+    """The JSON list of ``vms`` with only their ``base`` fields."""
+    return _VMS.dump_json(vms, exclude={"__all__": set(_BULKY)})
+
+
+def validate_vms(text: str | bytes) -> list[Vm]:
+    """VMs from the JSON text of a list of them (``ValidationError`` names the first bad field)."""
+    return _VMS.validate_json(text)
 
 
 @cache

@@ -193,16 +193,23 @@ class Store:
     def save(self, estate: Estate, *, origin: str, label: str | None = None) -> SnapshotInfo:
         """Store one snapshot atomically (its listing row and its parts, ``planner.store.parts``) and return its
         listing row."""
+        parts = [(name, zlib.compress(data, 3)) for name, data in dump_parts(estate)]
+        return self.save_parts(estate, parts, vm_count=len(estate.vms),
+                               template_count=sum(1 for vm in estate.vms if vm.template), origin=origin, label=label)
+
+    def save_parts(self, estate: Estate, parts: builtins.list[tuple[str, bytes]], *, vm_count: int,
+                   template_count: int, origin: str, label: str | None = None) -> SnapshotInfo:
+        """Store one snapshot from its compressed parts, already made (``planner.store.file_import``: a large file
+        a chunk at a time); ``estate`` gives the listing facts (its VMs are not read)."""
         created = datetime.now(UTC)
         sources = [source.name for source in estate.sources]
-        parts = [(name, zlib.compress(data, 3)) for name, data in dump_parts(estate)]
         with self._transaction() as conn:
             try:
                 cursor = conn.execute(
                     "INSERT INTO snapshots (created_at, collected_at, label, origin, sources, vm_count,"
                     " schema_version, estate, template_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (created.isoformat(), estate.collected_at.isoformat(), label, origin, json.dumps(sources),
-                     len(estate.vms), estate.schema_version, b"", sum(1 for vm in estate.vms if vm.template)),
+                     vm_count, estate.schema_version, b"", template_count),
                 )
                 snapshot_id = cursor.lastrowid
                 conn.executemany("INSERT INTO snapshot_parts (snapshot_id, part, body) VALUES (?, ?, ?)",
