@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from planner.cli import inventory
 from planner.models import Estate
 from planner.resources import example_estate_path
 from planner.sources import load_estate_file
-from planner.store import Store, parts
+from planner.store import Store, file_import, parts
 from planner.store.file_import import prepare_snapshot, prepare_snapshot_file
 from planner.store.parts import BASE
+from tests.support.cli import run_planner
 
 
 @pytest.fixture
@@ -79,9 +81,25 @@ def test_what_does_not_read_plainly_is_left_to_the_whole_read(data: bytes) -> No
     assert prepare_snapshot(data) is None
 
 
-def test_only_readable_json_files_are_prepared(tmp_path: Path) -> None:
+def test_only_large_readable_json_files_are_prepared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "estate.json").write_bytes(example_bytes())
+    assert prepare_snapshot_file(tmp_path / "estate.json") is None  # small: read whole
+    monkeypatch.setattr(file_import, "MIN_BYTES", 0)
     assert prepare_snapshot_file(tmp_path / "missing.json") is None
     (tmp_path / "export.xlsx").write_bytes(b"PK")
     assert prepare_snapshot_file(tmp_path / "export.xlsx") is None
-    (tmp_path / "estate.json").write_bytes(example_bytes())
     assert prepare_snapshot_file(tmp_path / "estate.json") is not None
+
+
+def test_inventory_import_stores_a_large_file_chunk_by_chunk(tmp_path: Path, small_chunks: None,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(file_import, "MIN_BYTES", 0)
+    prepared = []
+    monkeypatch.setattr(inventory, "prepare_snapshot_file",
+                        lambda path: prepared.append(file_import.prepare_snapshot_file(path)) or prepared[-1])
+    db = str(tmp_path / "p.db")
+    assert run_planner(["--db", db, "inventory", "import", str(example_estate_path()), "-f", "json"]) == 0
+    assert prepared[0] is not None and json.loads(capsys.readouterr().out)["snapshot"]["vm_count"] == 45
+    assert run_planner(["--db", db, "inventory", "export", "-f", "json"]) == 0
+    assert Estate.model_validate_json(capsys.readouterr().out) == load_estate_file(example_estate_path())
