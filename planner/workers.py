@@ -37,15 +37,13 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _nothing(_start: int, _stop: int) -> None:
-    return None
-
-
 @dataclass(frozen=True)
-class _Codec:
+class _Hooks:
+    """What `forked_map` was given besides the function: how results travel, what runs before a share."""
+
     pack: Callable[[Any], Any]
     unpack: Callable[[Any], Any]
-    prepare: Callable[[int, int], None]
+    prepare: Callable[[int, int], None] | None
 
 
 @dataclass(frozen=True)
@@ -59,8 +57,9 @@ class _Share:
     def __len__(self) -> int:
         return self.stop - self.start
 
-    def compute(self, function: Callable[[Any], Any], codec: _Codec) -> list[Any]:
-        codec.prepare(self.start, self.stop)
+    def compute(self, function: Callable[[Any], Any], hooks: _Hooks) -> list[Any]:
+        if hooks.prepare is not None:
+            hooks.prepare(self.start, self.stop)
         return [function(item) for item in self.items[self.start:self.stop]]
 
 
@@ -78,7 +77,7 @@ def worker_count(items: int, min_per_worker: int | None = None) -> int:
 
 def forked_map(function: Callable[[T], R], items: Sequence[T], *, min_per_worker: int | None = None,
                pack: Callable[[R], Any] = _same, unpack: Callable[[Any], R] = _same,
-               prepare: Callable[[int, int], None] = _nothing) -> list[R]:
+               prepare: Callable[[int, int], None] | None = None) -> list[R]:
     """``[function(item) for item in items]``, in order, computed by up to `worker_count` processes.
 
     `function` must be pure (what a child changes is lost with it). A child sends ``pack(result)`` for each
@@ -86,26 +85,26 @@ def forked_map(function: Callable[[T], R], items: Sequence[T], *, min_per_worker
     ``prepare(start, stop)`` runs first in whichever process computes ``items[start:stop]`` (e.g. to read only
     that share's data).
     """
-    codec = _Codec(pack, unpack, prepare)
+    hooks = _Hooks(pack, unpack, prepare)
     workers = worker_count(len(items), min_per_worker)
     bounds = [len(items) * index // workers for index in range(workers + 1)]
     shares = [_Share(items, bounds[i], bounds[i + 1]) for i in range(workers)]
     if workers == 1:
-        return shares[0].compute(function, codec)
+        return shares[0].compute(function, hooks)
     with ExitStack() as files:
         outputs = [files.enter_context(tempfile.TemporaryFile()) for _ in shares[1:]]
-        children = [_fork(function, share, codec, output) for share, output in zip(shares[1:], outputs, strict=True)]
+        children = [_fork(function, share, hooks, output) for share, output in zip(shares[1:], outputs, strict=True)]
         try:
-            results = shares[0].compute(function, codec)
+            results = shares[0].compute(function, hooks)
             for pid, output, share in zip(children, outputs, shares[1:], strict=True):
-                results.extend(_collect(pid, output, function, share, codec))
+                results.extend(_collect(pid, output, function, share, hooks))
         finally:
             for pid in children:
                 _reap(pid)
     return results
 
 
-def _fork(function: Callable[[T], R], share: _Share, codec: _Codec, output: IO[bytes]) -> int:
+def _fork(function: Callable[[T], R], share: _Share, hooks: _Hooks, output: IO[bytes]) -> int:
     """Start a child computing `share` into `output`; its pid, or 0 when it could not be forked."""
     try:
         with warnings.catch_warnings():
@@ -120,7 +119,7 @@ def _fork(function: Callable[[T], R], share: _Share, codec: _Codec, output: IO[b
         status = 1
         try:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            pickle.dump([codec.pack(result) for result in share.compute(function, codec)], output,
+            pickle.dump([hooks.pack(result) for result in share.compute(function, hooks)], output,
                         protocol=pickle.HIGHEST_PROTOCOL)
             output.flush()
             status = 0
@@ -129,7 +128,7 @@ def _fork(function: Callable[[T], R], share: _Share, codec: _Codec, output: IO[b
     return pid
 
 
-def _collect(pid: int, output: IO[bytes], function: Callable[[T], R], share: _Share, codec: _Codec
+def _collect(pid: int, output: IO[bytes], function: Callable[[T], R], share: _Share, hooks: _Hooks
              ) -> list[R]:
     """The child's results, or `share` computed here when the child did not deliver them."""
     if pid:
@@ -139,11 +138,11 @@ def _collect(pid: int, output: IO[bytes], function: Callable[[T], R], share: _Sh
             try:
                 packed = pickle.load(output)  # noqa: S301 -- our own child wrote it, just now
                 if len(packed) == len(share):
-                    return [codec.unpack(value) for value in packed]
+                    return [hooks.unpack(value) for value in packed]
             except (pickle.UnpicklingError, EOFError, ValueError) as exc:
                 log.debug("a worker's results were unreadable (%s)", exc)
         log.debug("worker %d ended with status %s; computing its share here", pid, status)
-    return share.compute(function, codec)
+    return share.compute(function, hooks)
 
 
 def _reap(pid: int) -> None:

@@ -169,7 +169,7 @@ def assess_estate(
     gc.disable()
     try:
         results = forked_map(partial(_assess_one, compiled, index, facts, config_rules, active, guest_rules),
-                             estate.vms, pack=_pack, unpack=_unpack, prepare=prepare or _nothing)
+                             estate.vms, pack=_pack, unpack=_unpack, prepare=prepare)
         for result in results:
             result.discovery = (facts_origin or {}).get(result.vm_key)
     finally:
@@ -182,10 +182,6 @@ def _assess_one(compiled: CompiledPolicy, index: EstateIndex, facts: Mapping[str
                 config_rules: list[_Active], all_rules: list[_Active], guest_rules: tuple[str, ...], vm: Vm
                 ) -> VmAssessment:
     return _assess_vm(vm, compiled, index, facts.get(vm.key), config_rules, all_rules, guest_rules)
-
-
-def _nothing(_start: int, _stop: int) -> None:
-    return None
 
 
 _OS_FAMILIES = {member.value: member for member in OsFamily}

@@ -5,13 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from planner.models import Estate
-from planner.store import parts
-
-if TYPE_CHECKING:
-    from planner.store.snapshots import StoredParts
 
 GIB = 1024**3
 
@@ -40,7 +36,7 @@ class EstateSummary:
 
 def summarize(estate: Estate, *, top: int = 10, provisioned: Sequence[int] | None = None) -> EstateSummary:
     """Single pass over the VMs; templates are counted apart, not as workloads. ``provisioned`` gives each VM's
-    provisioned bytes, in estate order, when the disks were read and dropped (`provisioned_by_chunk`)."""
+    provisioned bytes, in estate order, when the disks were read and dropped (``StoredParts.in_turn``)."""
     power: Counter[str] = Counter()
     family: Counter[str] = Counter()
     cluster: Counter[str] = Counter()
@@ -79,15 +75,3 @@ def summarize(estate: Estate, *, top: int = 10, provisioned: Sequence[int] | Non
         ],
     )
 
-
-def provisioned_by_chunk(estate: Estate, stored: StoredParts) -> list[int]:
-    """Each VM's provisioned bytes, for an estate loaded without its disks: the stored disks are read a chunk at a
-    time and dropped again, so a 50,000-VM summary never holds every disk at once."""
-    sizes: list[int] = []
-    for start in range(0, len(estate.vms), parts.CHUNK_VMS):
-        chunk = estate.vms[start:start + parts.CHUNK_VMS]
-        stored.fill(estate.vms, start, start + len(chunk))
-        sizes.extend(vm.provisioned_bytes for vm in chunk)
-        for vm in chunk:
-            vm.__dict__["disks"] = []
-    return sizes

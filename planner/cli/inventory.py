@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.audit.export import ExportFormat, export_estate
-from planner.audit.summary import EstateSummary, provisioned_by_chunk, summarize
+from planner.audit.summary import EstateSummary, summarize
 from planner.cli.common import (
     SNAPSHOT_COMMAND,
     TableOrJson,
@@ -113,7 +113,8 @@ def show(
     else:
         with open_store() as store:
             stored = store.vm_parts(snapshot_id, LISTING)
-        summary = summarize(estate, top=top, provisioned=provisioned_by_chunk(estate, stored))
+        sizes = [vm.provisioned_bytes for chunk in stored.in_turn(estate.vms) for vm in chunk]
+        summary = summarize(estate, top=top, provisioned=sizes)
     if fmt is TableOrJson.json:
         emit(dump_json({"format_version": 1, "snapshot": label, "snapshot_id": snapshot_id, **summary.as_dict()}),
              None)

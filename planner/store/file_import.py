@@ -96,9 +96,9 @@ def split_snapshot(text: str) -> tuple[str, list[tuple[int, int]]]:
     objects."""
     members: list[str] = []
     spans: list[tuple[int, int]] | None = None
-    index = _expect(text, _skip(text, 0), "{")
-    if text[_skip(text, index):_skip(text, index) + 1] == "}":
-        index = _skip(text, index) + 1
+    index = _skip(text, _expect(text, _skip(text, 0), "{"))
+    if text[index:index + 1] == "}":
+        index += 1
     else:
         while True:
             key, index = _DECODER.raw_decode(text, _skip(text, index))

@@ -10,18 +10,20 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
 from planner.errors import NotFoundError, StoreError
 from planner.memory import bulk_objects
 from planner.models import Estate, Vm
-from planner.store.parts import ALL, BASE, dump_parts, fill_parts, load_parts, split_name, unknown_parts
+from planner.store import parts as _parts
+from planner.store.parts import ALL, BASE, PARTS, dump_parts, fill_parts, load_parts, split_name, unknown_parts
 from planner.store.schema import migrate
 
 
@@ -86,6 +88,27 @@ class StoredParts:
                 fill_parts(vms, _Decoded(self.bodies), self.parts, start, stop)
         except (zlib.error, ValueError, UnicodeDecodeError) as exc:  # ValidationError is a ValueError
             raise StoreError(f"snapshot {self.snapshot_id} in {self.path} is unreadable: {exc}") from exc
+
+
+    def in_turn(self, vms: builtins.list[Vm]) -> Iterator[builtins.list[Vm]]:
+        """Each stored chunk of ``vms`` filled with these parts, one at a time: the parts' fields go back to their
+        defaults when the caller asks for the next, so no more than one chunk's worth is ever held."""
+        emptied = {name: _default_maker(name) for part in self.parts for name in PARTS[part]}
+        size = _parts.CHUNK_VMS
+        for start in range(0, len(vms), size):
+            chunk = vms[start:start + size]
+            self.fill(vms, start, start + len(chunk))
+            yield chunk
+            for vm in chunk:
+                vm.__dict__.update({name: make() for name, make in emptied.items()})
+
+
+def _default_maker(field: str) -> Callable[[], Any]:
+    """What makes a fresh default of a VM field (``FieldInfo.get_default`` inspects the factory on every call)."""
+    info = Vm.model_fields[field]
+    if info.default_factory is not None:
+        return info.default_factory  # type: ignore[return-value]
+    return lambda: info.default
 
 
 class _Decoded(Mapping[str, str]):

@@ -154,3 +154,16 @@ def test_a_missing_chunk_is_a_store_error(tmp_path: Path, example: Estate, small
         base = store.load(snapshot_id, NONE)
         with pytest.raises(StoreError, match=r"unreadable.*devices"):
             store.vm_parts(snapshot_id).fill(base.vms, 0, len(base.vms))
+
+
+def test_chunks_filled_in_turn_are_emptied_again(tmp_path: Path, example: Estate, small_chunks: int) -> None:
+    with Store.open(tmp_path / "p.db") as store:
+        snapshot_id = store.save(example, origin="test").id
+        base = store.load(snapshot_id, NONE)
+        stored = store.vm_parts(snapshot_id, LISTING)
+    seen = []
+    for chunk in stored.in_turn(base.vms):
+        seen.extend(vm.disks for vm in chunk)
+        assert all(not vm.disks for vm in base.vms if vm not in chunk)
+    assert seen == [vm.disks for vm in example.vms]
+    assert all(vm.disks == [] for vm in base.vms)
